@@ -1,0 +1,104 @@
+"""The raw limit: the same LP built directly with numpy from the input tables, for highspy.
+
+This is what an expert would write by hand for one China cap: no validation, no labels, no
+checks. reopt's compile + hand-off is measured against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from reopt.backends.highs import new_highs
+
+
+@dataclass
+class RawLP:
+    cost: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+
+
+def build(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float) -> RawLP:
+    """From the tables: factorise the products, then `build_from_arrays`."""
+    product, products = pd.factorize(offers["product"])
+    d = demand.set_index("product")["demand_t"].reindex(products).to_numpy(dtype=float)
+    return build_from_arrays(
+        product,
+        offers["country"].to_numpy() == "CN",
+        offers["price_usd_per_kg"].to_numpy(dtype=float),
+        offers["capacity_t"].fillna(np.inf).to_numpy(dtype=float),
+        d,
+        china_cap,
+    )
+
+
+def build_from_arrays(
+    product: np.ndarray,
+    china: np.ndarray,
+    price_usd_per_kg: np.ndarray,
+    capacity_t: np.ndarray,
+    demand_t: np.ndarray,
+    china_cap: float,
+) -> RawLP:
+    """Demand rows (one per product) then China-cap rows (one per product), row-wise.
+
+    The inputs are already numpy: product codes 0..P-1 per offer, a China mask, prices,
+    capacities, and demand per product code. This is the least work that builds the LP.
+    """
+    n_products = len(demand_t)
+    in_product = np.argsort(product, kind="stable")
+    china_rows = np.flatnonzero(china)
+    china_rows = china_rows[np.argsort(product[china_rows], kind="stable")]
+    counts = np.concatenate(
+        [
+            np.bincount(product, minlength=n_products),
+            np.bincount(product[china], minlength=n_products),
+        ]
+    )
+    start = np.zeros(len(counts) + 1, dtype=np.int32)
+    np.cumsum(counts, out=start[1:])
+    index = np.concatenate([in_product, china_rows]).astype(np.int32)
+    return RawLP(
+        cost=1000.0 * price_usd_per_kg,
+        col_upper=capacity_t,
+        row_lower=np.concatenate([demand_t, np.full(n_products, -np.inf)]),
+        row_upper=np.concatenate([demand_t, china_cap * demand_t]),
+        start=start,
+        index=index,
+        value=np.ones(len(index)),
+    )
+
+
+def hand_off(lp: RawLP, settings: dict[str, object]) -> object:
+    """A HiGHS instance holding ``lp``, with ``settings`` applied (a silent instance, as
+    reopt uses, so that only the build differs)."""
+    h = new_highs()
+    for name, value in settings.items():
+        h.setOptionValue(name, value)
+    n = len(lp.cost)
+    h.passModel(
+        n,
+        len(lp.row_lower),
+        len(lp.value),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize),
+        0.0,
+        lp.cost,
+        np.zeros(n),
+        lp.col_upper,
+        lp.row_lower,
+        lp.row_upper,
+        lp.start,
+        lp.index,
+        lp.value,
+        np.zeros(n, dtype=np.int32),
+    )
+    return h

@@ -1,0 +1,55 @@
+"""reopt: the cheapest plan to buy the rare earths you need under a cap on China's share.
+
+>>> import reopt
+>>> market = reopt.datasets.japan_2025()
+>>> plan = reopt.solve(market, china_cap=0.6)
+>>> plan.status
+<Status.OPTIMAL: 'optimal'>
+
+The pieces, in the order data flows through them: `Market` (validated inputs, or
+`read_market`), policies (`cap_share`, `min_share`), `compile` (the LP as numpy arrays),
+`solve` (a back end plus reopt's own checks), and `Plan` (the result).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from reopt import datasets
+from reopt.errors import InputError, NoSolutionError, Problem, ReoptError, SolverError
+from reopt.formulation import LinearProgram, compile
+from reopt.io import Scenario, read_market, read_scenario, write_market
+from reopt.market import Market
+from reopt.options import Method, SolverOptions
+from reopt.plan import Plan
+from reopt.planning import solve
+from reopt.policies import SharePolicy, cap_share, min_share
+from reopt.status import Status
+
+try:
+    __version__ = version("reopt")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "InputError",
+    "LinearProgram",
+    "Market",
+    "Method",
+    "NoSolutionError",
+    "Plan",
+    "Problem",
+    "ReoptError",
+    "Scenario",
+    "SharePolicy",
+    "SolverError",
+    "SolverOptions",
+    "Status",
+    "__version__",
+    "cap_share",
+    "compile",
+    "datasets",
+    "min_share",
+    "read_market",
+    "read_scenario",
+    "solve",
+    "write_market",
+]

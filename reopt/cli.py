@@ -1,0 +1,218 @@
+"""The ``reopt`` command line: demo, solve, validate, datasets.
+
+Exit codes: 0 an optimal plan (or valid input), 1 infeasible (the explanation is printed),
+2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reopt import __version__, datasets
+from reopt.errors import InputError, ReoptError, SolverError
+from reopt.io import read_scenario
+from reopt.plan import Plan
+from reopt.planning import solve
+from reopt.policies import check_share
+from reopt.status import Status
+
+__all__ = ["main"]
+
+EXIT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except InputError as err:
+        print(f"reopt: {err}", file=sys.stderr)
+        return EXIT_INPUT
+    except SolverError as err:
+        print(f"reopt: solver trouble: {err}", file=sys.stderr)
+        return EXIT_SOLVER
+    except ReoptError as err:
+        print(f"reopt: {err}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reopt",
+        description="Cheapest rare-earth purchasing plans under a cap on China's share.",
+        epilog="Exit codes: 0 optimal, 1 infeasible, 2 bad input, 3 solver trouble.",
+    )
+    parser.add_argument("--version", action="version", version=f"reopt {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="solve the bundled Japan dataset at a 60%% China cap and print the plan",
+        description="Solve a bundled dataset with and without a China cap, and show what "
+        "the cap costs.",
+    )
+    demo.add_argument(
+        "--dataset",
+        default="japan_2025",
+        choices=list(datasets.NAMES),
+        help="bundled dataset (default: japan_2025)",
+    )
+    demo.add_argument(
+        "--china-cap",
+        type=_share,
+        default=0.6,
+        metavar="SHARE",
+        help="China's maximum share of each product, a fraction (default: 0.6)",
+    )
+    demo.set_defaults(run=_demo)
+
+    solve_cmd = sub.add_parser(
+        "solve",
+        help="solve a market from a CSV folder, .xlsx workbook or .toml scenario",
+        description="Solve a market and print the plan. PATH is a folder with offers.csv "
+        "and demand.csv (and optionally sources.csv), an .xlsx workbook with sheets of those "
+        "names, or a .toml scenario file.",
+    )
+    solve_cmd.add_argument("path", type=Path, metavar="PATH")
+    solve_cmd.add_argument(
+        "--china-cap",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="cap China's share of each product (a fraction, e.g. 0.6); "
+        "overrides the scenario's china_cap",
+    )
+    solve_cmd.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the plan: .csv (allocation) or .xlsx (all tables)",
+    )
+    solve_cmd.set_defaults(run=_solve)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check a market's files and list every problem",
+        description="Read and check a market without solving it; prints every problem found.",
+    )
+    validate.add_argument("path", type=Path, metavar="PATH")
+    validate.set_defaults(run=_validate)
+
+    data = sub.add_parser(
+        "datasets",
+        help="list the bundled datasets, or export one as a template",
+        description="Without arguments, list the bundled datasets. With --export NAME DIR, "
+        "copy a dataset's CSVs and README into DIR as a template for your own data.",
+    )
+    data.add_argument(
+        "--export", nargs=2, metavar=("NAME", "DIR"), help="copy dataset NAME into folder DIR"
+    )
+    data.set_defaults(run=_datasets)
+    return parser
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    try:
+        return check_share(value, where="command line", column="--china-cap")
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err.problems[0])) from None
+
+
+def _exit_code(plan: Plan) -> int:
+    if plan.status is Status.OPTIMAL:
+        return EXIT_OPTIMAL
+    if plan.status is Status.INFEASIBLE:
+        return EXIT_INFEASIBLE
+    return EXIT_SOLVER
+
+
+def _demo(args: argparse.Namespace) -> int:
+    market = datasets.load(args.dataset)
+    print(f"dataset {args.dataset}: {market}")
+    print()
+    capped = solve(market, china_cap=args.china_cap)
+    print(capped.summary())
+    if not capped.is_optimal:
+        return _exit_code(capped)
+    free = solve(market)
+    print()
+    if free.is_optimal:
+        extra = capped.cost_usd - free.cost_usd
+        print(
+            f"what the {args.china_cap:.0%} cap costs: USD {extra:,.0f} a year more than the "
+            f"uncapped plan (USD {free.cost_usd:,.0f}), +{extra / free.cost_usd:.1%}"
+        )
+        cn_free = free.shares("country").get("CN")
+        cn_capped = capped.shares("country").get("CN")
+        if cn_free is not None:
+            print("China's share of each product, uncapped -> capped:")
+            for product in cn_free.index:
+                after = 0.0 if cn_capped is None else float(cn_capped.get(product, 0.0))
+                print(f"  {product:<14} {cn_free[product]:6.1%} -> {after:6.1%}")
+    return EXIT_OPTIMAL
+
+
+def _solve(args: argparse.Namespace) -> int:
+    scenario = read_scenario(args.path)
+    china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
+        print("reopt: --out must end in .csv or .xlsx", file=sys.stderr)
+        return EXIT_INPUT
+    plan = solve(scenario.market, china_cap=china_cap, policies=scenario.policies)
+    print(plan.summary())
+    if args.out is not None and plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        if args.out.suffix.lower() == ".xlsx":
+            plan.to_excel(args.out)
+        elif plan.is_optimal:
+            plan.to_csv(args.out)
+        if args.out.exists():
+            print(f"\nwrote {args.out}")
+    return _exit_code(plan)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = read_scenario(args.path)
+    market = scenario.market
+    print(f"{args.path}: valid. {market}")
+    policies = list(scenario.policies)
+    if scenario.china_cap is not None:
+        print(f"china_cap: {scenario.china_cap:g}")
+    for policy in policies:
+        policy.matches(market)
+        print(f"policy: {policy.name}")
+    return EXIT_OPTIMAL
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    if args.export:
+        name, folder = args.export
+        out = datasets.export(name, folder)
+        print(f"exported {name} to {out}: " + ", ".join(sorted(p.name for p in out.iterdir())))
+        print(f"edit the CSVs, then: reopt solve {out} --china-cap 0.6")
+        return EXIT_OPTIMAL
+    table = datasets.available()
+    for row in table.itertuples():
+        print(f"{row.name:<12} {row.offers:>3} offers, {row.products} products  {row.description}")
+    return EXIT_OPTIMAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

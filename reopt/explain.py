@@ -1,0 +1,273 @@
+"""Why a market has no plan: an elastic relaxation, reported in the buyer's terms.
+
+When no plan meets every demand and policy, reopt solves the same model with an elastic
+variable on each demand row (tonnes not bought) and each policy row (tonnes over a cap or
+under a floor), in two steps:
+
+1. minimise the tonnes of demand left unmet, with policies free to give way;
+2. keeping that, minimise how far the policies must give way.
+
+What is left nonzero is the smallest set of changes (in tonnes) that makes the market
+feasible, which `infeasibility` turns into one row per demand or policy that must give
+way, with the capacities that explain it, e.g. "Dy oxide: non-China capacity 120 t < 40% of
+400 t demand under cap_share(0.6, country='CN')".
+
+`conflict` adds HiGHS's irreducible infeasible subset (IIS): one smallest set of demands,
+policies and capacities that cannot all hold, which names the offers at their limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from reopt.backends.highs import apply_settings, new_highs, pass_model, solve_highs
+from reopt.formulation import LinearProgram, _csr, _units
+from reopt.market import Market, readonly
+from reopt.options import SolverOptions
+from reopt.policies import Basis, Bound, Scope, SharePolicy
+from reopt.status import Status
+
+__all__ = ["conflict", "infeasibility"]
+
+_TOL = 1e-6
+
+INFEASIBILITY_COLUMNS = [
+    "constraint",
+    "product",
+    "period",
+    "group",
+    "limit_t",
+    "available_t",
+    "change_t",
+    "message",
+]
+
+
+def infeasibility(market: Market, lp: LinearProgram) -> pd.DataFrame:
+    """One row per demand or policy that must give way, with a message in domain words.
+
+    Columns: ``constraint`` (``demand`` or the policy's name), ``product``, ``period``,
+    ``group`` (e.g. ``country CN``), ``limit_t`` (what the row asks: demand, or the share
+    times demand), ``available_t`` (the capacity that limits it), ``change_t`` (tonnes that
+    must give way) and ``message``.
+    """
+    elastic, slack_rows = _elastic(lp)
+    demand_slack = lp.rows["family"].to_numpy()[slack_rows] == "demand"
+    n_base = lp.n_cols
+    options = SolverOptions(presolve=False)
+
+    # step 1: least unmet demand, policies free
+    cost1 = np.zeros(elastic.n_cols)
+    cost1[n_base:][demand_slack] = 1.0
+    first = solve_highs(replace(elastic, cost=readonly(cost1)), options)
+    if first.status is not Status.OPTIMAL or first.x is None:
+        return _unexplained(f"the elastic model ended {first.status.value}")
+    unmet = float(first.x[n_base:][demand_slack].sum())
+
+    # step 2: keep unmet demand at that level, least policy change
+    weights = _policy_weights(market, lp, slack_rows)
+    cost2 = np.zeros(elastic.n_cols)
+    cost2[n_base:][~demand_slack] = weights[~demand_slack]
+    upper = np.array(elastic.col_upper)
+    upper[n_base:][demand_slack] = first.x[n_base:][demand_slack] + _TOL
+    second = solve_highs(replace(elastic, cost=readonly(cost2), col_upper=readonly(upper)), options)
+    x = second.x if second.status is Status.OPTIMAL and second.x is not None else first.x
+    slack = x[n_base:]
+    return _report(market, lp, slack_rows, slack, x[:n_base], unmet)
+
+
+def conflict(market: Market, lp: LinearProgram) -> list[str]:
+    """One irreducible set of constraints that cannot all hold, in words (HiGHS's IIS).
+
+    Empty when HiGHS cannot compute one. The default IIS strategy of HiGHS returns an empty
+    set, so reopt asks for one from the LP, reduced until irreducible.
+    """
+    h = new_highs()
+    strategy = int(highspy.IisStrategy.kIisStrategyFromLp) | int(
+        highspy.IisStrategy.kIisStrategyIrreducible
+    )
+    apply_settings(h, {"presolve": "off", "threads": 1, "iis_strategy": strategy})
+    pass_model(h, lp)
+    h.run()
+    status, iis = h.getIis()
+    if status != highspy.HighsStatus.kOk or not iis.valid_:
+        return []
+    enc = market.encoded
+    words = []
+    for r in iis.row_index_:
+        info = lp.rows.iloc[int(r)]
+        product, _, when = _unit_names(market, int(info["demand_row"]), int(info["period"]))
+        if info["family"] == "demand":
+            d = enc.demand_t[int(info["demand_row"])]
+            words.append(f"demand for {product}{when} ({d:,.0f} t)")
+        elif info["family"] == "policy":
+            words.append(f"{lp.policies[int(info['policy'])].name} on {product}{when}")
+    upper = {
+        int(highspy.IisBoundStatus.kIisBoundStatusUpper),
+        int(highspy.IisBoundStatus.kIisBoundStatusBoxed),
+    }
+    for j, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
+        if int(j) < lp.n_offers and int(bound) in upper and np.isfinite(enc.capacity_t[int(j)]):
+            source = enc.labels["source"][enc.codes["source"][int(j)]]
+            product = enc.labels["product"][enc.codes["product"][int(j)]]
+            words.append(f"capacity of {source} for {product} ({enc.capacity_t[int(j)]:,.0f} t)")
+    return words
+
+
+def _elastic(lp: LinearProgram) -> tuple[LinearProgram, np.ndarray]:
+    """``lp`` with one elastic column per demand and policy row (integrality dropped)."""
+    family = lp.rows["family"].to_numpy()
+    rows = np.flatnonzero((family == "demand") | (family == "policy"))
+    is_cap = np.isfinite(lp.row_upper[rows]) & ~np.isfinite(lp.row_lower[rows])
+    sign = np.where(is_cap, -1.0, 1.0)
+    n = lp.n_cols
+    new_cols = n + np.arange(len(rows))
+    counts = np.diff(lp.row_start)
+    row_of_entry = np.repeat(np.arange(lp.n_rows), counts)
+    block = _csr(
+        np.concatenate([row_of_entry, rows]),
+        np.concatenate([lp.col_index, new_cols]),
+        np.concatenate([lp.value, sign]),
+        lp.n_rows,
+    )
+    elastic = replace(
+        lp,
+        cost=readonly(np.zeros(n + len(rows))),
+        col_lower=readonly(np.zeros(n + len(rows))),
+        col_upper=readonly(np.concatenate([lp.col_upper, np.full(len(rows), np.inf)])),
+        row_start=readonly(block.start.astype(np.int32)),
+        col_index=readonly(block.index.astype(np.int32)),
+        value=readonly(block.value),
+        integrality=readonly(np.zeros(n + len(rows), dtype=np.int32)),
+    )
+    return elastic, rows
+
+
+def _policy_weights(market: Market, lp: LinearProgram, slack_rows: np.ndarray) -> np.ndarray:
+    """Weights that put every row's elastic variable in tonnes (value rows: / mean price)."""
+    weights = np.ones(len(slack_rows))
+    value_col = lp.rows["value_col"].to_numpy()[slack_rows]
+    if (value_col >= 0).any():
+        mean_price = float(np.mean(market.encoded.price_usd_per_kg)) or 1.0
+        weights[value_col >= 0] = 1.0 / mean_price
+    return weights
+
+
+def _report(
+    market: Market,
+    lp: LinearProgram,
+    slack_rows: np.ndarray,
+    slack: np.ndarray,
+    x: np.ndarray,
+    unmet: float,
+) -> pd.DataFrame:
+    enc = market.encoded
+    rows = lp.rows
+    records: list[tuple[object, ...]] = []
+    bounds = np.concatenate([[lp.row_lower[slack_rows]], [lp.row_upper[slack_rows]]])
+    scale = np.max(np.where(np.isfinite(bounds), np.abs(bounds), 0.0), axis=0)
+    for k in np.flatnonzero(slack > _TOL * np.maximum(1.0, scale)):
+        r = int(slack_rows[k])
+        info = rows.iloc[r]
+        change = float(slack[k])
+        demand_row = int(info["demand_row"])
+        product, period, when = _unit_names(market, demand_row, int(info["period"]))
+        if info["family"] == "demand":
+            supply = _capacity(enc, enc.group == demand_row)
+            d = float(enc.demand_t[demand_row])
+            message = (
+                f"{product}{when}: demand {d:,.0f} t but all offers together can supply "
+                f"only {_tonnes(supply)} (short {change:,.0f} t)"
+            )
+            records.append(("demand", product, period, "", d, supply, change, message))
+            continue
+        policy = lp.policies[int(info["policy"])]
+        records.append(_policy_record(market, lp, policy, info, change, x, (product, period, when)))
+    table = pd.DataFrame.from_records(records, columns=INFEASIBILITY_COLUMNS)
+    if not market.has_periods:
+        table = table.drop(columns="period")
+    table.attrs["unmet_demand_t"] = unmet
+    return table
+
+
+def _policy_record(
+    market: Market,
+    lp: LinearProgram,
+    policy: SharePolicy,
+    info: pd.Series,
+    change: float,
+    x: np.ndarray,
+    unit: tuple[str, object, str],
+) -> tuple[object, ...]:
+    enc = market.encoded
+    product, period, when = unit
+    units = _units(enc, policy)
+    position = int(info["demand_row"]) if policy.scope is Scope.PRODUCT else int(info["period"])
+    in_unit = units.of_offer == position
+    member = policy.matches(market) & in_unit
+    group = policy.group_label()
+    if policy.each is not None:
+        code = int(info["group"])
+        label = enc.labels[policy.each.value][code]
+        member &= enc.codes[policy.each.value] == code
+        group = f"{policy.each.value.replace('_', ' ')} {label}"
+    share = float(info["share"])
+    if policy.basis is Basis.VALUE:
+        total = float(x[int(info["value_col"])])
+        needed = (share * total + (change if policy.bound is Bound.MAX else -change)) / max(
+            total, 1e-12
+        )
+        verb = "rise to at least" if policy.bound is Bound.MAX else "can reach at most"
+        message = (
+            f"{product}{when}: under {policy.name} the value share of {group} must "
+            f"{verb} {needed:.1%} (limit {share:.0%})"
+        )
+        return (policy.name, product, period, group, np.nan, np.nan, np.nan, message)
+    base = float(info["base_t"])
+    limit = share * base
+    if policy.bound is Bound.MAX:
+        others = _capacity(enc, in_unit & ~member)
+        message = (
+            f"{product}{when}: capacity outside {group} {_tonnes(others)} < "
+            f"{1 - share:.0%} of {base:,.0f} t demand under {policy.name}; the {group} share "
+            f"must rise to at least {(limit + change) / base:.1%} ({change:,.0f} t over the cap)"
+        )
+        return (policy.name, product, period, group, limit, others, change, message)
+    mine = _capacity(enc, member)
+    reach = (limit - change) / base if base > 0 else 0.0
+    message = (
+        f"{product}{when}: {policy.name} needs {limit:,.0f} t ({share:.0%} of {base:,.0f} t) "
+        f"from {group}, but only {_tonnes(mine)} can be bought there; the share can reach at "
+        f"most {reach:.1%} ({change:,.0f} t short)"
+    )
+    return (policy.name, product, period, group, limit, mine, change, message)
+
+
+def _unit_names(market: Market, demand_row: int, period: int) -> tuple[str, object, str]:
+    """Product name, period label (or None) and a phrase such as " in period 2026"."""
+    product = "all products"
+    if demand_row >= 0:
+        product = str(market.encoded.demand_product[demand_row])
+    if not market.has_periods or period < 0:
+        return product, None, ""
+    label = market.encoded.labels["period"][period]
+    return product, label, f" in period {label}"
+
+
+def _capacity(enc: object, mask: np.ndarray) -> float:
+    return float(enc.capacity_t[mask].sum())  # type: ignore[attr-defined]
+
+
+def _tonnes(value: float) -> str:
+    return "unlimited" if not np.isfinite(value) else f"{value:,.0f} t"
+
+
+def _unexplained(reason: str) -> pd.DataFrame:
+    message = f"no explanation could be computed ({reason})"
+    return pd.DataFrame(
+        [("", "", "", "", np.nan, np.nan, np.nan, message)], columns=INFEASIBILITY_COLUMNS
+    )

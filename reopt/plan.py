@@ -1,0 +1,515 @@
+"""`Plan`: the immutable result of a solve, in the buyer's terms.
+
+A plan carries its status and, when optimal, what to buy (`Plan.allocation`), the shares it
+reaches (`Plan.shares`), what each binding constraint costs (`Plan.shadow_prices`), how much
+cheaper an unused offer must get to be used (`Plan.reduced_costs`) and what one more tonne
+of capacity is worth (`Plan.capacity_values`). A plan that is not optimal has no allocation:
+asking for one raises `NoSolutionError`, and `Plan.explain` says what went wrong.
+
+Sign conventions (one for every table):
+
+- a share policy's price is the cost saved, in USD, by loosening it by one percentage point
+  (a cap raised from 60% to 61%, a floor lowered from 25% to 24%); it is >= 0;
+- demand's price is the cost of one more tonne of demand, in USD/t, including the tonnes the
+  share policies then allow or require;
+- capacity's value is the cost saved by one more tonne of capacity, in USD/t, >= 0;
+- a reduced cost is the price cut, in USD/kg, at which an unused offer would enter the plan.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from reopt.backends import Solution
+from reopt.countries import country_name
+from reopt.errors import InputError, NoSolutionError, Problem
+from reopt.formulation import KG_PER_T, LinearProgram
+from reopt.market import Market
+from reopt.policies import Bound, SharePolicy
+from reopt.status import Status
+
+__all__ = ["Plan"]
+
+#: Tonnes below which an offer counts as not bought.
+BOUGHT_T = 1e-6
+_GROUPINGS = ("country", "refined_in", "kind", "source")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Plan:
+    """The result of `reopt.solve`: status, cost, what to buy, and what constraints cost.
+
+    Attributes
+    ----------
+    status : Status
+        reopt's verdict; only `Status.OPTIMAL` plans have an allocation.
+    market : Market
+        The market that was solved.
+    policies : tuple of SharePolicy
+        The policies in force (``china_cap`` appears as ``cap_share(..., country='CN')``).
+    lp : LinearProgram
+        The compiled model.
+    solution : Solution
+        What the back end read from the solver.
+    notes : tuple of str
+        Remarks on how the plan was obtained (e.g. a re-solve without presolve).
+    """
+
+    status: Status
+    market: Market
+    policies: tuple[SharePolicy, ...]
+    lp: LinearProgram
+    solution: Solution
+    notes: tuple[str, ...] = field(default=())
+
+    # --- scalars -----------------------------------------------------------------------------
+    @property
+    def is_optimal(self) -> bool:
+        """True when the plan is optimal (and was verified)."""
+        return self.status is Status.OPTIMAL
+
+    @property
+    def cost_usd(self) -> float:
+        """Total cost in USD, recomputed from the input prices (NaN unless optimal)."""
+        if not self.is_optimal:
+            return float("nan")
+        x = self._x
+        return float(KG_PER_T * self.market.encoded.price_usd_per_kg @ x)
+
+    @property
+    def backend(self) -> str:
+        """The back end that solved the model."""
+        return self.solution.backend
+
+    @property
+    def solve_time_s(self) -> float:
+        """Seconds spent inside the solver, by the solver's clock."""
+        return self.solution.solve_time_s
+
+    # --- tables ------------------------------------------------------------------------------
+    @property
+    def allocation(self) -> pd.DataFrame:
+        """What to buy: one row per offer bought.
+
+        Columns: source, product, [period], country, refined_in, kind, tonnes,
+        price_usd_per_kg, cost_usd.
+        """
+        return self._allocation.copy()
+
+    @cached_property
+    def _allocation(self) -> pd.DataFrame:
+        """Cached allocation (shared; the public property returns a copy)."""
+        x = self._x
+        bought = np.flatnonzero(x > BOUGHT_T)
+        table = self._offer_table(bought)
+        table["tonnes"] = x[bought]
+        table["price_usd_per_kg"] = self.market.encoded.price_usd_per_kg[bought]
+        table["cost_usd"] = KG_PER_T * table["price_usd_per_kg"] * table["tonnes"]
+        return table
+
+    def shares(self, by: str = "country", *, basis: str = "tonnes") -> pd.DataFrame:
+        """Shares of each product's purchases by group, as fractions.
+
+        Parameters
+        ----------
+        by : {"country", "refined_in", "kind", "source"}, default="country"
+        basis : {"tonnes", "value"}, default="tonnes"
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per product (and period), one column per group that supplies anything;
+            each row sums to 1 (0 for a product with zero demand).
+        """
+        problems = []
+        if by not in _GROUPINGS:
+            problems.append(
+                Problem(
+                    "options",
+                    "Plan.shares()",
+                    "by",
+                    by,
+                    f"must be one of {', '.join(map(repr, _GROUPINGS))}",
+                )
+            )
+        if basis not in ("tonnes", "value"):
+            problems.append(
+                Problem("options", "Plan.shares()", "basis", basis, "must be 'tonnes' or 'value'")
+            )
+        if problems:
+            raise InputError(problems)
+        alloc = self._allocation
+        keys = self.market.demand_keys
+        measure = "tonnes" if basis == "tonnes" else "cost_usd"
+        amounts = alloc.pivot_table(
+            index=keys,
+            columns=by,
+            values=measure,
+            aggfunc="sum",
+            fill_value=0.0,
+            observed=True,
+        )
+        index = (
+            pd.MultiIndex.from_frame(self.market.demand[keys])
+            if len(keys) > 1
+            else (pd.Index(self.market.demand["product"], name="product"))
+        )
+        amounts = amounts.reindex(index, fill_value=0.0)
+        totals = amounts.sum(axis=1)
+        shares = amounts.div(totals.where(totals > 0, 1.0), axis=0)
+        shares.columns.name = by
+        return shares
+
+    @property
+    def shadow_prices(self) -> pd.DataFrame:
+        """What each demand and policy row costs, in the units of the module docstring.
+
+        Columns: constraint (``demand`` or the policy's name), product (``all products`` for
+        ``scope="total"``), [period], group (e.g. ``country CN``), value, unit, binding.
+        """
+        return self._shadow_prices.copy()
+
+    @cached_property
+    def _shadow_prices(self) -> pd.DataFrame:
+        """Cached shadow prices (shared; the public property returns a copy)."""
+        row_dual, _ = self._duals
+        lp, rows = self.lp, self.lp.rows
+        family = rows["family"].to_numpy()
+        x = self.solution.x
+        assert x is not None
+        activity = lp.row_activity(x)
+        records = []
+        demand_price = self._demand_prices(row_dual)
+        for r in np.flatnonzero(family == "demand"):
+            d = int(rows["demand_row"].iat[r])
+            records.append(
+                ("demand", d, int(rows["period"].iat[r]), "", demand_price[d], "USD/t", True)
+            )
+        for r in np.flatnonzero(family == "policy"):
+            policy = lp.policies[int(rows["policy"].iat[r])]
+            base = self._share_base(int(r), x)
+            sign = -1.0 if policy.bound is Bound.MAX else 1.0
+            value = sign * row_dual[r] * base / 100.0
+            bound = lp.row_upper[r] if policy.bound is Bound.MAX else lp.row_lower[r]
+            binding = abs(activity[r] - bound) <= 1e-7 * max(1.0, abs(bound))
+            records.append(
+                (
+                    policy.name,
+                    int(rows["demand_row"].iat[r]),
+                    int(rows["period"].iat[r]),
+                    self._group_label(policy, int(r)),
+                    value + 0.0,
+                    "USD/pp",
+                    bool(binding),
+                )
+            )
+        table = pd.DataFrame.from_records(
+            records,
+            columns=["constraint", "demand_row", "period", "group", "value", "unit", "binding"],
+        )
+        return self._label_units(table)
+
+    @property
+    def capacity_values(self) -> pd.DataFrame:
+        """Value of one more tonne of capacity (USD/t) for every offer with finite capacity.
+
+        Columns: source, product, [period], capacity_t, tonnes, value_usd_per_t, binding.
+        """
+        return self._capacity_values.copy()
+
+    @cached_property
+    def _capacity_values(self) -> pd.DataFrame:
+        """Cached capacity values (shared; the public property returns a copy)."""
+        _, col_dual = self._duals
+        enc = self.market.encoded
+        x = self._x
+        offers = np.flatnonzero(np.isfinite(enc.capacity_t) & (enc.group >= 0))
+        table = self._offer_table(offers, extra=False)
+        table["capacity_t"] = enc.capacity_t[offers]
+        table["tonnes"] = x[offers]
+        table["value_usd_per_t"] = np.maximum(-col_dual[offers], 0.0) + 0.0
+        table["binding"] = x[offers] >= enc.capacity_t[offers] * (1 - 1e-9) - BOUGHT_T
+        return table
+
+    @property
+    def reduced_costs(self) -> pd.DataFrame:
+        """For unused offers: the price cut (USD/kg) at which each would enter the plan.
+
+        Columns: source, product, [period], country, price_usd_per_kg,
+        reduced_cost_usd_per_kg. A zero means the offer could enter at its current price (a
+        tie with the plan's choice).
+        """
+        return self._reduced_costs.copy()
+
+    @cached_property
+    def _reduced_costs(self) -> pd.DataFrame:
+        """Cached reduced costs (shared; the public property returns a copy)."""
+        _, col_dual = self._duals
+        enc = self.market.encoded
+        x = self._x
+        unused = np.flatnonzero((x <= BOUGHT_T) & (enc.group >= 0) & (enc.capacity_t > 0))
+        table = self._offer_table(unused, extra=False)
+        table["country"] = enc.labels["country"][enc.codes["country"][unused]]
+        table["price_usd_per_kg"] = enc.price_usd_per_kg[unused]
+        table["reduced_cost_usd_per_kg"] = np.maximum(col_dual[unused], 0.0) / KG_PER_T + 0.0
+        return table.sort_values("reduced_cost_usd_per_kg", kind="stable").reset_index(drop=True)
+
+    @property
+    def infeasibility(self) -> pd.DataFrame:
+        """For an infeasible market: what must give way, one row per demand or policy.
+
+        See `reopt.explain.infeasibility` for the columns. Empty for any other status.
+        """
+        return self._infeasibility.copy()
+
+    @cached_property
+    def _infeasibility(self) -> pd.DataFrame:
+        """Cached infeasibility (shared; the public property returns a copy)."""
+        from reopt.explain import INFEASIBILITY_COLUMNS, infeasibility
+
+        if self.status is not Status.INFEASIBLE:
+            return pd.DataFrame(columns=INFEASIBILITY_COLUMNS)
+        return infeasibility(self.market, self.lp)
+
+    @cached_property
+    def conflict(self) -> tuple[str, ...]:
+        """For an infeasible market: one irreducible set of constraints that cannot all hold.
+
+        From HiGHS's IIS, in words (demands, policies, offers at their capacity). Empty for
+        any other status, or when HiGHS cannot compute one.
+        """
+        from reopt.explain import conflict
+
+        if self.status is not Status.INFEASIBLE:
+            return ()
+        return tuple(conflict(self.market, self.lp))
+
+    # --- text --------------------------------------------------------------------------------
+    def explain(self) -> str:
+        """Why the plan is what it is, in words; for an infeasible market, what must give way."""
+        if self.status is Status.OPTIMAL:
+            binding = self._shadow_prices.query("binding and unit == 'USD/pp'")
+            if binding.empty:
+                return "The plan is optimal and no share policy is binding."
+            lines = ["The plan is optimal. Binding policies and what one point of slack is worth:"]
+            lines += [f"  - {line}" for line in _price_lines(binding)]
+            return "\n".join(lines)
+        if self.status is Status.INFEASIBLE:
+            table = self._infeasibility
+            lines = [
+                "No plan meets every demand and policy. The smallest changes (in tonnes) that "
+                "would make one possible:"
+            ]
+            lines += [f"  - {m}" for m in table["message"]]
+            if self.conflict:
+                lines.append(
+                    "These cannot all hold together (one irreducible conflict, from HiGHS): "
+                    + "; ".join(self.conflict)
+                )
+            return "\n".join(lines)
+        if self.status.is_limit:
+            return (
+                f"The solver stopped ({self.status.value}: {self.solution.raw_status}) before "
+                "it proved a plan optimal; reopt reports no plan. Raise the limit "
+                "(SolverOptions(time_limit_s=...)) or try another method."
+            )
+        return f"The solve ended with status {self.status.value} ({self.solution.raw_status})."
+
+    def summary(self) -> str:
+        """A readable report: status, cost, shares by country, binding constraints."""
+        lines = [f"reopt plan: {self.status.value}"]
+        if self.policies:
+            lines.append("policies: " + "; ".join(p.name for p in self.policies))
+        if not self.is_optimal:
+            lines.append(self.explain())
+            return "\n".join(lines)
+        lines.append(f"total cost: USD {self.cost_usd:,.0f}")
+        lines.append(f"solved by {self.backend} in {1000 * self.solve_time_s:.1f} ms")
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        shares = self.shares("country")
+        lines.append("")
+        lines.append("shares of each product's tonnes by country of origin:")
+        lines.append(_format_shares(shares))
+        if self.lp.is_mip:
+            lines.append("")
+            lines.append("(minimum orders make this a MILP: no shadow prices)")
+            return "\n".join(lines)
+        prices = self._shadow_prices
+        binding = prices[(prices["unit"] == "USD/pp") & prices["binding"]]
+        lines.append("")
+        if binding.empty:
+            lines.append("no share policy is binding")
+        else:
+            lines.append("binding policies (USD saved per +1 percentage point of allowed share):")
+            lines += [f"  {line}" for line in _price_lines(binding)]
+        demand = prices[prices["constraint"] == "demand"]
+        lines.append("")
+        lines.append("marginal cost of one more tonne of demand (USD/t):")
+        for _, row in demand.iterrows():
+            period = f" {row['period']}" if "period" in demand.columns else ""
+            lines.append(f"  {row['product']}{period}: {row['value']:,.0f}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        cost = f", cost_usd={self.cost_usd:,.0f}" if self.is_optimal else ""
+        return f"Plan(status={self.status.value!r}{cost}, policies={list(self.policies)})"
+
+    def _repr_html_(self) -> str:
+        head = f"<p><b>reopt plan: {html.escape(self.status.value)}</b>"
+        if self.policies:
+            head += " &mdash; " + html.escape("; ".join(p.name for p in self.policies))
+        head += "</p>"
+        if not self.is_optimal:
+            return head + "<pre>" + html.escape(self.explain()) + "</pre>"
+        parts = [head, f"<p>Total cost: USD {self.cost_usd:,.0f}</p>"]
+        parts.append("<p>Shares of tonnes by country of origin</p>")
+        parts.append(
+            self.shares("country").style.format("{:.1%}").to_html()
+            if _has_jinja()
+            else self.shares("country").to_html(float_format="{:.3f}".format)
+        )
+        if not self.lp.is_mip:
+            parts.append("<p>Binding constraints</p>")
+            prices = self._shadow_prices
+            parts.append(
+                prices[prices["binding"]].to_html(index=False, float_format="{:,.2f}".format)
+            )
+        return "\n".join(parts)
+
+    # --- files -------------------------------------------------------------------------------
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write the allocation as CSV."""
+        self.allocation.to_csv(path, index=False)
+
+    def to_excel(self, path: str | os.PathLike[str]) -> None:
+        """Write a workbook: summary, allocation, shares, shadow prices, reduced costs.
+
+        For a plan that is not optimal, the workbook holds the summary (and, when infeasible,
+        what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``).
+        """
+        from reopt.io import excel_writer
+
+        summary = pd.DataFrame({"summary": self.summary().splitlines()})
+        with excel_writer(path) as writer:
+            summary.to_excel(writer, sheet_name="summary", index=False)
+            if self.status is Status.INFEASIBLE:
+                self.infeasibility.to_excel(writer, sheet_name="infeasibility", index=False)
+            if not self.is_optimal:
+                return
+            self.allocation.to_excel(writer, sheet_name="allocation", index=False)
+            self.shares("country").to_excel(writer, sheet_name="shares_by_country")
+            if not self.lp.is_mip:
+                self.shadow_prices.to_excel(writer, sheet_name="shadow_prices", index=False)
+                self.reduced_costs.to_excel(writer, sheet_name="reduced_costs", index=False)
+
+    # --- internals ---------------------------------------------------------------------------
+    @property
+    def _x(self) -> np.ndarray:
+        """Tonnes per offer; raises for a plan without a solution."""
+        if not self.is_optimal or self.solution.x is None:
+            raise NoSolutionError(
+                f"the plan is {self.status.value}, so it has no allocation; see plan.explain()"
+            )
+        return self.solution.x[: self.lp.n_offers]
+
+    @property
+    def _duals(self) -> tuple[np.ndarray, np.ndarray]:
+        self._x  # noqa: B018 - raises for a plan without a solution
+        if self.solution.row_dual is None or self.solution.col_dual is None:
+            reason = (
+                "minimum orders make the model a MILP, which has no duals"
+                if self.lp.is_mip
+                else "the solver returned no valid dual solution"
+            )
+            raise NoSolutionError(f"no shadow prices for this plan: {reason}")
+        return self.solution.row_dual, self.solution.col_dual
+
+    def _offer_table(self, offers: np.ndarray, *, extra: bool = True) -> pd.DataFrame:
+        enc = self.market.encoded
+        cols = ["source", "product"] + (["period"] if self.market.has_periods else [])
+        if extra:
+            cols += ["country", "refined_in", "kind"]
+        return pd.DataFrame({c: enc.labels[c][enc.codes[c][offers]] for c in cols}).astype(
+            {c: str for c in cols if c != "period"}
+        )
+
+    def _share_base(self, r: int, x: np.ndarray) -> float:
+        """What row ``r``'s share is a share of: tonnes, or the value column's solution."""
+        value_col = int(self.lp.rows["value_col"].iat[r])
+        if value_col >= 0:
+            return float(x[value_col])
+        return float(self.lp.rows["base_t"].iat[r])
+
+    def _demand_prices(self, row_dual: np.ndarray) -> np.ndarray:
+        """d(cost)/d(demand) per demand row, including share rows that scale with demand."""
+        rows = self.lp.rows
+        family = rows["family"].to_numpy()
+        enc = self.market.encoded
+        n_demand = len(enc.demand_t)
+        price = np.zeros(n_demand)
+        demand_rows = np.flatnonzero(family == "demand")
+        price[rows["demand_row"].to_numpy()[demand_rows]] = row_dual[demand_rows]
+        tonnes_policy = np.flatnonzero((family == "policy") & (rows["value_col"].to_numpy() < 0))
+        contrib = row_dual[tonnes_policy] * rows["share"].to_numpy()[tonnes_policy]
+        unit = rows["demand_row"].to_numpy()[tonnes_policy]
+        per_row = unit >= 0
+        price += np.bincount(unit[per_row], weights=contrib[per_row], minlength=n_demand)
+        if (~per_row).any():
+            period = rows["period"].to_numpy()[tonnes_policy][~per_row]
+            n_periods = int(enc.demand_period_code.max()) + 1
+            per_period = np.bincount(period, weights=contrib[~per_row], minlength=n_periods)
+            price += per_period[enc.demand_period_code]
+        return price + 0.0
+
+    def _group_label(self, policy: SharePolicy, r: int) -> str:
+        if policy.each is None:
+            return policy.group_label()
+        code = int(self.lp.rows["group"].iat[r])
+        label = self.market.encoded.labels[policy.each.value][code]
+        return f"{policy.each.value.replace('_', ' ')} {label}"
+
+    def _label_units(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Replace demand-row and period codes with product and period labels."""
+        enc = self.market.encoded
+        d = table.pop("demand_row").to_numpy()
+        product = np.where(d >= 0, enc.demand_product[np.maximum(d, 0)], "all products")
+        table.insert(1, "product", product.astype(str))
+        period = table.pop("period").to_numpy()
+        if self.market.has_periods:
+            table.insert(2, "period", enc.labels["period"][period])
+        return table
+
+
+def _price_lines(table: pd.DataFrame) -> list[str]:
+    lines = []
+    for _, row in table.iterrows():
+        where = row["product"] + (f" {row['period']}" if "period" in table.columns else "")
+        group = f" [{row['group']}]" if "each=" in row["constraint"] else ""
+        lines.append(f"{row['constraint']}{group}, {where}: USD {row['value']:,.0f} per pp")
+    return lines
+
+
+def _format_shares(shares: pd.DataFrame, most: int = 6) -> str:
+    """Shares as percentages, the ``most`` largest groups by name and the rest as "other"."""
+    order = shares.sum().sort_values(ascending=False).index
+    shown = shares[order[:most]].copy()
+    if len(order) > most:
+        shown["other"] = shares[order[most:]].sum(axis=1)
+    legend = ", ".join(f"{c} {country_name(c)}" for c in shown.columns if c != "other")
+    table = shown.map(lambda v: f"{v:6.1%}" if v > 0 else "     -").to_string()
+    return f"{table}\n({legend})"
+
+
+def _has_jinja() -> bool:
+    try:
+        import jinja2  # noqa: F401
+    except ImportError:
+        return False
+    return True

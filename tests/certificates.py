@@ -1,0 +1,60 @@
+"""Check an LP solution with its duals as an optimality certificate, from reopt's arrays.
+
+For ``min c x, l <= A x <= u, lo <= x <= up`` with row duals ``y`` and column duals ``z``
+(HiGHS's convention: the change of the objective per unit increase of a bound):
+
+- stationarity: ``c - A^T y - z = 0``;
+- sign and complementary slackness: ``y_i > 0`` only where row ``i`` sits at its lower
+  bound, ``y_i < 0`` only at its upper bound (likewise ``z`` for columns);
+- strong duality: ``c x`` equals the sum of each dual times the bound it sits at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import reopt
+
+
+def assert_certificate(plan: reopt.Plan, rtol: float = 1e-7) -> None:
+    lp, sol = plan.lp, plan.solution
+    assert plan.status is reopt.Status.OPTIMAL
+    x, y, z = sol.x, sol.row_dual, sol.col_dual
+    assert x is not None and y is not None and z is not None, "no duals"
+    price_scale = max(1.0, float(np.abs(lp.cost).max()))
+
+    residual = lp.cost - lp.column_activity(y) - z
+    assert np.abs(residual).max() <= rtol * price_scale, "stationarity fails"
+
+    activity = lp.row_activity(x)
+    _check_side(y, activity, lp.row_lower, lp.row_upper, rtol, price_scale, "row")
+    _check_side(z, x, lp.col_lower, lp.col_upper, rtol, price_scale, "column")
+
+    primal = float(lp.cost @ x)
+    dual = _bound_value(y, lp.row_lower, lp.row_upper) + _bound_value(z, lp.col_lower, lp.col_upper)
+    assert abs(primal - dual) <= rtol * max(1.0, abs(primal)), (primal, dual)
+
+
+def _check_side(dual, value, lower, upper, rtol, price_scale, what):
+    tol_d = rtol * price_scale
+    tol_v = 1e-7 * np.maximum(1.0, np.abs(value))
+    at_lower = np.isfinite(lower) & (
+        np.abs(value - np.where(np.isfinite(lower), lower, 0)) <= tol_v
+    )
+    at_upper = np.isfinite(upper) & (
+        np.abs(value - np.where(np.isfinite(upper), upper, 0)) <= tol_v
+    )
+    bad_pos = (dual > tol_d) & ~at_lower
+    bad_neg = (dual < -tol_d) & ~at_upper
+    assert not bad_pos.any(), (
+        f"{what} duals > 0 away from the lower bound: {np.flatnonzero(bad_pos)}"
+    )
+    assert not bad_neg.any(), (
+        f"{what} duals < 0 away from the upper bound: {np.flatnonzero(bad_neg)}"
+    )
+
+
+def _bound_value(dual, lower, upper) -> float:
+    bound = np.where(dual > 0, lower, upper)
+    active = dual != 0
+    return float(np.sum(dual[active] * bound[active]))

@@ -1,0 +1,48 @@
+"""Shared fixtures: small hand-solved markets and the list of back ends to run against."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import reopt
+
+#: Back ends every golden and property test runs on.
+SOLVERS = ["highs"]
+
+
+def offers_table(rows: list[tuple]) -> pd.DataFrame:
+    """Offers from (source, product, country, kind, capacity_t, price_usd_per_kg) tuples."""
+    return pd.DataFrame(
+        rows, columns=["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg"]
+    )
+
+
+def demand_table(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["product", "demand_t"])
+
+
+@pytest.fixture(params=SOLVERS)
+def solver(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def three_suppliers() -> reopt.Market:
+    """One product, 100 t: China at 10 $/kg (unlimited), Australia 15 $/kg (50 t), USA 20 $/kg.
+
+    Hand-solved optima (cost = tonnes x price x 1000):
+      uncapped:  100 t CN                       -> 1,000,000
+      cap 0.6:   60 t CN + 40 t AU              -> 1,200,000; 1 pp = 1 t AU->CN saves 5,000
+      cap 0.3:   30 t CN + 50 t AU + 20 t US    -> 1,450,000; 1 pp = 1 t US->CN saves 10,000;
+                 AU capacity worth 20 - 15 = 5 $/kg = 5,000 USD/t
+      cap 0.0:   50 t AU + 50 t US              -> 1,750,000
+    """
+    offers = offers_table(
+        [
+            ("cn", "A", "CN", "refinery", None, 10.0),
+            ("au", "A", "AU", "mine", 50.0, 15.0),
+            ("us", "A", "US", "refinery", None, 20.0),
+        ]
+    )
+    return reopt.Market(offers, demand_table([("A", 100.0)]))
