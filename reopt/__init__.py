@@ -13,8 +13,12 @@ The pieces, in the order data flows through them: `Market` (validated inputs, or
 
 from importlib.metadata import PackageNotFoundError, version
 
+# PuLP 4 preloads HiGHS's library; importing pulp before highspy avoids a crash on Linux
+import pulp  # noqa: F401
+
 from reopt import datasets
 from reopt.errors import InputError, NoSolutionError, Problem, ReoptError, SolverError
+from reopt.export import model_names, write_model
 from reopt.formulation import LinearProgram, compile
 from reopt.io import Scenario, read_market, read_scenario, write_market
 from reopt.market import Market
@@ -48,8 +52,10 @@ __all__ = [
     "compile",
     "datasets",
     "min_share",
+    "model_names",
     "read_market",
     "read_scenario",
     "solve",
     "write_market",
+    "write_model",
 ]

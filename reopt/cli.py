@@ -1,4 +1,4 @@
-"""The ``reopt`` command line: demo, solve, validate, datasets.
+"""The ``reopt`` command line: demo, solve, export, validate, datasets.
 
 Exit codes: 0 an optimal plan (or valid input), 1 infeasible (the explanation is printed),
 2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check).
@@ -14,9 +14,11 @@ from pathlib import Path
 
 from reopt import __version__, datasets
 from reopt.errors import InputError, ReoptError, SolverError
+from reopt.export import FORMATS, write_model
 from reopt.io import read_scenario
+from reopt.options import Method, SolverOptions
 from reopt.plan import Plan
-from reopt.planning import solve
+from reopt.planning import SOLVERS, solve
 from reopt.policies import check_share
 from reopt.status import Status
 
@@ -102,7 +104,38 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the plan: .csv (allocation) or .xlsx (all tables)",
     )
+    _solver_arguments(solve_cmd)
     solve_cmd.set_defaults(run=_solve)
+
+    export = sub.add_parser(
+        "export",
+        help="write a market's model as an MPS or LP file for other solvers",
+        description="Compile a market (and its scenario's policies) and write the linear "
+        "program as an MPS or LP file, with a NAME.names.csv saying what each column and "
+        "row name stands for.",
+    )
+    export.add_argument("path", type=Path, metavar="PATH")
+    export.add_argument(
+        "--format",
+        choices=[suffix.lstrip(".") for suffix in FORMATS],
+        default=None,
+        help="file format (default: from --out's suffix, else mps)",
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="model file to write (default: model.FORMAT in the current folder)",
+    )
+    export.add_argument(
+        "--china-cap",
+        type=_share,
+        default=None,
+        metavar="SHARE",
+        help="cap China's share of each product; overrides the scenario's china_cap",
+    )
+    export.set_defaults(run=_export)
 
     validate = sub.add_parser(
         "validate",
@@ -123,6 +156,57 @@ def _parser() -> argparse.ArgumentParser:
     )
     data.set_defaults(run=_datasets)
     return parser
+
+
+def _solver_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("solver")
+    group.add_argument(
+        "--solver",
+        default="highs",
+        choices=list(SOLVERS),
+        help="back end (default: highs, in-process)",
+    )
+    group.add_argument(
+        "--time-limit", type=float, default=None, metavar="SECONDS", help="stop after this long"
+    )
+    group.add_argument("--threads", type=int, default=None, metavar="N", help="solver threads")
+    group.add_argument(
+        "--method",
+        choices=[m.value for m in Method],
+        default="auto",
+        help="LP algorithm (default: auto, reopt's measured choice)",
+    )
+    presolve = group.add_mutually_exclusive_group()
+    presolve.add_argument(
+        "--presolve", dest="presolve", action="store_true", default=None, help="force presolve on"
+    )
+    presolve.add_argument(
+        "--no-presolve", dest="presolve", action="store_false", help="force presolve off"
+    )
+    group.add_argument(
+        "--mip-gap", type=float, default=None, metavar="GAP", help="relative MILP gap"
+    )
+    group.add_argument("--seed", type=int, default=None, metavar="N", help="solver seed")
+    group.add_argument(
+        "--log",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="FILE",
+        help="show the solver's log, or write it to FILE",
+    )
+
+
+def _options(args: argparse.Namespace) -> SolverOptions:
+    return SolverOptions(
+        time_limit_s=args.time_limit,
+        threads=args.threads,
+        presolve=args.presolve,
+        method=args.method,
+        mip_gap=args.mip_gap,
+        seed=args.seed,
+        log=args.log,
+    )
 
 
 def _share(text: str) -> float:
@@ -176,7 +260,13 @@ def _solve(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
         print("reopt: --out must end in .csv or .xlsx", file=sys.stderr)
         return EXIT_INPUT
-    plan = solve(scenario.market, china_cap=china_cap, policies=scenario.policies)
+    plan = solve(
+        scenario.market,
+        china_cap=china_cap,
+        policies=scenario.policies,
+        solver=args.solver,
+        options=_options(args),
+    )
     print(plan.summary())
     if args.out is not None and plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
         if args.out.suffix.lower() == ".xlsx":
@@ -186,6 +276,21 @@ def _solve(args: argparse.Namespace) -> int:
         if args.out.exists():
             print(f"\nwrote {args.out}")
     return _exit_code(plan)
+
+
+def _export(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if args.out is not None and fmt is not None and args.out.suffix.lower() != f".{fmt}":
+        print(f"reopt: --out {args.out} does not end in .{fmt}", file=sys.stderr)
+        return EXIT_INPUT
+    if fmt is None:
+        fmt = args.out.suffix.lower().lstrip(".") if args.out is not None else "mps"
+    out = args.out if args.out is not None else Path(f"model.{fmt}")
+    scenario = read_scenario(args.path)
+    china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
+    written = write_model(scenario.market, out, china_cap=china_cap, policies=scenario.policies)
+    print(f"wrote {written} and {written}.names.csv")
+    return EXIT_OPTIMAL
 
 
 def _validate(args: argparse.Namespace) -> int:

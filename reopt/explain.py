@@ -24,7 +24,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from reopt.backends.highs import apply_settings, new_highs, pass_model, solve_highs
+from reopt.backends.highs import apply_settings, new_highs, pass_model, run, solve_highs
 from reopt.formulation import LinearProgram, _csr, _units
 from reopt.market import Market, readonly
 from reopt.options import SolverOptions
@@ -92,7 +92,7 @@ def conflict(market: Market, lp: LinearProgram) -> list[str]:
     )
     apply_settings(h, {"presolve": "off", "threads": 1, "iis_strategy": strategy})
     pass_model(h, lp)
-    h.run()
+    run(h)
     status, iis = h.getIis()
     if status != highspy.HighsStatus.kOk or not iis.valid_:
         return []

@@ -83,6 +83,11 @@ class Plan:
         return float(KG_PER_T * self.market.encoded.price_usd_per_kg @ x)
 
     @property
+    def has_prices(self) -> bool:
+        """True when the plan has shadow prices and reduced costs (an optimal LP with duals)."""
+        return self.is_optimal and self.solution.row_dual is not None
+
+    @property
     def backend(self) -> str:
         """The back end that solved the model."""
         return self.solution.backend
@@ -337,9 +342,9 @@ class Plan:
         lines.append("")
         lines.append("shares of each product's tonnes by country of origin:")
         lines.append(_format_shares(shares))
-        if self.lp.is_mip:
+        if not self.has_prices:
             lines.append("")
-            lines.append("(minimum orders make this a MILP: no shadow prices)")
+            lines.append("(no shadow prices: the solver returned no duals)")
             return "\n".join(lines)
         prices = self._shadow_prices
         binding = prices[(prices["unit"] == "USD/pp") & prices["binding"]]
@@ -375,7 +380,7 @@ class Plan:
             if _has_jinja()
             else self.shares("country").to_html(float_format="{:.3f}".format)
         )
-        if not self.lp.is_mip:
+        if self.has_prices:
             parts.append("<p>Binding constraints</p>")
             prices = self._shadow_prices
             parts.append(
@@ -405,7 +410,7 @@ class Plan:
                 return
             self.allocation.to_excel(writer, sheet_name="allocation", index=False)
             self.shares("country").to_excel(writer, sheet_name="shares_by_country")
-            if not self.lp.is_mip:
+            if self.has_prices:
                 self.shadow_prices.to_excel(writer, sheet_name="shadow_prices", index=False)
                 self.reduced_costs.to_excel(writer, sheet_name="reduced_costs", index=False)
 
@@ -424,9 +429,9 @@ class Plan:
         self._x  # noqa: B018 - raises for a plan without a solution
         if self.solution.row_dual is None or self.solution.col_dual is None:
             reason = (
-                "minimum orders make the model a MILP, which has no duals"
+                "minimum orders make the model a MILP, and its LP with the choices fixed gave none"
                 if self.lp.is_mip
-                else "the solver returned no valid dual solution"
+                else f"{self.backend} returned no valid dual solution"
             )
             raise NoSolutionError(f"no shadow prices for this plan: {reason}")
         return self.solution.row_dual, self.solution.col_dual

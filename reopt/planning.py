@@ -8,12 +8,17 @@ confirm an "infeasible" verdict with presolve off before reporting it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
-from reopt.backends import Solution
+import numpy as np
+
+from reopt.backends import Solution, pulp_adapter
 from reopt.backends.highs import solve_highs
+from reopt.backends.pulp_backend import NAMED_SOLVERS, solve_pulp
 from reopt.errors import InputError, Problem
 from reopt.formulation import LinearProgram, compile
-from reopt.market import Market
+from reopt.market import Market, readonly
 from reopt.options import SolverOptions
 from reopt.plan import Plan
 from reopt.policies import SharePolicy, cap_share, check_share
@@ -22,7 +27,8 @@ from reopt.verify import check_solution
 
 __all__ = ["policies_for", "solve"]
 
-SOLVERS = ("highs",)
+#: The solvers reopt knows by name; any ``pulp.LpSolver`` instance works too.
+SOLVERS = ("highs", *NAMED_SOLVERS)
 
 
 def solve(
@@ -30,7 +36,7 @@ def solve(
     *,
     china_cap: float | None = None,
     policies: Iterable[SharePolicy] = (),
-    solver: str = "highs",
+    solver: str | Any = "highs",
     options: SolverOptions | None = None,
 ) -> Plan:
     """The cheapest plan that meets demand and keeps every policy.
@@ -43,8 +49,9 @@ def solve(
         this fraction of each product's purchases.
     policies : iterable of SharePolicy, optional
         Further policies (`cap_share`, `min_share`).
-    solver : str, default="highs"
-        The back end: ``"highs"`` (HiGHS in-process).
+    solver : str or pulp.LpSolver, default="highs"
+        ``"highs"`` (HiGHS in-process, the default), ``"cbc"``, ``"glpk"``, ``"pulp-highs"``
+        (HiGHS through PuLP), or any ``pulp.LpSolver`` instance (Gurobi, CPLEX, SCIP, ...).
     options : SolverOptions, optional
         Solver settings; by default reopt's measured defaults.
 
@@ -130,14 +137,14 @@ def policies_for(
 
 def _check_options(solver: object, options: object) -> SolverOptions:
     problems: list[Problem] = []
-    if solver not in SOLVERS:
+    if not (isinstance(solver, str) and solver in SOLVERS) and not pulp_adapter.is_solver(solver):
         problems.append(
             Problem(
                 "options",
                 "solve()",
                 "solver",
                 solver,
-                f"unknown solver; available: {', '.join(SOLVERS)}",
+                f"unknown solver; known: {', '.join(SOLVERS)}, or a pulp.LpSolver instance",
             )
         )
     if options is not None and not isinstance(options, SolverOptions):
@@ -156,8 +163,10 @@ def _check_options(solver: object, options: object) -> SolverOptions:
     return options if isinstance(options, SolverOptions) else SolverOptions()
 
 
-def _run(lp: LinearProgram, solver: str, options: SolverOptions) -> Solution:
-    return solve_highs(lp, options)
+def _run(lp: LinearProgram, solver: str | Any, options: SolverOptions) -> Solution:
+    if solver == "highs":
+        return solve_highs(lp, options)
+    return solve_pulp(lp, solver, options)
 
 
 def _plan(
@@ -165,32 +174,76 @@ def _plan(
     policies: tuple[SharePolicy, ...],
     lp: LinearProgram,
     solution: Solution,
-    solver: str,
+    solver: str | Any,
     options: SolverOptions,
 ) -> Plan:
     notes: list[str] = []
     if solution.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-        presolved = solution.settings.get("presolve") != "off"
-        if presolved or solution.status is Status.INFEASIBLE_OR_UNBOUNDED:
-            confirm = _run(lp, solver, options.replace(presolve=False))
-            if confirm.status is Status.OPTIMAL:
-                notes.append(
-                    "the solver first reported the market infeasible; a re-solve "
-                    "without presolve found the optimal plan"
-                )
-            solution = confirm
-        if solution.status is Status.INFEASIBLE_OR_UNBOUNDED:
-            # prices are >= 0 and every column is bounded below, so cost cannot fall forever
-            solution = _with_status(solution, Status.INFEASIBLE)
+        solution = _confirm_infeasible(lp, solution, solver, options, notes)
     if solution.status is Status.OPTIMAL:
         if solution.x is None:
-            solution = _with_status(solution, Status.ERROR)
+            solution = replace(solution, status=Status.ERROR)
         else:
             check_solution(lp, solution.x, solution.objective, backend=solution.backend)
+            if lp.is_mip:
+                solution = _fixed_lp_duals(lp, solution, solver, options, notes)
     return Plan(solution.status, market, policies, lp, solution, tuple(notes))
 
 
-def _with_status(solution: Solution, status: Status) -> Solution:
-    from dataclasses import replace
+def _confirm_infeasible(
+    lp: LinearProgram,
+    solution: Solution,
+    solver: str | Any,
+    options: SolverOptions,
+    notes: list[str],
+) -> Solution:
+    """Presolve has declared feasible models infeasible: confirm without it."""
+    if not isinstance(solver, str):
+        notes.append("infeasibility not confirmed without presolve (a custom PuLP solver)")
+    elif solution.settings.get("presolve") != "off" or options.presolve is not False:
+        confirm = _run(lp, solver, options.replace(presolve=False))
+        if confirm.status is Status.OPTIMAL:
+            notes.append(
+                "the solver first reported the market infeasible; a re-solve without "
+                "presolve found the optimal plan"
+            )
+        solution = confirm
+    if solution.status is Status.INFEASIBLE_OR_UNBOUNDED:
+        # prices are >= 0 and every column is bounded below, so cost cannot fall forever
+        solution = replace(solution, status=Status.INFEASIBLE)
+    return solution
 
-    return replace(solution, status=status)
+
+def _fixed_lp_duals(
+    lp: LinearProgram,
+    solution: Solution,
+    solver: str | Any,
+    options: SolverOptions,
+    notes: list[str],
+) -> Solution:
+    """A MILP has no duals: fix its 0/1 choices, solve the LP that is left, use its duals."""
+    assert solution.x is not None
+    integer = lp.integrality == 1
+    choice = np.where(integer, np.round(solution.x), 0.0)
+    fixed = replace(
+        lp,
+        col_lower=readonly(np.where(integer, choice, lp.col_lower)),
+        col_upper=readonly(np.where(integer, choice, lp.col_upper)),
+        integrality=readonly(np.zeros(lp.n_cols, dtype=np.int32)),
+    )
+    gap = options.mip_gap if options.mip_gap is not None else "the solver's default"
+    notes.append(
+        f"minimum orders make this a MILP, solved to optimality within a relative gap of {gap}"
+    )
+    again = _run(fixed, solver, options.replace(presolve=False))
+    if again.status is not Status.OPTIMAL or again.x is None or again.row_dual is None:
+        notes.append("no shadow prices: the LP with the buy choices fixed did not solve")
+        return solution
+    check_solution(lp, again.x, again.objective, backend=again.backend)
+    notes.append(
+        "shadow prices and reduced costs come from the LP with every buy / no-buy choice "
+        "fixed as in the MILP solution"
+    )
+    if again.objective <= solution.objective:
+        return again
+    return replace(solution, row_dual=again.row_dual, col_dual=again.col_dual)

@@ -22,7 +22,7 @@ from reopt.market import readonly
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 
-__all__ = ["default_settings", "new_highs", "solve_highs"]
+__all__ = ["default_settings", "new_highs", "run", "solve_highs"]
 
 _STATUS = {
     "kOptimal": Status.OPTIMAL,
@@ -161,6 +161,23 @@ def pass_model(h: Any, lp: LinearProgram) -> None:
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
 
 
+def run(h: Any) -> None:
+    """Run ``h``, once more after resetting HiGHS's thread scheduler if that blocked it.
+
+    HiGHS keeps one thread scheduler per process, sized by the first solve. A later solve
+    that asks for a different number of threads (reopt's default is 1; a user's own
+    highspy code or ``SolverOptions(threads=2)`` may have asked for more) fails at once
+    without solving. reopt then resets the scheduler and runs again.
+    """
+    status = h.run()
+    if status == highspy.HighsStatus.kError and h.getModelStatus() == _NOT_SET:
+        h.resetGlobalScheduler(True)
+        h.run()
+
+
+_NOT_SET = highspy.HighsModelStatus.kNotset
+
+
 def read_solution(h: Any, lp: LinearProgram, settings: Mapping[str, object]) -> Solution:
     """Read status, values and duals back from a solved instance."""
     raw = h.getModelStatus()
@@ -210,5 +227,5 @@ def solve_highs(lp: LinearProgram, options: SolverOptions | None = None) -> Solu
     h = new_highs()
     apply_settings(h, settings)
     pass_model(h, lp)
-    h.run()
+    run(h)
     return read_solution(h, lp, settings)
