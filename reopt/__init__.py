@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pulp  # noqa: F401
 
 from reopt import datasets
+from reopt.analysis import feasibility_limit, sweep
 from reopt.errors import InputError, NoSolutionError, Problem, ReoptError, SolverError
 from reopt.export import model_names, write_model
 from reopt.formulation import LinearProgram, compile
@@ -51,11 +52,13 @@ __all__ = [
     "cap_share",
     "compile",
     "datasets",
+    "feasibility_limit",
     "min_share",
     "model_names",
     "read_market",
     "read_scenario",
     "solve",
+    "sweep",
     "write_market",
     "write_model",
 ]

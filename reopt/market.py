@@ -164,6 +164,10 @@ class Market:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Market is immutable; build a new one (see Market.replace)")
 
+    def __reduce__(self) -> tuple[type[Market], tuple[object, ...]]:
+        """Pickle by its clean tables (validated again when unpickled)."""
+        return (Market, (self._offers, self._demand, self._sources))
+
     # --- the tables, as copies -------------------------------------------------------------
     @property
     def offers(self) -> pd.DataFrame:

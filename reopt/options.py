@@ -111,6 +111,12 @@ class SolverOptions:
         if problems:
             raise InputError(problems.items)
 
+    def __reduce__(self) -> tuple[type[SolverOptions], tuple[object, ...]]:
+        """Pickle by value (for process pools); ``extra`` goes as a plain dict."""
+        values = [getattr(self, name) for name in self.__dataclass_fields__]
+        values[-1] = dict(self.extra)
+        return (SolverOptions, tuple(values))
+
     def replace(self, **changes: object) -> SolverOptions:
         """A copy with some fields changed."""
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}

@@ -266,6 +266,35 @@ class Plan:
         return table.sort_values("reduced_cost_usd_per_kg", kind="stable").reset_index(drop=True)
 
     @property
+    def shadow_price_ranges(self) -> pd.DataFrame:
+        """`shadow_prices` plus the span over which each holds (LP plans only).
+
+        ``valid_from`` / ``valid_to``: the share (fraction) for a tonnes-basis policy, the
+        tonnes for demand; ``range_unit`` says which. See `reopt.ranging`.
+        """
+        return self._shadow_price_ranges.copy()
+
+    @cached_property
+    def _shadow_price_ranges(self) -> pd.DataFrame:
+        from reopt.ranging import shadow_price_ranges
+
+        return shadow_price_ranges(self)
+
+    @property
+    def price_ranges(self) -> pd.DataFrame:
+        """For each offer: the price span (USD/kg) over which this plan stays optimal.
+
+        See `reopt.ranging.price_ranges` for the columns (LP plans only).
+        """
+        return self._price_ranges.copy()
+
+    @cached_property
+    def _price_ranges(self) -> pd.DataFrame:
+        from reopt.ranging import price_ranges
+
+        return price_ranges(self)
+
+    @property
     def infeasibility(self) -> pd.DataFrame:
         """For an infeasible market: what must give way, one row per demand or policy.
 

@@ -1,0 +1,721 @@
+"""`sweep`: plans along one parameter, as a tidy table, with the curve's exact kinks.
+
+A sweep solves the market at each value of one parameter:
+
+- ``china_cap=[...]``: the cap on China's share of each product;
+- ``vary=policy, shares=[...]``: the bound of any share policy (a recycled-content floor, an
+  each-country cap, ...);
+- ``scale_price=``, ``scale_capacity=`` or ``scale_demand=`` a filter (``{"country": "CN"}``)
+  with ``factors=[...]``: prices, capacities or demand of the matching offers or products
+  multiplied by each factor.
+
+Each point is a full `reopt.solve` (statuses, the numpy check, infeasibility confirmed),
+summarised as one row. With HiGHS and no executor, one HiGHS model is kept and only what
+moves between points is changed (bounds, costs, coefficients), so each point re-solves from
+the previous basis; a cold solve re-checks every `COLD_CHECK_EVERY`-th warm point, and a
+disagreement raises `SolverError`.
+
+When the swept parameter is a share bound on a tonnes basis, the cost is a convex
+piecewise-linear function of it. The sweep then adds, exactly (not on the grid), the
+**breakpoints** where the slope changes (the tangent-intersection method: the tangents at
+two points meet at the single kink between them, or the new point splits the interval) and
+the **feasibility limit**: the smallest feasible cap (the largest feasible floor), from an
+LP that minimises the share (maximises it for a floor) directly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reopt.backends import Solution
+from reopt.backends.highs import (
+    apply_settings,
+    default_settings,
+    new_highs,
+    pass_model,
+    read_solution,
+    run,
+    solve_highs,
+)
+from reopt.errors import InputError, Problem, ProblemList, SolverError
+from reopt.formulation import LinearProgram, _csr, compile
+from reopt.market import Market, readonly
+from reopt.options import Method, SolverOptions
+from reopt.plan import BOUGHT_T, Plan
+from reopt.planning import _check_options, _plan, _run, policies_for
+from reopt.policies import Basis, Bound, SharePolicy, cap_share, check_share
+from reopt.progress import Progress
+from reopt.status import Status
+
+__all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
+
+#: A warm-started point is compared with a cold solve this often (and the first one always).
+COLD_CHECK_EVERY = 25
+#: The most extra solves the breakpoint search may spend.
+MAX_KINK_SOLVES = 500
+#: Offer columns a what-if filter may name, and demand columns for ``scale_demand``.
+OFFER_FILTERS = ("country", "refined_in", "kind", "source", "product", "period")
+DEMAND_FILTERS = ("product", "period")
+
+
+def sweep(
+    market: Market,
+    *,
+    china_cap: Iterable[float] | None = None,
+    vary: SharePolicy | None = None,
+    shares: Iterable[float] | None = None,
+    scale_price: Mapping[str, object] | None = None,
+    scale_capacity: Mapping[str, object] | None = None,
+    scale_demand: Mapping[str, object] | None = None,
+    factors: Iterable[float] | None = None,
+    policies: Iterable[SharePolicy] = (),
+    solver: str | Any = "highs",
+    options: SolverOptions | None = None,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Solve ``market`` along one parameter; one row per point, infeasible points included.
+
+    Parameters
+    ----------
+    market : Market
+    china_cap : iterable of float
+        Caps on China's share of each product (``cap_share(c, country="CN")``).
+    vary, shares : SharePolicy and iterable of float
+        Sweep the bound of ``vary`` (its own share is ignored) over ``shares``.
+    scale_price, scale_capacity : mapping
+        A filter on offers, e.g. ``{"country": "CN"}`` or ``{"source": ["a", "b"]}`` (keys:
+        country, refined_in, kind, source, product, period); with ``factors``.
+    scale_demand : mapping
+        A filter on demand (``{"product": "Dy oxide"}``, ``{}`` for all); with ``factors``.
+    factors : iterable of float
+        Multipliers (>= 0) for the ``scale_*`` what-if.
+    policies : iterable of SharePolicy
+        Policies in force at every point.
+    solver, options
+        As for `reopt.solve`. With ``"highs"`` and no executor, points are warm-started.
+    executor : concurrent.futures.Executor, optional
+        Solve the grid points in parallel (cold). Use a process pool with the ``spawn``
+        start method, or threads with the PuLP back ends.
+    progress : bool, optional
+        Show a progress bar; by default only when interactive (a terminal or a notebook).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by the parameter: the parameter (``china_cap``, ``share`` or ``factor``),
+        ``point`` (``grid``, ``breakpoint``, ``min_feasible`` / ``max_feasible``),
+        ``status``, ``cost_usd``, ``price_usd_per_pp`` (for share sweeps: the cost saved by
+        loosening the swept bound by one percentage point, all its rows together),
+        ``china_share:<product>`` for each product, and ``entering`` / ``leaving``: the
+        offers (``source / product``) bought here and not at the previous optimal point,
+        and the reverse.
+
+    Examples
+    --------
+    >>> import reopt
+    >>> curve = reopt.sweep(reopt.datasets.japan_2025(), china_cap=[0.6, 0.8, 1.0])
+    >>> grid = curve[curve["point"] == "grid"]
+    >>> print(grid[["china_cap", "status"]].to_string(index=False))
+     china_cap  status
+           0.6 optimal
+           0.8 optimal
+           1.0 optimal
+    """
+    setup = _setup(
+        market,
+        china_cap=china_cap,
+        vary=vary,
+        shares=shares,
+        scale_price=scale_price,
+        scale_capacity=scale_capacity,
+        scale_demand=scale_demand,
+        factors=factors,
+        policies=policies,
+    )
+    options = _check_options(solver, options)
+    warm = solver == "highs" and executor is None and not market.is_mip
+    engine = _Engine(solver, options, warm=warm)
+    bar = Progress(len(setup.values), label="sweep", enabled=progress)
+    with bar:
+        if executor is not None:
+            points = _map_cold(setup, solver, options, executor, bar)
+        else:
+            points = []
+            for value in setup.values:
+                points.append(engine.point(setup, value, "grid"))
+                bar.update()
+        if setup.policy is not None and not market.is_mip:
+            points += _limit_point(setup, engine)
+            if setup.policy.basis is Basis.TONNES:
+                points += _kinks(setup, engine, points)
+    return _table(setup, points)
+
+
+def feasibility_limit(
+    market: Market, policy: SharePolicy, *, policies: Iterable[SharePolicy] = ()
+) -> float:
+    """The smallest feasible bound of a cap (the largest of a floor), given other policies.
+
+    Solved as one LP that treats the share as a variable: minimise it (for a cap) or
+    maximise it (for a floor). NaN when no bound makes the market feasible. Only for
+    tonnes-basis policies; `sweep` bisects for value-basis ones.
+
+    Examples
+    --------
+    >>> import reopt
+    >>> cap = feasibility_limit(reopt.datasets.japan_2025(), reopt.cap_share(1, country="CN"))
+    >>> 0.5 < cap < 0.6
+    True
+    """
+    others = policies_for(market, policies=policies)
+    checked = (*others, policy)
+    lp = compile(market, checked)
+    return _limit_lp_solve(lp, len(checked) - 1, policy.bound)
+
+
+# ------------------------------------------------------------------------------------------
+# what a sweep varies
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ShareChange:
+    """Each point: the market as it is, with the swept policy at the point's share."""
+
+    market: Market
+    fixed: tuple[SharePolicy, ...]
+    policy: SharePolicy
+
+    def build(self, share: float) -> tuple[Market, tuple[SharePolicy, ...]]:
+        return self.market, (*self.fixed, self.policy.with_share(share))
+
+
+@dataclass(frozen=True)
+class _OfferScale:
+    """Each point: one offer column (price or capacity) of the masked offers times a factor."""
+
+    market: Market
+    fixed: tuple[SharePolicy, ...]
+    column: str
+    mask: np.ndarray
+
+    def build(self, factor: float) -> tuple[Market, tuple[SharePolicy, ...]]:
+        offers = self.market.offers.copy()
+        scaled = offers[self.column].to_numpy(dtype=float).copy()
+        scaled[self.mask] = scaled[self.mask] * factor  # unlimited capacity stays unlimited
+        offers[self.column] = scaled
+        return self.market.replace(offers=offers), self.fixed
+
+
+@dataclass(frozen=True)
+class _DemandScale:
+    """Each point: the masked demand rows times a factor."""
+
+    market: Market
+    fixed: tuple[SharePolicy, ...]
+    mask: np.ndarray
+
+    def build(self, factor: float) -> tuple[Market, tuple[SharePolicy, ...]]:
+        demand = self.market.demand.copy()
+        scaled = demand["demand_t"].to_numpy(dtype=float).copy()
+        scaled[self.mask] = scaled[self.mask] * factor
+        demand["demand_t"] = scaled
+        return self.market.replace(demand=demand), self.fixed
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What a sweep varies: the parameter's name and values, and how to build each point."""
+
+    parameter: str
+    values: tuple[float, ...]
+    change: _ShareChange | _OfferScale | _DemandScale
+    market: Market
+    policy: SharePolicy | None  # the swept policy (share sweeps only)
+    varied: int | None  # its position in the policies
+
+    def build(self, value: float) -> tuple[Market, tuple[SharePolicy, ...]]:
+        return self.change.build(value)
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One solved point, reduced to what the table needs."""
+
+    value: float
+    kind: str
+    status: Status
+    cost_usd: float
+    price_usd_per_pp: float
+    china: Mapping[str, float]
+    bought: frozenset[str]
+
+
+def _setup(
+    market: Market,
+    *,
+    china_cap: Iterable[float] | None,
+    vary: SharePolicy | None,
+    shares: Iterable[float] | None,
+    scale_price: Mapping[str, object] | None,
+    scale_capacity: Mapping[str, object] | None,
+    scale_demand: Mapping[str, object] | None,
+    factors: Iterable[float] | None,
+    policies: Iterable[SharePolicy],
+) -> _Setup:
+    fixed = policies_for(market, policies=policies)
+    modes = {
+        "china_cap": china_cap is not None,
+        "vary": vary is not None or shares is not None,
+        "scale_price": scale_price is not None,
+        "scale_capacity": scale_capacity is not None,
+        "scale_demand": scale_demand is not None,
+    }
+    chosen = [name for name, on in modes.items() if on]
+    if len(chosen) != 1:
+        raise InputError(
+            [
+                Problem(
+                    "options",
+                    "sweep()",
+                    "parameter",
+                    ", ".join(chosen) or None,
+                    "give exactly one parameter to sweep",
+                    "china_cap=[...], vary=policy with shares=[...], or scale_price / "
+                    "scale_capacity / scale_demand with factors=[...]",
+                )
+            ]
+        )
+    mode = chosen[0]
+    if mode == "china_cap":
+        policy = cap_share(1.0, country="CN")
+        values = _numbers(china_cap, "china_cap")
+        change = _ShareChange(market, fixed, policy)
+        return _Setup("china_cap", values, change, market, policy, len(fixed))
+    if mode == "vary":
+        if not isinstance(vary, SharePolicy) or shares is None:
+            raise InputError(
+                [
+                    Problem(
+                        "options",
+                        "sweep()",
+                        "vary",
+                        vary,
+                        "vary needs a policy and shares a list of bounds",
+                        "e.g. vary=reopt.min_share(0, kind='recycler'), shares=[0, 0.1, 0.2]",
+                    )
+                ]
+            )
+        vary.matches(market)
+        values = _numbers(shares, "shares")
+        return _Setup("share", values, _ShareChange(market, fixed, vary), market, vary, len(fixed))
+    values = _numbers(factors, "factors")
+    what: _OfferScale | _DemandScale
+    if mode == "scale_price":
+        what = _OfferScale(
+            market, fixed, "price_usd_per_kg", _offer_mask(market, scale_price, mode)
+        )
+    elif mode == "scale_capacity":
+        what = _OfferScale(market, fixed, "capacity_t", _offer_mask(market, scale_capacity, mode))
+    else:
+        what = _DemandScale(market, fixed, _demand_mask(market, scale_demand or {}))
+    return _Setup("factor", values, what, market, None, None)
+
+
+def _numbers(values: Iterable[float] | None, name: str) -> tuple[float, ...]:
+    """Shares in [0, 1] (``china_cap``, ``shares``) or factors >= 0, checked together."""
+    problems = ProblemList()
+    try:
+        items = list(values) if values is not None else []
+    except TypeError:
+        items = []
+        problems.add("options", "sweep()", name, values, "expected a list of numbers")
+    out = []
+    for i, v in enumerate(items):
+        where = f"sweep() {name}[{i}]"
+        if name != "factors":
+            try:
+                out.append(check_share(v, where=where, column=name))
+            except InputError as err:
+                problems.extend(err.problems)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf:
+            out.append(float(v))
+        else:
+            problems.add("options", where, name, v, "must be a number >= 0")
+    if not items and not problems:
+        problems.add("options", "sweep()", name, items, "needs at least one value")
+    problems.raise_if_any()
+    return tuple(out)
+
+
+def _offer_mask(market: Market, where: Mapping[str, object] | None, argument: str) -> np.ndarray:
+    return _mask(market.offers, where or {}, OFFER_FILTERS, argument)
+
+
+def _demand_mask(market: Market, where: Mapping[str, object]) -> np.ndarray:
+    return _mask(market.demand, where, DEMAND_FILTERS, "scale_demand")
+
+
+def _mask(
+    table: pd.DataFrame, where: Mapping[str, object], allowed: Sequence[str], argument: str
+) -> np.ndarray:
+    problems = ProblemList()
+    if not isinstance(where, Mapping):
+        problems.add(
+            "options", "sweep()", argument, where, "must be a mapping like {'country': 'CN'}"
+        )
+        problems.raise_if_any()
+    mask = np.ones(len(table), dtype=bool)
+    for key, wanted in where.items():
+        if key not in allowed or key not in table.columns:
+            problems.add(
+                "options",
+                "sweep()",
+                argument,
+                key,
+                f"cannot filter on {key!r}",
+                f"use {', '.join(allowed)}",
+            )
+            continue
+        values = [wanted] if isinstance(wanted, (str, int, float)) else list(wanted)  # type: ignore[call-overload]
+        column = table[key].astype(str).to_numpy()
+        hits = np.isin(column, [str(v) for v in values])
+        if not hits.any():
+            problems.add(
+                "options", "sweep()", argument, f"{key}={wanted}", "matches nothing in the market"
+            )
+        mask &= hits
+    problems.raise_if_any()
+    return mask
+
+
+# ------------------------------------------------------------------------------------------
+# solving points
+# ------------------------------------------------------------------------------------------
+class _Engine:
+    """Solves points one after another; with ``warm``, in one HiGHS model re-solved in place."""
+
+    def __init__(self, solver: str | Any, options: SolverOptions, *, warm: bool) -> None:
+        self.solver = solver
+        self.options = options
+        self.warm = _WarmHighs(options) if warm else None
+        self.solves = 0
+
+    def point(self, setup: _Setup, value: float, kind: str) -> _Point:
+        market, policies = setup.build(value)
+        lp = compile(market, policies)
+        if self.warm is None:
+            solution = _run(lp, self.solver, self.options)
+        else:
+            solution = self.warm.solve(lp)
+            if self.solves % COLD_CHECK_EVERY == 0:
+                _agree(solution, solve_highs(lp, self.options), setup.parameter, value)
+        self.solves += 1
+        plan = _plan(market, policies, lp, solution, self.solver, self.options)
+        return _summarise(plan, setup.varied, value, kind)
+
+
+class _WarmHighs:
+    """One HiGHS instance, re-solved in place from the last basis.
+
+    A new point changes only the costs, bounds and coefficients that differ from the last.
+    """
+
+    def __init__(self, options: SolverOptions) -> None:
+        self.options = options
+        self.h: Any = None
+        self.lp: LinearProgram | None = None
+
+    def solve(self, lp: LinearProgram) -> Solution:
+        settings = default_settings(lp, self.options)
+        if self.lp is None or not _same_pattern(self.lp, lp):
+            self.h = new_highs()
+            apply_settings(self.h, settings)
+            pass_model(self.h, lp)
+        else:
+            _push_changes(self.h, self.lp, lp)
+            if self.options.method is Method.AUTO:  # from a basis, simplex is the fast way
+                settings["solver"] = "simplex"
+                settings.pop("run_crossover", None)
+                self.h.setOptionValue("solver", "simplex")
+        self.lp = lp
+        run(self.h)
+        return read_solution(self.h, lp, settings)
+
+
+def _same_pattern(a: LinearProgram, b: LinearProgram) -> bool:
+    return (
+        a.n_cols == b.n_cols
+        and a.n_rows == b.n_rows
+        and np.array_equal(a.row_start, b.row_start)
+        and np.array_equal(a.col_index, b.col_index)
+        and np.array_equal(a.integrality, b.integrality)
+    )
+
+
+def _push_changes(h: Any, old: LinearProgram, new: LinearProgram) -> None:
+    costs = np.flatnonzero(old.cost != new.cost).astype(np.int32)
+    if len(costs):
+        h.changeColsCost(len(costs), costs, new.cost[costs])
+    cols = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
+    if len(cols):
+        c = cols.astype(np.int32)
+        h.changeColsBounds(len(c), c, new.col_lower[c], new.col_upper[c])
+    rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
+    if len(rows):
+        r = rows.astype(np.int32)
+        h.changeRowsBounds(len(r), r, new.row_lower[r], new.row_upper[r])
+    entries = np.flatnonzero(old.value != new.value)
+    if len(entries):
+        row_of = np.searchsorted(new.row_start, entries, side="right") - 1
+        for k, i in zip(entries.tolist(), row_of.tolist(), strict=True):
+            h.changeCoeff(int(i), int(new.col_index[k]), float(new.value[k]))
+
+
+def _agree(warm: Solution, cold: Solution, parameter: str, value: float) -> None:
+    same = warm.status is cold.status
+    if same and warm.status is Status.OPTIMAL:
+        same = math.isclose(warm.objective, cold.objective, rel_tol=1e-7, abs_tol=1e-6)
+    if not same:
+        raise SolverError(
+            f"a warm-started solve at {parameter}={value:g} disagrees with a cold solve: "
+            f"{warm.status.value} {warm.objective:.10g} against "
+            f"{cold.status.value} {cold.objective:.10g}"
+        )
+
+
+def _summarise(plan: Plan, varied: int | None, value: float, kind: str) -> _Point:
+    china: dict[str, float] = {}
+    bought: frozenset[str] = frozenset()
+    price = math.nan
+    if plan.is_optimal:
+        shares = plan.shares("country")
+        cn = shares["CN"] if "CN" in shares.columns else pd.Series(0.0, index=shares.index)
+        china = {_label(k): float(v) for k, v in cn.items()}
+        alloc = plan.allocation
+        alloc = alloc[alloc["tonnes"] > BOUGHT_T]
+        keys = alloc["source"] + " / " + alloc["product"]
+        if "period" in alloc.columns:
+            keys = keys + " / " + alloc["period"].astype(str)
+        bought = frozenset(keys)
+        if varied is not None and plan.has_prices:
+            table = plan.shadow_prices
+            name = plan.policies[varied].name
+            price = float(table.loc[table["constraint"] == name, "value"].sum())
+    return _Point(value, kind, plan.status, plan.cost_usd, price, china, bought)
+
+
+def _label(key: object) -> str:
+    return " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+
+
+def _map_cold(
+    setup: _Setup, solver: str | Any, options: SolverOptions, executor: Executor, bar: Progress
+) -> list[_Point]:
+    """Grid points solved in parallel; the tasks carry plain tables, not Market objects."""
+    futures = []
+    for value in setup.values:
+        market, policies = setup.build(value)
+        tables = (market.offers, market.demand, market.sources)
+        futures.append(
+            executor.submit(_solve_point, tables, policies, solver, options, setup.varied, value)
+        )
+    points = []
+    for future in futures:
+        points.append(future.result())
+        bar.update()
+    return points
+
+
+def _solve_point(
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
+    policies: tuple[SharePolicy, ...],
+    solver: str | Any,
+    options: SolverOptions,
+    varied: int | None,
+    value: float,
+) -> _Point:
+    from reopt.planning import solve
+
+    market = Market(*tables)
+    plan = solve(market, policies=policies, solver=solver, options=options)
+    return _summarise(plan, varied, value, "grid")
+
+
+# ------------------------------------------------------------------------------------------
+# exact breakpoints and the feasibility limit
+# ------------------------------------------------------------------------------------------
+def _slope(policy: SharePolicy, point: _Point) -> float:
+    """d(cost)/d(share), in USD per unit share, from the swept policy's price."""
+    sign = -1.0 if policy.bound is Bound.MAX else 1.0
+    return sign * 100.0 * point.price_usd_per_pp
+
+
+def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]:
+    """Breakpoints between the optimal points, by intersecting tangents."""
+    policy = setup.policy
+    assert policy is not None
+    known = sorted(
+        (p for p in points if p.status is Status.OPTIMAL and math.isfinite(p.price_usd_per_pp)),
+        key=lambda p: p.value,
+    )
+    if len(known) < 2:
+        return []
+    ends = (known[0].value, known[-1].value)  # the curve is not known beyond its ends
+    found: dict[float, _Point] = {}
+    budget = [MAX_KINK_SOLVES]
+    stack = list(itertools.pairwise(known))
+    while stack:
+        a, b = stack.pop()
+        sa, sb = _slope(policy, a), _slope(policy, b)
+        scale = max(abs(a.cost_usd), abs(b.cost_usd), 1.0)
+        if b.value - a.value <= 1e-9 or abs(sa - sb) * (b.value - a.value) <= 1e-9 * scale:
+            continue  # one straight piece
+        c = (b.cost_usd - a.cost_usd + sa * a.value - sb * b.value) / (sa - sb)
+        c = min(max(c, a.value), b.value)
+        on_tangent = a.cost_usd + sa * (c - a.value)
+        if c - a.value <= 1e-9 or b.value - c <= 1e-9:
+            kink = a if c - a.value <= 1e-9 else b
+            if kink.value not in ends:
+                found.setdefault(round(kink.value, 12), replace(kink, kind="breakpoint"))
+            continue
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
+        mid = engine.point(setup, c, "breakpoint")
+        if mid.status is not Status.OPTIMAL or not math.isfinite(mid.price_usd_per_pp):
+            continue
+        if abs(mid.cost_usd - on_tangent) <= 1e-9 * scale + 1e-6:
+            found.setdefault(round(c, 12), mid)  # both tangents meet on the curve: the kink
+        else:
+            stack += [(a, mid), (mid, b)]
+    return list(found.values())
+
+
+def _limit_point(setup: _Setup, engine: _Engine) -> list[_Point]:
+    """The smallest feasible cap (largest feasible floor), solved there."""
+    policy, k = setup.policy, setup.varied
+    assert policy is not None and k is not None
+    market, policies = setup.build(policy.share)
+    kind = "min_feasible" if policy.bound is Bound.MAX else "max_feasible"
+    if policy.basis is Basis.TONNES:
+        limit = _limit_lp_solve(compile(market, policies), k, policy.bound)
+    else:
+        limit = _bisect(setup, engine)
+    if not math.isfinite(limit):
+        return []
+    point = engine.point(setup, limit, kind)
+    if point.status is Status.INFEASIBLE:  # within the solver's tolerance of the edge
+        nudged = min(limit + 1e-9, 1.0) if kind == "min_feasible" else max(limit - 1e-9, 0.0)
+        point = engine.point(setup, nudged, kind)
+    return [point]
+
+
+def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
+    """Solve the LP in which the share of policy ``k`` is a variable ``t`` in [0, 1]."""
+    rows = lp.rows
+    mine = np.flatnonzero(
+        (rows["family"].to_numpy() == "policy") & (rows["policy"].to_numpy() == k)
+    )
+    base = rows["base_t"].to_numpy()[mine]
+    t = lp.n_cols
+    counts = np.diff(lp.row_start)
+    entry_row = np.repeat(np.arange(lp.n_rows), counts)
+    block = _csr(
+        np.concatenate([entry_row, mine]),
+        np.concatenate([lp.col_index, np.full(len(mine), t)]),
+        np.concatenate([lp.value, -base]),
+        lp.n_rows,
+    )
+    row_lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    if bound is Bound.MAX:
+        row_upper[mine] = 0.0
+    else:
+        row_lower[mine] = 0.0
+    cost = np.zeros(t + 1)
+    cost[t] = 1.0 if bound is Bound.MAX else -1.0
+    direct = replace(
+        lp,
+        cost=readonly(cost),
+        col_lower=readonly(np.append(lp.col_lower, 0.0)),
+        col_upper=readonly(np.append(lp.col_upper, 1.0)),
+        row_lower=readonly(row_lower),
+        row_upper=readonly(row_upper),
+        row_start=readonly(block.start.astype(lp.row_start.dtype)),
+        col_index=readonly(block.index.astype(lp.col_index.dtype)),
+        value=readonly(block.value),
+        integrality=readonly(np.append(lp.integrality, np.int32(0)).astype(np.int32)),
+        col_offer=readonly(np.append(lp.col_offer, -1)),
+    )
+    solution = solve_highs(direct, SolverOptions(method=Method.SIMPLEX))
+    if solution.status is not Status.OPTIMAL or solution.x is None:
+        return math.nan
+    return float(min(max(solution.x[t], 0.0), 1.0))
+
+
+def _bisect(setup: _Setup, engine: _Engine, tol: float = 1e-6) -> float:
+    """The feasibility limit by bisection (value-basis policies)."""
+
+    def feasible(s: float) -> bool:
+        market, policies = setup.build(s)
+        lp = compile(market, policies)
+        return _run(lp, "highs", SolverOptions(presolve=False)).status is Status.OPTIMAL
+
+    assert setup.policy is not None
+    cap = setup.policy.bound is Bound.MAX
+    good, bad = (1.0, 0.0) if cap else (0.0, 1.0)
+    if not feasible(good):
+        return math.nan
+    if feasible(bad):
+        return bad
+    while abs(good - bad) > tol:
+        mid = 0.5 * (good + bad)
+        good, bad = (mid, bad) if feasible(mid) else (good, mid)
+    return good
+
+
+# ------------------------------------------------------------------------------------------
+# the table
+# ------------------------------------------------------------------------------------------
+def _table(setup: _Setup, points: list[_Point]) -> pd.DataFrame:
+    order = {"grid": 0, "min_feasible": 1, "max_feasible": 1, "breakpoint": 2}
+    points = sorted(points, key=lambda p: (p.value, order[p.kind]))
+    products = [_label(k) for k in _demand_labels(setup.market)]
+    records = []
+    previous: frozenset[str] | None = None
+    for p in points:
+        record: dict[str, object] = {
+            setup.parameter: p.value,
+            "point": p.kind,
+            "status": p.status.value,
+            "cost_usd": p.cost_usd,
+            "price_usd_per_pp": p.price_usd_per_pp,
+        }
+        for product in products:
+            record[f"china_share:{product}"] = p.china.get(product, math.nan)
+        entering = leaving = ""
+        if p.status is Status.OPTIMAL:
+            if previous is not None:
+                entering = "; ".join(sorted(p.bought - previous))
+                leaving = "; ".join(sorted(previous - p.bought))
+            previous = p.bought
+        record["entering"], record["leaving"] = entering, leaving
+        records.append(record)
+    table = pd.DataFrame.from_records(records)
+    if setup.varied is None:
+        table = table.drop(columns=["price_usd_per_pp"])
+    return table
+
+
+def _demand_labels(market: Market) -> list[object]:
+    keys = market.demand_keys
+    if len(keys) == 1:
+        return market.demand[keys[0]].tolist()
+    return list(market.demand[keys].itertuples(index=False, name=None))

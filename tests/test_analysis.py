@@ -1,0 +1,259 @@
+"""Sweeps: warm against cold, the curve's shape, exact breakpoints, limits, what-ifs."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import highspy
+import numpy as np
+import pytest
+from conftest import RTOL, available, demand_table, offers_table
+from hypothesis import HealthCheck, given, settings
+from strategies import cases
+
+import reopt
+import reopt.analysis
+from reopt.status import Status
+
+CN = {"country": "CN"}
+
+
+def cn_price_per_pp(plan: reopt.Plan) -> float:
+    table = plan.shadow_prices
+    return float(table.loc[table["constraint"].str.contains("country='CN'"), "value"].sum())
+
+
+# --- the Japan case: warm against cold -----------------------------------------------------
+def test_two_hundred_point_sweep_agrees_with_cold_solves():
+    market = reopt.datasets.japan_2025()
+    caps = np.linspace(0.3, 1.0, 200).tolist()
+    curve = reopt.sweep(market, china_cap=caps, progress=False)
+    grid = curve[curve["point"] == "grid"].reset_index(drop=True)
+    assert grid["china_cap"].tolist() == caps
+    statuses = set()
+    for cap, row in zip(caps, grid.itertuples(), strict=True):
+        plan = reopt.solve(market, china_cap=cap)
+        assert row.status == plan.status.value
+        statuses.add(row.status)
+        if plan.is_optimal:
+            assert row.cost_usd == pytest.approx(plan.cost_usd, rel=1e-9)
+            if cap < 1.0:  # at 100% the cap's price is any value down to 0 (degenerate)
+                price = cn_price_per_pp(plan)
+                assert row.price_usd_per_pp == pytest.approx(price, rel=1e-6, abs=1e-3)
+        else:
+            assert math.isnan(row.cost_usd)
+    assert statuses == {"optimal", "infeasible"}  # infeasible points stay in the table
+
+
+def test_min_feasible_cap_of_japan_2025_is_exact():
+    market = reopt.datasets.japan_2025()
+    curve = reopt.sweep(market, china_cap=[0.6, 0.9], progress=False)
+    edge = curve.loc[curve["point"] == "min_feasible", "china_cap"].item()
+    assert reopt.solve(market, china_cap=edge).is_optimal
+    assert reopt.solve(market, china_cap=edge - 1e-6).status is Status.INFEASIBLE
+
+
+def test_breakpoints_on_the_three_supplier_market(three_suppliers):
+    """Kinks where Australia fills up (CN 50%) and where China alone suffices (100%)."""
+    curve = reopt.sweep(three_suppliers, china_cap=[0.0, 0.2, 0.8, 1.0], progress=False)
+    kinks = curve.loc[curve["point"] == "breakpoint", "china_cap"].tolist()
+    assert kinks == pytest.approx([0.5])
+    assert curve.loc[curve["point"] == "min_feasible", "china_cap"].item() == 0.0
+    # cost 1.75M at 0 -> 1.25M at 0.5 (US replaced, 10,000/pp) -> 1.0M at 1.0 (5,000/pp)
+    at = curve.drop_duplicates("china_cap").set_index("china_cap")["cost_usd"]
+    assert at[0.5] == pytest.approx(1_250_000)
+    grid = curve[curve["point"] == "grid"].set_index("china_cap")
+    assert grid.loc[0.2, "entering"] == "cn / A"
+    assert curve.loc[curve["point"] == "breakpoint", "leaving"].item() == "us / A"
+    assert grid.loc[0.8, "leaving"] == grid.loc[0.8, "entering"] == ""
+
+
+def test_sweep_on_every_back_end_agrees_with_highs(three_suppliers, solver):
+    caps = [0.0, 0.25, 0.6, 1.0]
+    reference = reopt.sweep(three_suppliers, china_cap=caps, progress=False)
+    curve = reopt.sweep(three_suppliers, china_cap=caps, solver=solver, progress=False)
+    assert curve["point"].tolist() == reference["point"].tolist()
+    np.testing.assert_allclose(curve["cost_usd"], reference["cost_usd"], rtol=RTOL[solver])
+
+
+# --- invariants on generated markets -------------------------------------------------------
+def direct_min_china_share(case) -> float:
+    """An LP written out directly for HiGHS: the smallest share of China meeting every demand.
+
+    Columns: tonnes per offer, then the share t. Rows: each product's demand, and China's
+    tonnes of each product at most t times its demand. Minimise t.
+    """
+    offers = case.offers.reset_index(drop=True)
+    n = len(offers)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    upper = np.append(np.nan_to_num(offers["capacity_t"].to_numpy(float), nan=np.inf), 1.0)
+    cost = np.append(np.zeros(n), 1.0)
+    h.addCols(n + 1, cost, np.zeros(n + 1), upper, 0, np.array([], dtype=np.int32), [], [])
+    for product, demand in zip(case.demand["product"], case.demand["demand_t"], strict=True):
+        mine = np.flatnonzero(offers["product"] == product).astype(np.int32)
+        h.addRow(demand, demand, len(mine), mine, np.ones(len(mine)))
+        china = mine[offers["country"].to_numpy()[mine] == "CN"]
+        cols = np.append(china, n).astype(np.int32)
+        h.addRow(-np.inf, 0.0, len(cols), cols, np.append(np.ones(len(china)), -demand))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return float(h.getSolution().col_value[n])
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(case=cases())
+def test_swept_cost_is_convex_non_increasing_with_true_kinks(case):
+    market = case.market
+    curve = reopt.sweep(market, china_cap=np.linspace(0.0, 1.0, 11).tolist(), progress=False)
+    ok = curve[curve["status"] == "optimal"].drop_duplicates("china_cap")
+    caps, cost = ok["china_cap"].to_numpy(), ok["cost_usd"].to_numpy()
+    scale = max(float(np.abs(cost).max()), 1.0)
+    assert np.all(np.diff(cost) <= 1e-9 * scale)  # non-increasing
+    slopes = np.diff(cost) / np.diff(caps)
+    wide = np.diff(caps) > 1e-6
+    assert np.all(np.diff(slopes[wide]) >= -1e-6 * scale)  # convex
+
+    # each breakpoint is a true kink: the slopes just left and right of it differ
+    for kink in curve.loc[curve["point"] == "breakpoint", "china_cap"]:
+        h = 1e-7
+        left = reopt.solve(market, china_cap=max(kink - h, 0.0))
+        right = reopt.solve(market, china_cap=min(kink + h, 1.0))
+        if not (left.is_optimal and right.is_optimal) or kink - h < 0 or kink + h > 1:
+            continue
+        s_left, s_right = -cn_price_per_pp(left), -cn_price_per_pp(right)
+        assert s_right - s_left > 1e-7 * max(abs(s_left), abs(s_right)), kink
+
+    # the minimum feasible cap matches an LP that minimises China's share directly
+    edge = curve.loc[curve["point"] == "min_feasible", "china_cap"].item()
+    assert edge == pytest.approx(direct_min_china_share(case), abs=1e-7)
+
+
+# --- any policy, what-ifs ------------------------------------------------------------------
+def test_sweeping_a_recycled_floor():
+    market = reopt.datasets.japan_2025()
+    floor = reopt.min_share(0.0, kind="recycler", product="NdPr oxide")
+    curve = reopt.sweep(market, vary=floor, shares=[0.0, 0.05, 0.1, 0.3], progress=False)
+    grid = curve[curve["point"] == "grid"]
+    optimal = grid[grid["status"] == "optimal"]
+    assert np.all(np.diff(optimal["cost_usd"]) >= -1e-6)  # a higher floor never saves money
+    assert (curve["point"] == "max_feasible").sum() == 1
+    edge = curve.loc[curve["point"] == "max_feasible", "share"].item()
+    assert reopt.solve(market, policies=[floor.with_share(edge)]).is_optimal
+    if edge < 1:
+        assert not reopt.solve(market, policies=[floor.with_share(edge + 1e-5)]).is_optimal
+
+
+def test_what_if_china_prices_rise():
+    market = reopt.datasets.japan_2025()
+    curve = reopt.sweep(
+        market,
+        scale_price=CN,
+        factors=[1, 1.5, 2, 3],
+        policies=[reopt.cap_share(0.9, country="CN")],
+    )
+    assert curve["factor"].tolist() == [1, 1.5, 2, 3]
+    assert "price_usd_per_pp" not in curve.columns
+    assert curve.loc[0, "cost_usd"] == pytest.approx(reopt.solve(market, china_cap=0.9).cost_usd)
+    assert np.all(np.diff(curve["cost_usd"]) > 0)
+    share = curve.filter(like="china_share:").to_numpy()
+    assert np.all(share[-1] <= share[0] + 1e-9)  # dearer China, no more Chinese tonnes
+
+
+def test_what_if_lynas_capacity_and_demand_growth():
+    market = reopt.datasets.japan_2025()
+    factors = [0.0, 0.5, 1.0, 1.5]
+    lynas = reopt.sweep(
+        market, scale_capacity={"source": "lynas_malaysia"}, factors=factors, china_cap=None
+    )
+    optimal = lynas[lynas["status"] == "optimal"]
+    assert np.all(np.diff(optimal["cost_usd"]) <= 1e-6)  # more capacity never costs more
+    demand = market.demand.set_index("product")["demand_t"]
+    grow = reopt.sweep(market, scale_demand={"product": "Dy oxide"}, factors=[1.0, 1.2])
+    bigger = market.replace(
+        demand=market.demand.assign(
+            demand_t=np.where(
+                market.demand["product"] == "Dy oxide",
+                demand["Dy oxide"] * 1.2,
+                market.demand["demand_t"],
+            )
+        )
+    )
+    assert grow.loc[1, "cost_usd"] == pytest.approx(reopt.solve(bigger).cost_usd, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({}, "give exactly one parameter to sweep"),
+        ({"china_cap": [0.5], "scale_price": CN, "factors": [1]}, "exactly one parameter"),
+        ({"china_cap": [35]}, "china_cap"),
+        ({"china_cap": []}, "needs at least one value"),
+        ({"scale_price": CN, "factors": [-1]}, "must be a number >= 0"),
+        ({"scale_price": {"colour": "red"}, "factors": [1]}, "cannot filter on 'colour'"),
+        ({"scale_price": {"country": "FR"}, "factors": [1]}, "matches nothing"),
+        ({"vary": reopt.cap_share(0.5, kind="recycler")}, "vary needs a policy and shares"),
+        ({"china_cap": [0.5], "solver": "nope"}, "unknown solver"),
+    ],
+)
+def test_bad_sweep_arguments(kwargs, words):
+    with pytest.raises(reopt.InputError, match=words):
+        reopt.sweep(reopt.datasets.japan_2025(), **kwargs)
+
+
+# --- how it runs ---------------------------------------------------------------------------
+def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers):
+    real = reopt.analysis._WarmHighs.solve
+
+    def off_by_one(self, lp):
+        from dataclasses import replace
+
+        solution = real(self, lp)
+        return replace(solution, objective=solution.objective + 1.0)
+
+    monkeypatch.setattr(reopt.analysis._WarmHighs, "solve", off_by_one)
+    with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
+        reopt.sweep(three_suppliers, china_cap=[0.6, 0.7])
+
+
+def test_thread_and_process_pools_give_the_same_curve():
+    market = reopt.datasets.japan_2025()
+    caps = [0.5, 0.6, 0.75, 1.0]
+    serial = reopt.sweep(market, china_cap=caps, progress=False)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = reopt.sweep(market, china_cap=caps, solver="pulp-highs", executor=pool)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        processes = reopt.sweep(market, china_cap=caps, executor=pool)
+    for other in (threaded, processes):
+        assert other["status"].tolist() == serial["status"].tolist()
+        np.testing.assert_allclose(other["cost_usd"], serial["cost_usd"], rtol=1e-9)
+
+
+def test_progress_bar_only_when_asked_or_interactive(capsys, three_suppliers):
+    reopt.sweep(three_suppliers, china_cap=[0.5, 0.6], progress=True)
+    assert "sweep 2/2" in capsys.readouterr().err
+    reopt.sweep(three_suppliers, china_cap=[0.5, 0.6])  # pytest's stderr is not a terminal
+    assert capsys.readouterr().err == ""
+
+
+def test_minimum_orders_sweep_without_breakpoints():
+    offers = offers_table(
+        [
+            ("cn", "A", "CN", "refinery", None, 10.0),
+            ("au", "A", "AU", "mine", 80.0, 15.0),
+        ]
+    ).assign(min_order_t=[0.0, 50.0])
+    market = reopt.Market(offers, demand_table([("A", 100.0)]))
+    curve = reopt.sweep(market, china_cap=[0.4, 0.6, 1.0])
+    assert set(curve["point"]) == {"grid"}  # the MILP's cost is not piecewise linear
+    assert curve["cost_usd"].tolist() == pytest.approx([1_300_000, 1_250_000, 1_000_000])
+    if available("cbc"):
+        cbc = reopt.sweep(market, china_cap=[0.4, 0.6, 1.0], solver="cbc")
+        np.testing.assert_allclose(cbc["cost_usd"], curve["cost_usd"], rtol=1e-7)
