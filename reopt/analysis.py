@@ -81,6 +81,7 @@ def sweep(
     options: SolverOptions | None = None,
     executor: Executor | None = None,
     progress: bool | None = None,
+    exact: bool = True,
 ) -> pd.DataFrame:
     """Solve ``market`` along one parameter; one row per point, infeasible points included.
 
@@ -107,6 +108,9 @@ def sweep(
         start method, or threads with the PuLP back ends.
     progress : bool, optional
         Show a progress bar; by default only when interactive (a terminal or a notebook).
+    exact : bool, default=True
+        For share sweeps, also find the breakpoints and the feasibility limit; False solves
+        the grid only.
 
     Returns
     -------
@@ -153,7 +157,7 @@ def sweep(
             for value in setup.values:
                 points.append(engine.point(setup, value, "grid"))
                 bar.update()
-        if setup.policy is not None and not market.is_mip:
+        if exact and setup.policy is not None and not market.is_mip:
             points += _limit_point(setup, engine)
             if setup.policy.basis is Basis.TONNES:
                 points += _kinks(setup, engine, points)
@@ -255,7 +259,7 @@ class _Point:
     cost_usd: float
     price_usd_per_pp: float
     china: Mapping[str, float]
-    bought: frozenset[str]
+    bought: frozenset[int]  # offers bought (positions in the market)
 
 
 def _setup(
@@ -407,10 +411,11 @@ class _Engine:
         self.options = options
         self.warm = _WarmHighs(options) if warm else None
         self.solves = 0
+        self._base: LinearProgram | None = None
 
     def point(self, setup: _Setup, value: float, kind: str) -> _Point:
         market, policies = setup.build(value)
-        lp = compile(market, policies)
+        lp = self._compile(setup, market, policies)
         if self.warm is None:
             solution = _run(lp, self.solver, self.options)
         else:
@@ -420,6 +425,41 @@ class _Engine:
         self.solves += 1
         plan = _plan(market, policies, lp, solution, self.solver, self.options)
         return _summarise(plan, setup.varied, value, kind)
+
+    def _compile(
+        self, setup: _Setup, market: Market, policies: tuple[SharePolicy, ...]
+    ) -> LinearProgram:
+        """Compile once; for a tonnes-basis share sweep, later points only move bounds."""
+        k = setup.varied
+        if k is None or setup.policy is None or setup.policy.basis is not Basis.TONNES:
+            return compile(market, policies)
+        if self._base is None:
+            self._base = compile(market, policies)
+        return with_share(self._base, k, policies[k])
+
+
+def with_share(lp: LinearProgram, k: int, policy: SharePolicy) -> LinearProgram:
+    """``lp`` with policy ``k`` (tonnes basis) replaced by ``policy``, a new share of it.
+
+    Only the policy's right-hand sides move: ``share * base_t`` on each of its rows.
+    """
+    rows = lp.rows
+    mine = (rows["family"].to_numpy() == "policy") & (rows["policy"].to_numpy() == k)
+    rhs = policy.share * rows["base_t"].to_numpy()[mine]
+    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    if policy.bound is Bound.MAX:
+        upper[mine] = rhs
+    else:
+        lower[mine] = rhs
+    labels = rows.copy()
+    labels.loc[mine, "share"] = policy.share
+    return replace(
+        lp,
+        row_lower=readonly(lower),
+        row_upper=readonly(upper),
+        rows=labels,
+        policies=(*lp.policies[:k], policy, *lp.policies[k + 1 :]),
+    )
 
 
 class _WarmHighs:
@@ -492,24 +532,44 @@ def _agree(warm: Solution, cold: Solution, parameter: str, value: float) -> None
 
 
 def _summarise(plan: Plan, varied: int | None, value: float, kind: str) -> _Point:
+    """The plan's row of the table, computed in numpy (a sweep makes hundreds of these)."""
     china: dict[str, float] = {}
-    bought: frozenset[str] = frozenset()
+    bought: frozenset[int] = frozenset()
     price = math.nan
-    if plan.is_optimal:
-        shares = plan.shares("country")
-        cn = shares["CN"] if "CN" in shares.columns else pd.Series(0.0, index=shares.index)
-        china = {_label(k): float(v) for k, v in cn.items()}
-        alloc = plan.allocation
-        alloc = alloc[alloc["tonnes"] > BOUGHT_T]
-        keys = alloc["source"] + " / " + alloc["product"]
-        if "period" in alloc.columns:
-            keys = keys + " / " + alloc["period"].astype(str)
-        bought = frozenset(keys)
+    x = plan.solution.x
+    if plan.is_optimal and x is not None:
+        enc = plan.market.encoded
+        offers = x[: plan.lp.n_offers]
+        labels = list(enc.labels["country"])
+        cn = enc.codes["country"] == labels.index("CN") if "CN" in labels else None
+        china_t: np.ndarray = np.zeros(len(enc.demand_t))
+        if cn is not None:
+            counted = cn & (enc.group >= 0)
+            china_t = np.bincount(
+                enc.group[counted], weights=offers[counted], minlength=len(enc.demand_t)
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(enc.demand_t > 0, china_t / enc.demand_t, 0.0)
+        names = [_label(k) for k in _demand_labels(plan.market)]
+        china = dict(zip(names, share.tolist(), strict=True))
+        bought = frozenset(np.flatnonzero(offers > BOUGHT_T).tolist())
         if varied is not None and plan.has_prices:
-            table = plan.shadow_prices
-            name = plan.policies[varied].name
-            price = float(table.loc[table["constraint"] == name, "value"].sum())
+            price = _policy_price(plan, varied, x)
     return _Point(value, kind, plan.status, plan.cost_usd, price, china, bought)
+
+
+def _policy_price(plan: Plan, k: int, x: np.ndarray) -> float:
+    """USD saved by loosening policy ``k`` by one percentage point on all its rows."""
+    lp, rows = plan.lp, plan.lp.rows
+    row_dual = plan.solution.row_dual
+    assert row_dual is not None
+    mine = np.flatnonzero(
+        (rows["family"].to_numpy() == "policy") & (rows["policy"].to_numpy() == k)
+    )
+    value_col = rows["value_col"].to_numpy()[mine]
+    base = np.where(value_col >= 0, x[np.maximum(value_col, 0)], rows["base_t"].to_numpy()[mine])
+    sign = -1.0 if lp.policies[k].bound is Bound.MAX else 1.0
+    return float(sign * np.sum(row_dual[mine] * base) / 100.0) + 0.0
 
 
 def _label(key: object) -> str:
@@ -688,8 +748,16 @@ def _table(setup: _Setup, points: list[_Point]) -> pd.DataFrame:
     order = {"grid": 0, "min_feasible": 1, "max_feasible": 1, "breakpoint": 2}
     points = sorted(points, key=lambda p: (p.value, order[p.kind]))
     products = [_label(k) for k in _demand_labels(setup.market)]
+    enc = setup.market.encoded
+    names = np.char.add(
+        np.char.add(enc.labels["source"][enc.codes["source"]].astype(str), " / "),
+        enc.labels["product"][enc.codes["product"]].astype(str),
+    )
+    if setup.market.has_periods:
+        periods = enc.labels["period"][enc.codes["period"]].astype(str)
+        names = np.char.add(np.char.add(names, " / "), periods)
     records = []
-    previous: frozenset[str] | None = None
+    previous: frozenset[int] | None = None
     for p in points:
         record: dict[str, object] = {
             setup.parameter: p.value,
@@ -703,8 +771,8 @@ def _table(setup: _Setup, points: list[_Point]) -> pd.DataFrame:
         entering = leaving = ""
         if p.status is Status.OPTIMAL:
             if previous is not None:
-                entering = "; ".join(sorted(p.bought - previous))
-                leaving = "; ".join(sorted(previous - p.bought))
+                entering = "; ".join(sorted(names[list(p.bought - previous)]))
+                leaving = "; ".join(sorted(names[list(previous - p.bought)]))
             previous = p.bought
         record["entering"], record["leaving"] = entering, leaving
         records.append(record)

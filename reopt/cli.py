@@ -1,4 +1,4 @@
-"""The ``reopt`` command line: demo, solve, export, validate, datasets.
+"""The ``reopt`` command line: demo, solve, sweep, whatif, export, validate, datasets.
 
 Exit codes: 0 an optimal plan (or valid input), 1 infeasible (the explanation is printed),
 2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check).
@@ -12,14 +12,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from reopt import __version__, datasets
+from reopt.analysis import sweep
 from reopt.errors import InputError, ReoptError, SolverError
 from reopt.export import FORMATS, write_model
-from reopt.io import read_scenario
+from reopt.io import Scenario, read_scenario
 from reopt.options import Method, SolverOptions
 from reopt.plan import Plan
 from reopt.planning import SOLVERS, solve
-from reopt.policies import check_share
+from reopt.policies import cap_share, check_share
 from reopt.status import Status
 
 __all__ = ["main"]
@@ -89,12 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         "names, or a .toml scenario file.",
     )
     solve_cmd.add_argument("path", type=Path, metavar="PATH")
-    solve_cmd.add_argument(
-        "--china-cap",
-        type=_share,
-        default=None,
-        metavar="SHARE",
-        help="cap China's share of each product (a fraction, e.g. 0.6); "
+    _china_cap_argument(
+        solve_cmd,
+        "cap China's share of each product (a fraction, e.g. 0.6); "
         "overrides the scenario's china_cap",
     )
     solve_cmd.add_argument(
@@ -104,8 +104,58 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the plan: .csv (allocation) or .xlsx (all tables)",
     )
+    solve_cmd.add_argument(
+        "--ranges",
+        action="store_true",
+        help="also print over what span each shadow price and each offer's price hold",
+    )
     _solver_arguments(solve_cmd)
     solve_cmd.set_defaults(run=_solve)
+
+    sweep_cmd = sub.add_parser(
+        "sweep",
+        help="cost of the cheapest plan along a range of China caps (the frontier)",
+        description="Solve a market at each China cap of a range, and add the exact "
+        "breakpoints of the cost curve and the minimum feasible cap. PATH is a market "
+        "(folder, .xlsx, .toml) or, with --dataset, omitted.",
+    )
+    _market_arguments(sweep_cmd)
+    sweep_cmd.add_argument(
+        "--china-cap",
+        type=_share_range,
+        default=_share_range("0:1:0.05"),
+        metavar="START:STOP:STEP",
+        help="caps to solve at, e.g. 0.2:0.95:0.05 (inclusive; default 0:1:0.05)",
+    )
+    sweep_cmd.add_argument(
+        "--grid-only",
+        action="store_true",
+        help="solve the caps given, without the exact breakpoints and minimum feasible cap",
+    )
+    _analysis_outputs(sweep_cmd)
+    _solver_arguments(sweep_cmd)
+    sweep_cmd.set_defaults(run=_sweep)
+
+    whatif = sub.add_parser(
+        "whatif",
+        help="cost and China's share as prices, capacities or demand change",
+        description="Solve a market with the prices or capacities of some offers, or some "
+        "demand, multiplied by each factor. SPEC is [COLUMN:]VALUE=F1,F2,...: for prices and "
+        "capacities COLUMN is an offers column (default country), e.g. CN=1,1.5,2,3 or "
+        "source:lynas_malaysia=0,0.5,1,1.5; for demand COLUMN is product (default), and "
+        "VALUE * means every product.",
+    )
+    _market_arguments(whatif)
+    change = whatif.add_mutually_exclusive_group(required=True)
+    change.add_argument("--scale-price", type=_what_if, metavar="SPEC", help="scale prices")
+    change.add_argument("--scale-capacity", type=_what_if, metavar="SPEC", help="scale capacities")
+    change.add_argument("--scale-demand", type=_what_if, metavar="SPEC", help="scale demand")
+    _china_cap_argument(
+        whatif, "a China cap held at every point; overrides the scenario's china_cap"
+    )
+    _analysis_outputs(whatif)
+    _solver_arguments(whatif)
+    whatif.set_defaults(run=_whatif)
 
     export = sub.add_parser(
         "export",
@@ -128,12 +178,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="model file to write (default: model.FORMAT in the current folder)",
     )
-    export.add_argument(
-        "--china-cap",
-        type=_share,
-        default=None,
-        metavar="SHARE",
-        help="cap China's share of each product; overrides the scenario's china_cap",
+    _china_cap_argument(
+        export, "cap China's share of each product; overrides the scenario's china_cap"
     )
     export.set_defaults(run=_export)
 
@@ -209,6 +255,81 @@ def _options(args: argparse.Namespace) -> SolverOptions:
     )
 
 
+def _china_cap_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--china-cap", type=_share, default=None, metavar="SHARE", help=help)
+
+
+def _market_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, nargs="?", default=None, metavar="PATH")
+    parser.add_argument(
+        "--dataset",
+        choices=list(datasets.NAMES),
+        default=None,
+        help="a bundled dataset instead of PATH",
+    )
+
+
+def _analysis_outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="write the table as .csv"
+    )
+    parser.add_argument(
+        "--plot", type=Path, default=None, metavar="FILE", help="save a plot (.png, .svg, .pdf)"
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar, even in a terminal"
+    )
+
+
+def _share_range(text: str) -> list[float]:
+    parts = text.split(":")
+    try:
+        if len(parts) == 1:
+            values = [float(v) for v in text.split(",")]
+        elif len(parts) == 3:
+            start, stop, step = (float(p) for p in parts)
+            if step <= 0 or stop < start:
+                raise ValueError
+            count = round((stop - start) / step)
+            values = [start + i * step for i in range(count + 1)]
+            if values[-1] < stop - 1e-12:
+                values.append(stop)
+            values = [round(v, 12) for v in values]
+        else:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected START:STOP:STEP (e.g. 0.2:0.95:0.05) or a list 0.5,0.6"
+        ) from None
+    for value in values:
+        _share(repr(value))
+    return values
+
+
+def _what_if(text: str) -> tuple[str | None, str, list[float]]:
+    target, sep, numbers = text.rpartition("=")
+    column, colon, value = target.partition(":")
+    if not colon:
+        column, value = "", target
+    try:
+        factors = [float(f) for f in numbers.split(",")]
+    except ValueError:
+        factors = []
+    if not sep or not value or not factors:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected [COLUMN:]VALUE=F1,F2,... (e.g. CN=1,1.5,2,3)"
+        )
+    return (column or None), value, factors
+
+
+def _scenario(args: argparse.Namespace) -> Scenario:
+    if (args.path is None) == (args.dataset is None):
+        raise ReoptError("give either PATH or --dataset NAME")
+    if args.dataset is not None:
+        return Scenario(datasets.load(args.dataset), None, ())
+    return read_scenario(args.path)
+
+
 def _share(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
@@ -268,6 +389,8 @@ def _solve(args: argparse.Namespace) -> int:
         options=_options(args),
     )
     print(plan.summary())
+    if args.ranges and plan.is_optimal:
+        _print_ranges(plan)
     if args.out is not None and plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
         if args.out.suffix.lower() == ".xlsx":
             plan.to_excel(args.out)
@@ -276,6 +399,127 @@ def _solve(args: argparse.Namespace) -> int:
         if args.out.exists():
             print(f"\nwrote {args.out}")
     return _exit_code(plan)
+
+
+def _print_ranges(plan: Plan) -> None:
+    if plan.lp.is_mip:
+        print("\n(no ranges: minimum orders make this a MILP)")
+        return
+    prices = plan.shadow_price_ranges
+    print("\nshadow prices hold while the bound stays within:")
+    for row in prices.itertuples():
+        if row.range_unit == "share":
+            span = f"{row.valid_from:.2%} .. {row.valid_to:.2%}"
+        elif row.range_unit == "t":
+            span = f"{row.valid_from:,.1f} .. {row.valid_to:,.1f} t"
+        else:
+            span = "(not available for a value-basis policy)"
+        print(f"  {row.constraint}, {row.product}: {row.value:,.0f} {row.unit}  [{span}]")
+    offers = plan.price_ranges
+    print("\nthe plan stays optimal while each offer's price stays within (USD/kg):")
+    for row in offers.itertuples():
+        print(
+            f"  {row.source} / {row.product}: {row.price_usd_per_kg:,.4g} "
+            f"[{row.price_low_usd_per_kg:,.4g} .. {row.price_high_usd_per_kg:,.4g}]"
+        )
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    scenario = _scenario(args)
+    curve = sweep(
+        scenario.market,
+        china_cap=args.china_cap,
+        policies=scenario.policies,
+        solver=args.solver,
+        options=_options(args),
+        progress=False if args.no_progress else None,
+        exact=not args.grid_only,
+    )
+    _report(curve, args, "china_cap")
+    return EXIT_OPTIMAL if (curve["status"] == "optimal").any() else EXIT_INFEASIBLE
+
+
+def _whatif(args: argparse.Namespace) -> int:
+    scenario = _scenario(args)
+    china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
+    policies = list(scenario.policies)
+    if china_cap is not None:
+        policies.append(cap_share(china_cap, country="CN"))
+    if args.scale_demand is not None:
+        column, value, factors = args.scale_demand
+        where = {} if value == "*" else {column or "product": value}
+        kwargs = {"scale_demand": where}
+    else:
+        name = "scale_price" if args.scale_price is not None else "scale_capacity"
+        column, value, factors = getattr(args, name)
+        kwargs = {name: {column or "country": value}}
+    curve = sweep(
+        scenario.market,
+        factors=factors,
+        policies=policies,
+        solver=args.solver,
+        options=_options(args),
+        progress=False if args.no_progress else None,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    _report(curve, args, "factor")
+    return EXIT_OPTIMAL if (curve["status"] == "optimal").any() else EXIT_INFEASIBLE
+
+
+def _report(curve: pd.DataFrame, args: argparse.Namespace, parameter: str) -> None:
+    shown = curve[[parameter, "point", "status", "cost_usd"]].copy()
+    china = curve.filter(like="china_share:")
+    shown["china_share_max"] = china.max(axis=1)
+    if "price_usd_per_pp" in curve.columns:
+        shown["price_usd_per_pp"] = curve["price_usd_per_pp"]
+    print(
+        shown.to_string(
+            index=False,
+            formatters={
+                parameter: "{:.6g}".format,
+                "cost_usd": "{:,.0f}".format,
+                "china_share_max": "{:.1%}".format,
+                "price_usd_per_pp": "{:,.0f}".format,
+            },
+            na_rep="-",
+        )
+    )
+    changes = curve[(curve["entering"] != "") | (curve["leaving"] != "")]
+    if len(changes):
+        print("\noffers entering (+) and leaving (-) the plan:")
+        for row in changes.itertuples():
+            value = getattr(row, parameter)
+            for offer in filter(None, row.entering.split("; ")):
+                print(f"  {value:.6g}: + {offer}")
+            for offer in filter(None, row.leaving.split("; ")):
+                print(f"  {value:.6g}: - {offer}")
+    if args.out is not None:
+        curve.to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
+    if args.plot is not None:
+        _save_plot(curve, args.plot, parameter)
+        print(f"wrote {args.plot}")
+
+
+def _save_plot(curve: pd.DataFrame, path: Path, parameter: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from reopt import plot
+
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(9, 8), sharex=True, layout="constrained", height_ratios=[3, 2]
+    )
+    plot.frontier(curve, ax=top)
+    plot.sweep_shares(curve, ax=bottom)
+    top.set_xlabel("")
+    top.set_title(
+        "cost of the cheapest plan" + (" by China cap" if parameter == "china_cap" else "")
+    )
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _export(args: argparse.Namespace) -> int:

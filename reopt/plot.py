@@ -3,8 +3,8 @@
 - `frontier`: cost against the China cap from a `reopt.sweep`, with its breakpoints and the
   minimum feasible cap marked, and the infeasible range shaded;
 - `supply_mix`: a plan's supply by country for each product, as stacked bars of shares;
-- `sweep_shares`: China's share of each product along a sweep, with the swept bound's
-  shadow price on a second axis.
+- `sweep_shares`: China's share of each product along a sweep, with the price of one
+  percentage point of the swept bound on a second axis.
 """
 
 from __future__ import annotations
@@ -98,12 +98,17 @@ def frontier(
         ax.plot(kx, ky, "o", color=color, ms=5, label=f"breakpoints ({len(kinks)})")
     edge = curve[curve["point"].isin(["min_feasible", "max_feasible"])]
     unit = "%" if parameter != "factor" else "x"
+    everything = _x(curve, parameter)
     if len(edge):
         ex = float(_x(edge, parameter)[0])
-        word = "minimum feasible cap" if edge["point"].iat[0] == "min_feasible" else "limit"
+        floor = edge["point"].iat[0] == "max_feasible"
+        word = "maximum feasible floor" if floor else "minimum feasible cap"
         ax.axvline(ex, color=color, ls="--", lw=1, label=f"{word}: {ex:.1f}{unit}")
-        lo, hi = (min(ax.get_xlim()[0], ex), ex) if word != "limit" else (ex, ax.get_xlim()[1])
-        ax.axvspan(lo, hi, color=color, alpha=0.08, lw=0)
+        lo, hi = (ex, everything.max()) if floor else (everything.min(), ex)
+        if hi > lo:
+            ax.axvspan(lo, hi, color=color, alpha=0.08, lw=0, label="infeasible")
+    span = everything.max() - everything.min()
+    ax.set_xlim(everything.min() - 0.02 * span, everything.max() + 0.02 * span)
     ax.set_xlabel(_PARAMETERS[parameter])
     ax.set_ylabel("cost of the plan (USD million a year)")
     ax.grid(True, alpha=0.3)
@@ -146,7 +151,7 @@ def supply_mix(plan: Plan, *, ax: Any = None, by: str = "country") -> Any:
 
 
 def sweep_shares(curve: pd.DataFrame, *, ax: Any = None) -> Any:
-    """China's share of each product along a sweep, and the swept bound's shadow price.
+    """China's share of each product along a sweep, and what a percentage point costs.
 
     Examples
     --------
@@ -168,11 +173,17 @@ def sweep_shares(curve: pd.DataFrame, *, ax: Any = None) -> Any:
     ax.set_ylim(0, 105)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", fontsize="small", title="product")
-    if "price_usd_per_pp" in ok.columns:
+    if parameter != "factor" and len(ok) >= 2:
+        # between consecutive points (breakpoints included) the curve is straight, so its
+        # slope is the exact price of a percentage point there
+        cost = ok["cost_usd"].to_numpy()
+        price = np.abs(np.diff(cost) / np.diff(x))
+        scale, unit = (1e6, "million") if price.max() >= 1e6 else (1e3, "thousand")
         twin = ax.twinx()
-        twin.step(
-            x, ok["price_usd_per_pp"].to_numpy() / 1e3, "k--", where="post", lw=1, label="price"
+        twin.stairs(
+            price / scale, x, baseline=None, color="k", ls="--", lw=1, label="price of 1 pp"
         )
-        twin.set_ylabel("shadow price of the bound (USD thousand per pp)")
+        twin.set_ylabel(f"price of one percentage point (USD {unit})")
+        twin.set_ylim(bottom=0)
         twin.legend(loc="upper right", fontsize="small")
     return ax

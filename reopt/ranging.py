@@ -2,9 +2,13 @@
 
 For an optimal LP plan, HiGHS's ranging (on the simplex basis of the plan) gives:
 
-- for every demand and share-policy row, the interval of its right-hand side over which its
-  shadow price stays valid: tonnes of demand, or a share as a fraction;
-- for every offer, the interval of its price (USD/kg) over which the plan stays optimal.
+- for every demand and share-policy row, an interval of its right-hand side over which its
+  shadow price holds: tonnes of demand, or a share as a fraction;
+- for every offer, an interval of its price (USD/kg) over which the plan stays optimal.
+
+The intervals are those over which the plan's basis stays optimal: the price or the plan
+is guaranteed across them, and may hold further where the basis changes without the price
+or the plan changing (a degenerate step).
 
 reopt re-solves the plan's LP with HiGHS's dual simplex (presolve off) to get a basis, and
 checks that it reaches the plan's cost. Where the optimum is not unique (degenerate), the

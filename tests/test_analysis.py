@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import highspy
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import RTOL, available, demand_table, offers_table
 from hypothesis import HealthCheck, given, settings
@@ -257,3 +258,18 @@ def test_minimum_orders_sweep_without_breakpoints():
     if available("cbc"):
         cbc = reopt.sweep(market, china_cap=[0.4, 0.6, 1.0], solver="cbc")
         np.testing.assert_allclose(cbc["cost_usd"], curve["cost_usd"], rtol=1e-7)
+
+
+@pytest.mark.parametrize("bound", [reopt.cap_share, reopt.min_share])
+def test_moving_a_share_changes_only_its_bounds(bound):
+    market = reopt.datasets.japan_2025()
+    fixed = [reopt.cap_share(0.65, each="country")]
+    base = reopt.compile(market, [*fixed, bound(0.5, kind="recycler")])
+    for share in (0.0, 0.3, 0.77, 1.0):
+        policy = bound(share, kind="recycler")
+        quick = reopt.analysis.with_share(base, len(fixed), policy)
+        full = reopt.compile(market, [*fixed, policy])
+        for name in ("cost", "row_lower", "row_upper", "row_start", "col_index", "value"):
+            np.testing.assert_array_equal(getattr(quick, name), getattr(full, name), name)
+        pd.testing.assert_frame_equal(quick.rows, full.rows)
+        assert quick.policies == full.policies

@@ -105,7 +105,8 @@ def test_solver_limits_map_to_exit_3():
 
 
 def test_help_everywhere():
-    for args in ([], ["demo"], ["solve"], ["validate"], ["datasets"]):
+    commands = ["demo", "solve", "sweep", "whatif", "export", "validate", "datasets"]
+    for args in ([], *([c] for c in commands)):
         result = subprocess.run(
             [sys.executable, "-m", "reopt.cli", *args, "--help"],
             capture_output=True,
@@ -121,3 +122,89 @@ def test_console_script_is_installed():
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert result.stdout.startswith("reopt ")
+
+
+def test_sweep_writes_curve_and_plot(capsys, tmp_path: Path):
+    out, png = tmp_path / "curve.csv", tmp_path / "curve.png"
+    code, text, _ = run(
+        capsys,
+        "sweep",
+        "--dataset",
+        "japan_2025",
+        "--china-cap",
+        "0.4:1:0.1",
+        "--out",
+        str(out),
+        "--plot",
+        str(png),
+    )
+    assert code == 0
+    assert "min_feasible" in text and "breakpoint" in text
+    assert "offers entering (+) and leaving (-) the plan" in text
+    curve = pd.read_csv(out)
+    assert curve.loc[curve["point"] == "grid", "china_cap"].tolist() == pytest.approx(
+        [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    )
+    assert png.stat().st_size > 10_000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_on_a_folder_with_another_solver(capsys, folder: Path):
+    code, text, _ = run(capsys, "sweep", str(folder), "--china-cap", "0.6,0.8", "--solver", "cbc")
+    assert code == 0
+    assert "optimal" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sweep", "--china-cap", "0.6"],  # neither PATH nor --dataset
+        ["sweep", "--dataset", "japan_2025", "--china-cap", "0.9:0.2:0.1"],
+        ["sweep", "--dataset", "japan_2025", "--china-cap", "0:1:0"],
+        ["sweep", "--dataset", "japan_2025", "--china-cap", "0:35:5"],
+        ["whatif", "--dataset", "japan_2025", "--scale-price", "CN"],
+        ["whatif", "--dataset", "japan_2025", "--scale-price", "CN=a,b"],
+        ["whatif", "--dataset", "japan_2025", "--scale-price", "FR=1,2"],
+        ["whatif", "--dataset", "japan_2025"],
+    ],
+)
+def test_bad_sweep_arguments_exit_2(capsys, args):
+    try:
+        code = main(args)
+    except SystemExit as stop:  # argparse rejects some before reopt sees them
+        code = stop.code
+    assert code == 2
+    assert capsys.readouterr().err
+
+
+def test_whatif_prices_capacity_and_demand(capsys, tmp_path: Path):
+    code, text, _ = run(
+        capsys, "whatif", "--dataset", "japan_2025", "--scale-price", "CN=1,2", "--china-cap", "0.9"
+    )
+    assert code == 0
+    assert "factor" in text
+    out = tmp_path / "lynas.csv"
+    code, text, _ = run(
+        capsys,
+        "whatif",
+        "--dataset",
+        "japan_2025",
+        "--scale-capacity",
+        "source:lynas_malaysia=0,0.5,1,1.5",
+        "--out",
+        str(out),
+    )
+    assert code == 0
+    assert pd.read_csv(out)["factor"].tolist() == [0, 0.5, 1, 1.5]
+    code, text, _ = run(
+        capsys, "whatif", "--dataset", "japan_2025", "--scale-demand", "*=1,1.2", "--no-progress"
+    )
+    assert code == 0
+
+
+def test_solve_prints_ranges(capsys, folder: Path):
+    code, text, _ = run(capsys, "solve", str(folder), "--china-cap", "0.6", "--ranges")
+    assert code == 0
+    assert "shadow prices hold while the bound stays within" in text
+    assert "cap_share(0.6, country='CN'), Dy oxide" in text
+    assert "the plan stays optimal while each offer's price stays within (USD/kg)" in text

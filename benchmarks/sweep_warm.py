@@ -1,0 +1,114 @@
+"""Warm-started sweeps against cold solves of the same points.
+
+    python -m benchmarks.sweep_warm [--points 200] [--repeat 3] [--offers 20000]
+
+For each market (the bundled ``japan_2025``, and a generated market of ``--offers`` offers),
+a China-cap sweep of ``--points`` caps is timed two ways: ``reopt.sweep`` (one HiGHS model,
+re-solved in place from the last basis; grid points only, so that both sides solve the same
+points) and one ``reopt.solve`` per cap (cold). The two alternate over ``--repeat`` rounds
+and medians are compared. Every cap's status and cost must agree (cost rtol 1e-9), or the
+run fails. Results go to ``benchmarks/results/sweep_warm.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import statistics
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import reopt
+import reopt.analysis
+
+
+def warm(market: reopt.Market, caps: list[float]) -> tuple[float, pd.DataFrame]:
+    t0 = time.perf_counter()
+    curve = reopt.analysis.sweep(market, china_cap=caps, progress=False, exact=False)
+    return time.perf_counter() - t0, curve
+
+
+def cold(market: reopt.Market, caps: list[float]) -> tuple[float, list[reopt.Plan]]:
+    t0 = time.perf_counter()
+    plans = [reopt.solve(market, china_cap=cap) for cap in caps]
+    return time.perf_counter() - t0, plans
+
+
+def compare(curve: pd.DataFrame, plans: list[reopt.Plan]) -> None:
+    grid = curve[curve["point"] == "grid"]
+    for row, plan in zip(grid.itertuples(), plans, strict=True):
+        assert row.status == plan.status.value, (row.china_cap, row.status, plan.status)
+        if plan.is_optimal:
+            assert math.isclose(row.cost_usd, plan.cost_usd, rel_tol=1e-9), row.china_cap
+
+
+def run(name: str, market: reopt.Market, caps: list[float], repeat: int) -> dict[str, object]:
+    warm_times, cold_times = [], []
+    for _ in range(repeat):
+        seconds, curve = warm(market, caps)
+        warm_times.append(seconds)
+        seconds, plans = cold(market, caps)
+        cold_times.append(seconds)
+        compare(curve, plans)
+    statuses = curve["status"].value_counts().to_dict()
+    record = {
+        "market": name,
+        "offers": market.n_offers,
+        "points": len(caps),
+        "statuses": statuses,
+        "warm_s": statistics.median(warm_times),
+        "cold_s": statistics.median(cold_times),
+    }
+    record["speedup"] = record["cold_s"] / record["warm_s"]  # type: ignore[operator]
+    print(
+        f"{name:<22} {market.n_offers:>8,} offers {len(caps):>4} caps: "
+        f"warm {record['warm_s']:.3f} s, cold {record['cold_s']:.3f} s, "
+        f"speed-up {record['speedup']:.2f}x  ({statuses})",
+        flush=True,
+    )
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--offers", type=int, default=20_000)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/sweep_warm.json"))
+    args = parser.parse_args()
+
+    caps = np.linspace(0.3, 1.0, args.points).tolist()
+    records = [
+        run("japan_2025", reopt.datasets.japan_2025(), caps, args.repeat),
+        run(
+            f"synthetic({args.offers})",
+            reopt.datasets.synthetic(args.offers, seed=1),
+            caps,
+            args.repeat,
+        ),
+    ]
+    result = {
+        "benchmark": "sweep_warm",
+        "command": f"python -m benchmarks.sweep_warm --points {args.points} "
+        f"--repeat {args.repeat} --offers {args.offers}",
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "versions": {
+            "reopt": reopt.__version__,
+            "highspy": version("highspy"),
+            "numpy": np.__version__,
+        },
+        "results": records,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
