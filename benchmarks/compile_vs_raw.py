@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 import reopt
-from benchmarks import raw
 from reopt.backends.highs import apply_settings, default_settings, new_highs, pass_model
+from reopt.bench import raw
 
 CAP = 0.6
 

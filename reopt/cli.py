@@ -1,4 +1,4 @@
-"""The ``reopt`` command line: demo, solve, sweep, whatif, export, validate, datasets.
+"""The ``reopt`` command line: demo, solve, sweep, whatif, export, validate, datasets, bench.
 
 Exit codes: 0 an optimal plan (or valid input), 1 infeasible (the explanation is printed),
 2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check).
@@ -32,6 +32,11 @@ EXIT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # the runner parses its own options, --help included
+        from reopt.bench.runner import main as bench
+
+        return bench(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -182,6 +187,14 @@ def _parser() -> argparse.ArgumentParser:
         export, "cap China's share of each product; overrides the scenario's china_cap"
     )
     export.set_defaults(run=_export)
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark back ends and HiGHS settings (see reopt bench --help)",
+        description="Run the benchmark suite; every option goes to the runner.",
+        add_help=False,
+    )
+    bench.add_argument("arguments", nargs=argparse.REMAINDER)
 
     validate = sub.add_parser(
         "validate",

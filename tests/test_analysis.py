@@ -273,3 +273,40 @@ def test_moving_a_share_changes_only_its_bounds(bound):
             np.testing.assert_array_equal(getattr(quick, name), getattr(full, name), name)
         pd.testing.assert_frame_equal(quick.rows, full.rows)
         assert quick.policies == full.policies
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        {"scale_price": {"country": "CN"}},
+        {"scale_capacity": {"country": ["AU", "US"]}},
+        {"scale_demand": {}},
+    ],
+)
+def test_warm_what_ifs_match_cold_solves_at_every_point(what):
+    """Prices also sit in the value-basis policy's rows, so coefficients move too."""
+    market = reopt.datasets.japan_2025()
+    policies = [
+        reopt.cap_share(0.7, country="CN"),
+        reopt.cap_share(0.75, country="CN", scope="total", basis="value"),
+    ]
+    factors = [1.0, 1.3, 0.8, 2.0, 1.1]
+    curve = reopt.sweep(market, factors=factors, policies=policies, **what)
+    setup = reopt.analysis._setup(
+        market,
+        china_cap=None,
+        vary=None,
+        shares=None,
+        factors=factors,
+        policies=policies,
+        scale_price=what.get("scale_price"),
+        scale_capacity=what.get("scale_capacity"),
+        scale_demand=what.get("scale_demand"),
+    )
+    assert curve["factor"].tolist() == sorted(factors)
+    for row in curve.itertuples():
+        m, p = setup.build(row.factor)
+        cold = reopt.solve(m, policies=p)
+        assert row.status == cold.status.value
+        if cold.is_optimal:
+            assert row.cost_usd == pytest.approx(cold.cost_usd, rel=1e-9)

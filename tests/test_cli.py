@@ -105,7 +105,7 @@ def test_solver_limits_map_to_exit_3():
 
 
 def test_help_everywhere():
-    commands = ["demo", "solve", "sweep", "whatif", "export", "validate", "datasets"]
+    commands = ["demo", "solve", "sweep", "whatif", "export", "validate", "datasets", "bench"]
     for args in ([], *([c] for c in commands)):
         result = subprocess.run(
             [sys.executable, "-m", "reopt.cli", *args, "--help"],

@@ -14,7 +14,7 @@ import pandas as pd
 
 from reopt.market import Market
 
-__all__ = ["PRODUCTS", "synthetic"]
+__all__ = ["PRODUCTS", "synthetic", "synthetic_tables"]
 
 #: The 17 rare-earth oxides with a synthetic reference price in USD/kg.
 PRODUCTS: dict[str, float] = {
@@ -91,6 +91,33 @@ def synthetic(
     >>> synthetic(1000, seed=1)
     Market(1,000 offers from 59 sources, 17 products, demand ...)
     """
+    return Market(
+        *synthetic_tables(
+            n_offers,
+            n_products=n_products,
+            n_periods=n_periods,
+            china_cap_feasible_from=china_cap_feasible_from,
+            seed=seed,
+        )
+    )
+
+
+def synthetic_tables(
+    n_offers: int = 200,
+    *,
+    n_products: int = 17,
+    n_periods: int = 1,
+    china_cap_feasible_from: float = 0.25,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The offers and demand tables of `synthetic`, not yet validated as a `Market`.
+
+    Examples
+    --------
+    >>> offers, demand = synthetic_tables(1000, seed=1)
+    >>> len(offers), len(demand)
+    (1000, 17)
+    """
     if n_offers < n_products * n_periods:
         raise ValueError(
             f"n_offers must be at least n_products * n_periods = {n_products * n_periods}"
@@ -152,4 +179,4 @@ def synthetic(
     if n_periods > 1:
         offers.insert(2, "period", t + 1)
         demand_table.insert(1, "period", gp // n_products + 1)
-    return Market(offers, demand_table)
+    return offers, demand_table

@@ -1,5 +1,7 @@
 """The raw limit: the same LP built directly with numpy from the input tables, for highspy.
 
+One demand row and one China-cap row per product (and period).
+
 This is what an expert would write by hand for one China cap: no validation, no labels, no
 checks. reopt's compile + hand-off is measured against it.
 """
@@ -7,12 +9,15 @@ checks. reopt's compile + hand-off is measured against it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
 import pandas as pd
 
 from reopt.backends.highs import new_highs
+
+__all__ = ["RawLP", "build", "build_from_arrays", "hand_off"]
 
 
 @dataclass
@@ -27,9 +32,14 @@ class RawLP:
 
 
 def build(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float) -> RawLP:
-    """From the tables: factorise the products, then `build_from_arrays`."""
-    product, products = pd.factorize(offers["product"])
-    d = demand.set_index("product")["demand_t"].reindex(products).to_numpy(dtype=float)
+    """From the tables: factorise the products (and periods), then `build_from_arrays`."""
+    keys = ["product", "period"] if "period" in offers.columns else ["product"]
+    if len(keys) == 1:
+        product, products = pd.factorize(offers["product"])
+        d = demand.set_index("product")["demand_t"].reindex(products).to_numpy(dtype=float)
+    else:
+        product, products = pd.factorize(pd.MultiIndex.from_frame(offers[keys]))
+        d = demand.set_index(keys)["demand_t"].reindex(products).to_numpy(dtype=float)
     return build_from_arrays(
         product,
         offers["country"].to_numpy() == "CN",
@@ -77,9 +87,11 @@ def build_from_arrays(
     )
 
 
-def hand_off(lp: RawLP, settings: dict[str, object]) -> object:
-    """A HiGHS instance holding ``lp``, with ``settings`` applied (a silent instance, as
-    reopt uses, so that only the build differs)."""
+def hand_off(lp: RawLP, settings: dict[str, object]) -> Any:
+    """A HiGHS instance holding ``lp``, with ``settings`` applied.
+
+    A silent instance, as reopt uses, so that only the build differs.
+    """
     h = new_highs()
     for name, value in settings.items():
         h.setOptionValue(name, value)
