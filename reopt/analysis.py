@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -180,6 +181,19 @@ def feasibility_limit(
     >>> 0.5 < cap < 0.6
     True
     """
+    if not isinstance(policy, SharePolicy) or policy.basis is not Basis.TONNES:
+        raise InputError(
+            [
+                Problem(
+                    "policies",
+                    "feasibility_limit()",
+                    "policy",
+                    policy,
+                    "needs a share policy on a tonnes basis",
+                    "for basis='value', sweep it: reopt.sweep(market, vary=policy, shares=[...])",
+                )
+            ]
+        )
     others = policies_for(market, policies=policies)
     checked = (*others, policy)
     lp = compile(market, checked)
@@ -213,7 +227,10 @@ class _OfferScale:
     def build(self, factor: float) -> tuple[Market, tuple[SharePolicy, ...]]:
         offers = self.market.offers.copy()
         scaled = offers[self.column].to_numpy(dtype=float).copy()
-        scaled[self.mask] = scaled[self.mask] * factor  # unlimited capacity stays unlimited
+        part = scaled[self.mask]
+        with np.errstate(invalid="ignore"):  # inf * 0: unlimited capacity scaled to nothing
+            part = np.where(np.isinf(part) & (factor == 0), 0.0, part * factor)
+        scaled[self.mask] = part  # unlimited capacity stays unlimited for factors > 0
         offers[self.column] = scaled
         return self.market.replace(offers=offers), self.fixed
 
@@ -349,7 +366,7 @@ def _numbers(values: Iterable[float] | None, name: str) -> tuple[float, ...]:
                 out.append(check_share(v, where=where, column=name))
             except InputError as err:
                 problems.extend(err.problems)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf:
+        elif isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v < math.inf:
             out.append(float(v))
         else:
             problems.add("options", where, name, v, "must be a number >= 0")
@@ -486,6 +503,8 @@ class _WarmHighs:
                 settings.pop("run_crossover", None)
                 self.h.setOptionValue("solver", "simplex")
         self.lp = lp
+        if self.options.time_limit_s is not None:  # HiGHS's run clock does not restart
+            self.h.setOptionValue("time_limit", self.h.getRunTime() + self.options.time_limit_s)
         run(self.h)
         return read_solution(self.h, lp, settings)
 

@@ -7,6 +7,7 @@ Exit codes: 0 an optimal plan (or valid input), 1 infeasible (the explanation is
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -303,7 +304,7 @@ def _share_range(text: str) -> list[float]:
             start, stop, step = (float(p) for p in parts)
             if step <= 0 or stop < start:
                 raise ValueError
-            count = round((stop - start) / step)
+            count = math.floor((stop - start) / step + 1e-9)  # STOP inclusive, never past it
             values = [start + i * step for i in range(count + 1)]
             if values[-1] < stop - 1e-12:
                 values.append(stop)

@@ -27,6 +27,7 @@ import pandas as pd
 from reopt.backends.highs import apply_settings, map_status, new_highs, pass_model, run
 from reopt.errors import NoSolutionError, SolverError
 from reopt.formulation import KG_PER_T
+from reopt.policies import Bound
 from reopt.status import Status
 
 if TYPE_CHECKING:
@@ -58,6 +59,21 @@ def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
         low = np.where(demand, down, np.where(tonnes_policy, down / base, np.nan))
         high = np.where(demand, up, np.where(tonnes_policy, up / base, np.nan))
     table = plan.shadow_prices
+    # a slack policy row's price (0) holds for as long as the bound stays slack: from the
+    # share reached up to 100% for a cap, from 0% up to the share reached for a floor
+    assert plan.solution.x is not None
+    reached = lp.row_activity(plan.solution.x)[order]
+    slack = tonnes_policy & ~table["binding"].to_numpy(dtype=bool)
+    is_cap = np.array(
+        [
+            lp.policies[k].bound is Bound.MAX if k >= 0 else False
+            for k in rows["policy"].to_numpy()[order]
+        ]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(base > 0, reached / base, 0.0)
+    low = np.where(slack, np.where(is_cap, share, 0.0), low)
+    high = np.where(slack, np.where(is_cap, 1.0, share), high)
     table["valid_from"] = np.where(tonnes_policy, np.clip(low, 0.0, 1.0), low) + 0.0
     table["valid_to"] = np.where(tonnes_policy, np.clip(high, 0.0, 1.0), high) + 0.0
     table["range_unit"] = np.where(demand, "t", np.where(tonnes_policy, "share", ""))

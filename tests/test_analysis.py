@@ -310,3 +310,23 @@ def test_warm_what_ifs_match_cold_solves_at_every_point(what):
         assert row.status == cold.status.value
         if cold.is_optimal:
             assert row.cost_usd == pytest.approx(cold.cost_usd, rel=1e-9)
+
+
+def test_feasibility_limit_refuses_value_basis():
+    with pytest.raises(reopt.InputError, match="tonnes basis"):
+        reopt.feasibility_limit(
+            reopt.datasets.japan_2025(), reopt.cap_share(1, country="CN", basis="value")
+        )
+
+
+def test_no_chinese_capacity_at_factor_zero_and_numpy_factors():
+    market = reopt.datasets.japan_2025()
+    curve = reopt.sweep(market, scale_capacity=CN, factors=np.array([0, 1]))
+    assert curve["status"].tolist() == ["infeasible", "optimal"]
+
+
+def test_warm_time_limit_applies_to_each_point():
+    market = reopt.datasets.synthetic(2000, seed=2)
+    options = reopt.SolverOptions(time_limit_s=5.0)
+    curve = reopt.sweep(market, china_cap=np.linspace(0.3, 1, 60), options=options, exact=False)
+    assert set(curve["status"]) == {"optimal"}

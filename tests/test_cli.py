@@ -208,3 +208,10 @@ def test_solve_prints_ranges(capsys, folder: Path):
     assert "shadow prices hold while the bound stays within" in text
     assert "cap_share(0.6, country='CN'), Dy oxide" in text
     assert "the plan stays optimal while each offer's price stays within (USD/kg)" in text
+
+
+def test_cap_ranges_never_pass_stop():
+    from reopt.cli import _share_range
+
+    assert _share_range("0:0.55:0.1")[-1] == 0.55
+    assert max(_share_range("0.45:1:0.1")) == 1.0

@@ -124,3 +124,14 @@ def test_plots_return_their_axes_with_labels():
     with pytest.raises(reopt.InputError, match=r"not a table from reopt\.sweep"):
         reopt.plot.frontier(plan.allocation)
     plt.close("all")
+
+
+def test_a_slack_caps_zero_price_holds_while_it_stays_slack():
+    market = reopt.datasets.japan_2025()
+    policies = [reopt.cap_share(0.8, country="CN", product=p) for p in market.products]
+    table = reopt.solve(market, policies=policies).shadow_price_ranges
+    slack = table[(table["unit"] == "USD/pp") & ~table["binding"]]
+    assert len(slack) >= 1
+    for row in slack.itertuples():
+        assert row.value == 0 and row.valid_to == 1.0 and row.valid_from < 0.8
+        assert product_cap_price(market, row.product, row.valid_from + 1e-3) == 0.0
