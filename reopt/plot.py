@@ -62,6 +62,12 @@ def _parameter(curve: pd.DataFrame) -> str:
     )
 
 
+def _optimal(curve: pd.DataFrame, parameter: str) -> pd.DataFrame:
+    """The optimal points, one per parameter value, in order."""
+    ok = curve[curve["status"] == "optimal"]
+    return ok.drop_duplicates(parameter).sort_values(parameter)
+
+
 def _x(curve: pd.DataFrame, parameter: str) -> np.ndarray:
     values = curve[parameter].to_numpy(dtype=float)
     return values * 100 if parameter != "factor" else values
@@ -88,11 +94,12 @@ def frontier(
     """
     ax = _axes(ax)
     parameter = _parameter(curve)
-    ok = curve[curve["status"] == "optimal"].drop_duplicates(parameter).sort_values(parameter)
+    ok = _optimal(curve, parameter)
     x, cost = _x(ok, parameter), ok["cost_usd"].to_numpy() / 1e6
     (line,) = ax.plot(x, cost, "-", color=color, label=label or "cheapest plan", lw=2)
     color = line.get_color()
-    kinks = ok[ok["point"] == "breakpoint"]
+    # a breakpoint may fall on a grid cap, whose row _optimal keeps: mark it from the curve
+    kinks = curve[(curve["point"] == "breakpoint") & (curve["status"] == "optimal")]
     if len(kinks):
         kx, ky = _x(kinks, parameter), kinks["cost_usd"].to_numpy() / 1e6
         ax.plot(kx, ky, "o", color=color, ms=5, label=f"breakpoints ({len(kinks)})")
@@ -164,7 +171,7 @@ def sweep_shares(curve: pd.DataFrame, *, ax: Any = None) -> Any:
     """
     ax = _axes(ax)
     parameter = _parameter(curve)
-    ok = curve[curve["status"] == "optimal"].drop_duplicates(parameter).sort_values(parameter)
+    ok = _optimal(curve, parameter)
     x = _x(ok, parameter)
     for column in [c for c in ok.columns if c.startswith("china_share:")]:
         ax.plot(x, ok[column].to_numpy() * 100, lw=1.5, label=column.split(":", 1)[1])

@@ -135,3 +135,16 @@ def test_a_slack_caps_zero_price_holds_while_it_stays_slack():
     for row in slack.itertuples():
         assert row.value == 0 and row.valid_to == 1.0 and row.valid_from < 0.8
         assert product_cap_price(market, row.product, row.valid_from + 1e-3) == 0.0
+
+
+def test_frontier_marks_breakpoints_that_fall_on_grid_caps():
+    import matplotlib.pyplot as plt
+
+    market = reopt.datasets.japan_2025()
+    kinks = reopt.sweep(market, china_cap=[0.6, 1.0])
+    found = kinks.loc[kinks["point"] == "breakpoint", "china_cap"].tolist()
+    curve = reopt.sweep(market, china_cap=[0.6, *found, 1.0])
+    ax = reopt.plot.frontier(curve)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"breakpoints ({len(found)})" in labels
+    plt.close("all")
