@@ -18,7 +18,14 @@ import pulp  # noqa: F401
 
 from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
-from reopt.errors import InputError, NoSolutionError, Problem, ReoptError, SolverError
+from reopt.errors import (
+    InputError,
+    NoSolutionError,
+    Problem,
+    ReoptError,
+    ReoptWarning,
+    SolverError,
+)
 from reopt.export import model_names, write_model
 from reopt.formulation import LinearProgram, compile
 from reopt.io import Scenario, read_market, read_scenario, write_market
@@ -43,6 +50,7 @@ __all__ = [
     "Plan",
     "Problem",
     "ReoptError",
+    "ReoptWarning",
     "Scenario",
     "SharePolicy",
     "SolverError",

@@ -25,9 +25,12 @@ LP that minimises the share (maximises it for a floor) directly.
 
 from __future__ import annotations
 
+import difflib
+import heapq
 import itertools
 import math
 import numbers
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -46,7 +49,7 @@ from reopt.backends.highs import (
     run,
     solve_highs,
 )
-from reopt.errors import InputError, Problem, ProblemList, SolverError
+from reopt.errors import InputError, Problem, ProblemList, ReoptWarning, SolverError
 from reopt.formulation import LinearProgram, _csr, compile
 from reopt.market import Market, readonly
 from reopt.options import Method, SolverOptions
@@ -147,6 +150,19 @@ def sweep(
         policies=policies,
     )
     options = _check_options(solver, options)
+    if executor is not None and not isinstance(executor, Executor):
+        raise InputError(
+            [
+                Problem(
+                    "options",
+                    "sweep()",
+                    "executor",
+                    executor,
+                    "expected a concurrent.futures.Executor",
+                    "e.g. ProcessPoolExecutor(mp_context=multiprocessing.get_context('spawn'))",
+                )
+            ]
+        )
     warm = solver == "highs" and executor is None and not market.is_mip
     engine = _Engine(solver, options, warm=warm)
     bar = Progress(len(setup.values), label="sweep", enabled=progress)
@@ -232,6 +248,11 @@ class _OfferScale:
             part = np.where(np.isinf(part) & (factor == 0), 0.0, part * factor)
         scaled[self.mask] = part  # unlimited capacity stays unlimited for factors > 0
         offers[self.column] = scaled
+        if self.column == "capacity_t" and "min_order_t" in offers.columns:
+            # an offer whose minimum order no longer fits its capacity cannot be bought
+            minimum = offers["min_order_t"].to_numpy(dtype=float)
+            shut = np.nan_to_num(minimum) > scaled
+            offers.loc[shut, ["capacity_t", "min_order_t"]] = 0.0
         return self.market.replace(offers=offers), self.fixed
 
 
@@ -405,16 +426,56 @@ def _mask(
                 f"use {', '.join(allowed)}",
             )
             continue
-        values = [wanted] if isinstance(wanted, (str, int, float)) else list(wanted)  # type: ignore[call-overload]
-        column = table[key].astype(str).to_numpy()
-        hits = np.isin(column, [str(v) for v in values])
-        if not hits.any():
+        values = _filter_values(key, wanted)
+        if values is None:
             problems.add(
-                "options", "sweep()", argument, f"{key}={wanted}", "matches nothing in the market"
+                "options",
+                "sweep()",
+                argument,
+                f"{key}={wanted!r}",
+                "expected text or a list of text",
+            )
+            continue
+        column = _normalise(key, table[key].astype(str).to_numpy())
+        hits = np.isin(column, values)
+        if not hits.any():
+            known = sorted(set(column.tolist()))
+            close = difflib.get_close_matches(str(values[0]), known, n=1) if values else []
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {known[:8]}"
+            problems.add(
+                "options",
+                "sweep()",
+                argument,
+                f"{key}={wanted}",
+                "matches nothing in the market",
+                hint,
             )
         mask &= hits
     problems.raise_if_any()
     return mask
+
+
+def _filter_values(key: str, wanted: object) -> np.ndarray | None:
+    """A filter's values as text, written as the market writes them; None if not text."""
+    items = [wanted] if isinstance(wanted, (str, numbers.Integral)) else wanted
+    if not isinstance(items, Iterable) or isinstance(items, Mapping):
+        return None
+    values = list(items)
+    if not values or not all(
+        isinstance(v, (str, numbers.Integral)) and not isinstance(v, bool) for v in values
+    ):
+        return None
+    return _normalise(key, np.array([str(v) for v in values], dtype=object))
+
+
+def _normalise(key: str, values: np.ndarray) -> np.ndarray:
+    """Country codes in upper case and kinds in lower case, as policies take them."""
+    text = np.char.strip(values.astype(str))
+    if key in ("country", "refined_in"):
+        return np.char.upper(text)
+    if key == "kind":
+        return np.char.lower(text)
+    return text
 
 
 # ------------------------------------------------------------------------------------------
@@ -503,10 +564,12 @@ class _WarmHighs:
                 settings.pop("run_crossover", None)
                 self.h.setOptionValue("solver", "simplex")
         self.lp = lp
-        if self.options.time_limit_s is not None:  # HiGHS's run clock does not restart
-            self.h.setOptionValue("time_limit", self.h.getRunTime() + self.options.time_limit_s)
+        started = self.h.getRunTime()  # HiGHS's run clock does not restart between runs
+        if self.options.time_limit_s is not None:
+            self.h.setOptionValue("time_limit", started + self.options.time_limit_s)
         run(self.h)
-        return read_solution(self.h, lp, settings)
+        solution = read_solution(self.h, lp, settings)
+        return replace(solution, solve_time_s=solution.solve_time_s - started)
 
 
 def _same_pattern(a: LinearProgram, b: LinearProgram) -> bool:
@@ -574,6 +637,11 @@ def _summarise(plan: Plan, varied: int | None, value: float, kind: str) -> _Poin
         bought = frozenset(np.flatnonzero(offers > BOUGHT_T).tolist())
         if varied is not None and plan.has_prices:
             price = _policy_price(plan, varied, x)
+            bound = plan.lp.policies[varied].bound
+            if value >= 1.0 if bound is Bound.MAX else value <= 0.0:
+                # a cap of 100% (floor of 0%) cannot bind: loosening it saves nothing, and
+                # the solver's dual there is only one of many
+                price = 0.0
     return _Point(value, kind, plan.status, plan.cost_usd, price, china, bought)
 
 
@@ -649,10 +717,13 @@ def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]
         return []
     ends = (known[0].value, known[-1].value)  # the curve is not known beyond its ends
     found: dict[float, _Point] = {}
-    budget = [MAX_KINK_SOLVES]
-    stack = list(itertools.pairwise(known))
-    while stack:
-        a, b = stack.pop()
+    budget = MAX_KINK_SOLVES
+    # widest interval first, so a spent budget leaves no stretch of the curve unsearched
+    queue = [(-(b.value - a.value), n, a, b) for n, (a, b) in enumerate(itertools.pairwise(known))]
+    heapq.heapify(queue)
+    counter = len(queue)
+    while queue:
+        _, _, a, b = heapq.heappop(queue)
         sa, sb = _slope(policy, a), _slope(policy, b)
         scale = max(abs(a.cost_usd), abs(b.cost_usd), 1.0)
         if b.value - a.value <= 1e-9 or abs(sa - sb) * (b.value - a.value) <= 1e-9 * scale:
@@ -665,16 +736,26 @@ def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]
             if kink.value not in ends:
                 found.setdefault(round(kink.value, 12), replace(kink, kind="breakpoint"))
             continue
-        if budget[0] <= 0:
+        if budget <= 0:
+            warnings.warn(
+                f"sweep: the breakpoint search stopped after {MAX_KINK_SOLVES} extra solves "
+                f"with {len(queue) + 1} stretches of the curve unresolved, so some breakpoints "
+                "between grid points are missing (those listed are exact); a finer grid "
+                "resolves more",
+                ReoptWarning,
+                stacklevel=3,
+            )
             break
-        budget[0] -= 1
+        budget -= 1
         mid = engine.point(setup, c, "breakpoint")
         if mid.status is not Status.OPTIMAL or not math.isfinite(mid.price_usd_per_pp):
             continue
         if abs(mid.cost_usd - on_tangent) <= 1e-9 * scale + 1e-6:
             found.setdefault(round(c, 12), mid)  # both tangents meet on the curve: the kink
         else:
-            stack += [(a, mid), (mid, b)]
+            for left, right in ((a, mid), (mid, b)):
+                heapq.heappush(queue, (-(right.value - left.value), counter, left, right))
+                counter += 1
     return list(found.values())
 
 

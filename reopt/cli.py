@@ -7,10 +7,11 @@ Exit codes: 0 an optimal plan (or valid input), 1 infeasible (the explanation is
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,11 @@ from reopt.status import Status
 __all__ = ["main"]
 
 EXIT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
+
+#: The files each output flag writes, by suffix (matched without regard to case).
+PLAN_SUFFIXES = (".csv", ".xlsx")
+TABLE_SUFFIXES = (".csv",)
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,11 +396,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
+    if not _outputs_ok(_output_problems("--out", args.out, PLAN_SUFFIXES)):
+        return EXIT_INPUT
     scenario = read_scenario(args.path)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
-    if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
-        print("reopt: --out must end in .csv or .xlsx", file=sys.stderr)
-        return EXIT_INPUT
     plan = solve(
         scenario.market,
         china_cap=china_cap,
@@ -406,11 +411,10 @@ def _solve(args: argparse.Namespace) -> int:
     if args.ranges and plan.is_optimal:
         _print_ranges(plan)
     if args.out is not None and plan.status in (Status.OPTIMAL, Status.INFEASIBLE):
-        if args.out.suffix.lower() == ".xlsx":
-            plan.to_excel(args.out)
-        elif plan.is_optimal:
-            plan.to_csv(args.out)
-        if args.out.exists():
+        excel = args.out.suffix.lower() == ".xlsx"
+        if excel or plan.is_optimal:  # the CSV is the allocation, which only a plan has
+            if not _write("--out", args.out, plan.to_excel if excel else plan.to_csv):
+                return EXIT_INPUT
             print(f"\nwrote {args.out}")
     return _exit_code(plan)
 
@@ -420,25 +424,51 @@ def _print_ranges(plan: Plan) -> None:
         print("\n(no ranges: minimum orders make this a MILP)")
         return
     prices = plan.shadow_price_ranges
+    grouped = _grouped_constraints(prices)
     print("\nshadow prices hold while the bound stays within:")
-    for row in prices.itertuples():
-        if row.range_unit == "share":
-            span = f"{row.valid_from:.2%} .. {row.valid_to:.2%}"
-        elif row.range_unit == "t":
-            span = f"{row.valid_from:,.1f} .. {row.valid_to:,.1f} t"
+    for _, row in prices.iterrows():
+        if row["range_unit"] == "share":
+            span = f"{row['valid_from']:.2%} .. {row['valid_to']:.2%}"
+        elif row["range_unit"] == "t":
+            span = f"{row['valid_from']:,.1f} .. {row['valid_to']:,.1f} t"
         else:
             span = "(not available for a value-basis policy)"
-        print(f"  {row.constraint}, {row.product}: {row.value:,.0f} {row.unit}  [{span}]")
+        group = f" [{row['group']}]" if row["constraint"] in grouped else ""
+        print(
+            f"  {row['constraint']}{group}, {_where(row, prices)}: "
+            f"{row['value']:,.0f} {row['unit']}  [{span}]"
+        )
     offers = plan.price_ranges
     print("\nthe plan stays optimal while each offer's price stays within (USD/kg):")
-    for row in offers.itertuples():
+    for _, row in offers.iterrows():
         print(
-            f"  {row.source} / {row.product}: {row.price_usd_per_kg:,.4g} "
-            f"[{row.price_low_usd_per_kg:,.4g} .. {row.price_high_usd_per_kg:,.4g}]"
+            f"  {row['source']} / {_where(row, offers)}: {row['price_usd_per_kg']:,.4g} "
+            f"[{row['price_low_usd_per_kg']:,.4g} .. {row['price_high_usd_per_kg']:,.4g}]"
         )
 
 
+def _grouped_constraints(prices: pd.DataFrame) -> set[str]:
+    """The constraints of a shadow-price table whose rows need their group to tell apart.
+
+    Those are the policies with ``each=`` (one bound per country, kind, ...), and any
+    constraint whose rows carry more than one group.
+    """
+    named = prices[prices["group"] != ""]
+    varied = named.groupby("constraint")["group"].nunique()
+    grouped = set(varied.index[varied > 1])
+    grouped.update(c for c in named["constraint"] if "each=" in c)
+    return grouped
+
+
+def _where(row: pd.Series, table: pd.DataFrame) -> str:
+    """A row's product, and its period when the market has periods: ``"Dy oxide 2026"``."""
+    period = f" {row['period']}" if "period" in table.columns else ""
+    return f"{row['product']}{period}"
+
+
 def _sweep(args: argparse.Namespace) -> int:
+    if not _outputs_ok(_analysis_output_problems(args)):
+        return EXIT_INPUT
     scenario = _scenario(args)
     curve = sweep(
         scenario.market,
@@ -449,11 +479,14 @@ def _sweep(args: argparse.Namespace) -> int:
         progress=False if args.no_progress else None,
         exact=not args.grid_only,
     )
-    _report(curve, args, "china_cap")
+    if not _report(curve, args, "china_cap"):
+        return EXIT_INPUT
     return EXIT_OPTIMAL if (curve["status"] == "optimal").any() else EXIT_INFEASIBLE
 
 
 def _whatif(args: argparse.Namespace) -> int:
+    if not _outputs_ok(_analysis_output_problems(args)):
+        return EXIT_INPUT
     scenario = _scenario(args)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
     policies = list(scenario.policies)
@@ -476,11 +509,19 @@ def _whatif(args: argparse.Namespace) -> int:
         progress=False if args.no_progress else None,
         **kwargs,  # type: ignore[arg-type]
     )
-    _report(curve, args, "factor")
+    if not _report(curve, args, "factor"):
+        return EXIT_INPUT
     return EXIT_OPTIMAL if (curve["status"] == "optimal").any() else EXIT_INFEASIBLE
 
 
-def _report(curve: pd.DataFrame, args: argparse.Namespace, parameter: str) -> None:
+def _report(curve: pd.DataFrame, args: argparse.Namespace, parameter: str) -> bool:
+    """Print a sweep's table and the offers entering and leaving, and write --out and --plot.
+
+    Returns
+    -------
+    bool
+        False when a file could not be written (the reason is printed to stderr).
+    """
     shown = curve[[parameter, "point", "status", "cost_usd"]].copy()
     china = curve.filter(like="china_share:")
     shown["china_share_max"] = china.max(axis=1)
@@ -507,12 +548,103 @@ def _report(curve: pd.DataFrame, args: argparse.Namespace, parameter: str) -> No
                 print(f"  {value:.6g}: + {offer}")
             for offer in filter(None, row.leaving.split("; ")):
                 print(f"  {value:.6g}: - {offer}")
+    ok = True
     if args.out is not None:
-        curve.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        if _write("--out", args.out, lambda path: curve.to_csv(path, index=False)):
+            print(f"\nwrote {args.out}")
+        else:
+            ok = False
     if args.plot is not None:
-        _save_plot(curve, args.plot, parameter)
-        print(f"wrote {args.plot}")
+        if _write("--plot", args.plot, lambda path: _save_plot(curve, path, parameter)):
+            print(f"wrote {args.plot}")
+        else:
+            ok = False
+    return ok
+
+
+def _analysis_output_problems(args: argparse.Namespace) -> list[str]:
+    """Problems with the --out and --plot of ``sweep`` and ``whatif``, found before solving."""
+    problems = _output_problems("--out", args.out, TABLE_SUFFIXES)
+    problems += _output_problems("--plot", args.plot, PLOT_SUFFIXES)
+    if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+        problems.append(f'--plot {args.plot}: plotting needs matplotlib: pip install "reopt[plot]"')
+    return problems
+
+
+def _output_problems(flag: str, path: Path | None, suffixes: Sequence[str]) -> list[str]:
+    """What stops ``flag``'s file ``path`` from being written, one message per problem.
+
+    Parameters
+    ----------
+    flag : str
+        The option that names the file, e.g. ``"--out"``.
+    path : Path or None
+        The file to write; None when the option was not given.
+    suffixes : sequence of str
+        The suffixes the option writes, lower case with the dot, e.g. ``(".csv",)``.
+
+    Returns
+    -------
+    list of str
+        Messages such as ``"--out out/x.csv: folder out does not exist"``; empty when the
+        file can be written as far as can be told without writing it.
+    """
+    if path is None:
+        return []
+    problems = []
+    use = f"(use {_either(suffixes)})"
+    if not path.suffix:
+        problems.append(f"{flag} {path}: no suffix {use}")
+    elif path.suffix.lower() not in suffixes:
+        problems.append(f"{flag} {path}: unsupported suffix {path.suffix} {use}")
+    folder = path.parent
+    if path.is_dir():
+        problems.append(f"{flag} {path}: is a folder")
+    elif not folder.exists():
+        problems.append(f"{flag} {path}: folder {folder} does not exist")
+    elif not folder.is_dir():
+        problems.append(f"{flag} {path}: {folder} is not a folder")
+    return problems
+
+
+def _either(suffixes: Sequence[str]) -> str:
+    """``".csv"``, ``".csv or .xlsx"``, ``".png, .svg or .pdf"``."""
+    if len(suffixes) == 1:
+        return suffixes[0]
+    return f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+
+
+def _outputs_ok(problems: Sequence[str]) -> bool:
+    """Print each problem to stderr as ``reopt: ...``; True when there are none."""
+    for problem in problems:
+        print(f"reopt: {problem}", file=sys.stderr)
+    return not problems
+
+
+def _write(flag: str, path: Path, write: Callable[[Path], object]) -> bool:
+    """Call ``write(path)``; on an OS error print one line to stderr and return False.
+
+    Parameters
+    ----------
+    flag : str
+        The option that named the file, for the message.
+    path : Path
+        The file to write.
+    write : callable
+        Writes the file at the path it is given.
+
+    Returns
+    -------
+    bool
+        True when the file was written.
+    """
+    try:
+        write(path)
+    except OSError as err:
+        reason = err.strerror or str(err) or type(err).__name__
+        print(f"reopt: {flag} {path}: could not write it ({reason})", file=sys.stderr)
+        return False
+    return True
 
 
 def _save_plot(curve: pd.DataFrame, path: Path, parameter: str) -> None:
@@ -526,14 +658,16 @@ def _save_plot(curve: pd.DataFrame, path: Path, parameter: str) -> None:
     fig, (top, bottom) = plt.subplots(
         2, 1, figsize=(9, 8), sharex=True, layout="constrained", height_ratios=[3, 2]
     )
-    plot.frontier(curve, ax=top)
-    plot.sweep_shares(curve, ax=bottom)
-    top.set_xlabel("")
-    top.set_title(
-        "cost of the cheapest plan" + (" by China cap" if parameter == "china_cap" else "")
-    )
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        plot.frontier(curve, ax=top)
+        plot.sweep_shares(curve, ax=bottom)
+        top.set_xlabel("")
+        top.set_title(
+            "cost of the cheapest plan" + (" by China cap" if parameter == "china_cap" else "")
+        )
+        fig.savefig(path, dpi=120)
+    finally:
+        plt.close(fig)
 
 
 def _export(args: argparse.Namespace) -> int:

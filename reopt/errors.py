@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["InputError", "NoSolutionError", "Problem", "ReoptError", "SolverError"]
+__all__ = ["InputError", "NoSolutionError", "Problem", "ReoptError", "ReoptWarning", "SolverError"]
 
 #: How many problems an `InputError` message spells out before it summarises the rest.
 MESSAGE_LIMIT = 25
@@ -101,6 +101,10 @@ class SolverError(ReoptError, RuntimeError):
 
 class NoSolutionError(ReoptError):
     """A result (allocation, shares, prices) was asked of a plan that has no solution."""
+
+
+class ReoptWarning(UserWarning):
+    """Something the user should know about a result that is still correct as far as it goes."""
 
 
 class ProblemList:

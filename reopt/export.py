@@ -64,6 +64,14 @@ def write_model(
     ('japan.mps', True)
     """
     checked = policies_for(market, china_cap=china_cap, policies=policies)
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(
+            [
+                Problem(
+                    "file", "write_model()", "path", path, "expected a file path", "e.g. model.mps"
+                )
+            ]
+        )
     target = Path(path)
     if target.suffix.lower() not in FORMATS:
         raise InputError(

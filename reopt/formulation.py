@@ -33,7 +33,7 @@ import pandas as pd
 from reopt.market import Encoded, Market, readonly
 from reopt.policies import Basis, Bound, Scope, SharePolicy
 
-__all__ = ["LinearProgram", "compile"]
+__all__ = ["LinearProgram", "compile", "demand_coupling"]
 
 KG_PER_T = 1000.0
 
@@ -166,6 +166,41 @@ def compile(market: Market, policies: Sequence[SharePolicy] = ()) -> LinearProgr
 # ------------------------------------------------------------------------------------------
 # one function per family of rows
 # ------------------------------------------------------------------------------------------
+def demand_coupling(lp: LinearProgram, enc: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How row bounds move with demand: triplets (row, demand row, tonnes of bound per tonne).
+
+    A demand row's bound is its demand (1 t per t). A tonnes-basis share row's bound is its
+    share of the demand it covers: one product's, or with ``scope="total"`` that of every
+    (filtered) product in its period. Value rows have a bound of 0, which does not move.
+    So one more tonne of demand ``d`` moves row ``r``'s bound by the sum of ``coef`` over
+    the triplets ``(r, d, coef)``.
+    """
+    rows = lp.rows
+    family = rows["family"].to_numpy()
+    demand_row = rows["demand_row"].to_numpy()
+    share = rows["share"].to_numpy()
+    on_demand = np.flatnonzero(family == "demand")
+    tonnes = (family == "policy") & (rows["value_col"].to_numpy() < 0)
+    per_product = np.flatnonzero(tonnes & (demand_row >= 0))
+    row_parts = [on_demand, per_product]
+    demand_parts = [demand_row[on_demand], demand_row[per_product]]
+    coef_parts = [np.ones(len(on_demand)), share[per_product]]
+    for r in np.flatnonzero(tonnes & (demand_row < 0)):
+        products = dict(lp.policies[int(rows["policy"].iat[r])].filters).get("product")
+        covered = enc.demand_period_code == int(rows["period"].iat[r])
+        if products is not None:
+            covered &= np.isin(enc.demand_product, np.asarray(products, dtype=object))
+        d = np.flatnonzero(covered)
+        row_parts.append(np.full(len(d), r))
+        demand_parts.append(d)
+        coef_parts.append(np.full(len(d), share[r]))
+    return (
+        np.concatenate(row_parts).astype(np.int64),
+        np.concatenate(demand_parts).astype(np.int64),
+        np.concatenate(coef_parts).astype(float),
+    )
+
+
 def demand_rows(enc: Encoded) -> _Block:
     """Each product (in each period) is bought exactly as demanded."""
     n_rows = len(enc.demand_t)

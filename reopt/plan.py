@@ -29,7 +29,7 @@ import pandas as pd
 from reopt.backends import Solution
 from reopt.countries import country_name
 from reopt.errors import InputError, NoSolutionError, Problem
-from reopt.formulation import KG_PER_T, LinearProgram
+from reopt.formulation import KG_PER_T, LinearProgram, demand_coupling
 from reopt.market import Market
 from reopt.policies import Bound, SharePolicy
 from reopt.status import Status
@@ -483,24 +483,9 @@ class Plan:
 
     def _demand_prices(self, row_dual: np.ndarray) -> np.ndarray:
         """d(cost)/d(demand) per demand row, including share rows that scale with demand."""
-        rows = self.lp.rows
-        family = rows["family"].to_numpy()
-        enc = self.market.encoded
-        n_demand = len(enc.demand_t)
-        price = np.zeros(n_demand)
-        demand_rows = np.flatnonzero(family == "demand")
-        price[rows["demand_row"].to_numpy()[demand_rows]] = row_dual[demand_rows]
-        tonnes_policy = np.flatnonzero((family == "policy") & (rows["value_col"].to_numpy() < 0))
-        contrib = row_dual[tonnes_policy] * rows["share"].to_numpy()[tonnes_policy]
-        unit = rows["demand_row"].to_numpy()[tonnes_policy]
-        per_row = unit >= 0
-        price += np.bincount(unit[per_row], weights=contrib[per_row], minlength=n_demand)
-        if (~per_row).any():
-            period = rows["period"].to_numpy()[tonnes_policy][~per_row]
-            n_periods = int(enc.demand_period_code.max()) + 1
-            per_period = np.bincount(period, weights=contrib[~per_row], minlength=n_periods)
-            price += per_period[enc.demand_period_code]
-        return price + 0.0
+        row, demand, coef = demand_coupling(self.lp, self.market.encoded)
+        n_demand = len(self.market.encoded.demand_t)
+        return np.bincount(demand, weights=row_dual[row] * coef, minlength=n_demand) + 0.0
 
     def _group_label(self, policy: SharePolicy, r: int) -> str:
         if policy.each is None:

@@ -76,7 +76,7 @@ def _x(curve: pd.DataFrame, parameter: str) -> np.ndarray:
 def frontier(
     curve: pd.DataFrame, *, ax: Any = None, label: str | None = None, color: str | None = None
 ) -> Any:
-    """Cost (USD million a year) against the swept parameter.
+    """Cost of the plan (USD million, over all its periods) against the swept parameter.
 
     Optimal points make the line; breakpoints are marked with dots and their value, the
     minimum feasible cap (or maximum feasible floor) with a dashed line, and the infeasible
@@ -117,7 +117,7 @@ def frontier(
     span = everything.max() - everything.min()
     ax.set_xlim(everything.min() - 0.02 * span, everything.max() + 0.02 * span)
     ax.set_xlabel(_PARAMETERS[parameter])
-    ax.set_ylabel("cost of the plan (USD million a year)")
+    ax.set_ylabel("cost of the plan (USD million)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     return ax

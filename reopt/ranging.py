@@ -1,33 +1,36 @@
 """Sensitivity ranges: over what span each shadow price and each offer's price hold.
 
-For an optimal LP plan, HiGHS's ranging (on the simplex basis of the plan) gives:
+For an optimal LP plan:
 
-- for every demand and share-policy row, an interval of its right-hand side over which its
-  shadow price holds: tonnes of demand, or a share as a fraction;
-- for every offer, an interval of its price (USD/kg) over which the plan stays optimal.
+- every demand and share-policy row gets the interval of its bound over which its shadow
+  price holds: tonnes of demand, or a share as a fraction;
+- every offer gets the interval of its price (USD/kg) over which the plan stays optimal.
 
-The intervals are those over which the plan's basis stays optimal: the price or the plan
-is guaranteed across them, and may hold further where the basis changes without the price
-or the plan changing (a degenerate step).
+Shadow prices are ranged exactly, from the plan's own prices: the price of a row holds for
+every bound at which the plan's shadow prices and reduced costs stay optimal, that is where
+some purchase with the same binding rows and unused offers exists. reopt finds the two ends
+with two small LPs over that set (the optimal face). Demand moves the bounds of the share
+rows that are shares of it too, so demand is ranged along that direction, the same one its
+shadow price is the slope of. The spans are the widest over which the price holds.
 
-reopt re-solves the plan's LP with HiGHS's dual simplex (presolve off) to get a basis, and
-checks that it reaches the plan's cost. Where the optimum is not unique (degenerate), the
-ranges belong to HiGHS's basis, which may differ from another back end's. Ranging needs an
-LP: a plan with minimum orders (a MILP) has none.
+Offer prices are ranged by HiGHS on a basis of the plan's own tonnes, whichever back end
+found them (see `_ranging`), and reopt checks that the basis keeps the plan's tonnes. The
+intervals are those over which that basis stays optimal: the plan is guaranteed across them,
+and may hold further where the basis changes without the plan changing (a degenerate step).
+Ranging needs an LP: a plan with minimum orders (a MILP) has none.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
+import highspy
 import numpy as np
 import pandas as pd
 
 from reopt.backends.highs import apply_settings, map_status, new_highs, pass_model, run
 from reopt.errors import NoSolutionError, SolverError
-from reopt.formulation import KG_PER_T
-from reopt.policies import Bound
+from reopt.formulation import KG_PER_T, demand_coupling
 from reopt.status import Status
 
 if TYPE_CHECKING:
@@ -35,49 +38,137 @@ if TYPE_CHECKING:
 
 __all__ = ["price_ranges", "shadow_price_ranges"]
 
+#: A dual or reduced cost smaller than this, relative to the largest cost, counts as zero.
+DUAL_RTOL = 1e-7
+#: A value this close to a bound, relative to its size, sits at the bound.
+AT_BOUND_RTOL = 1e-7
+
 
 def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
     """`Plan.shadow_prices` with ``valid_from``, ``valid_to`` and ``range_unit``.
 
     For a share policy on a tonnes basis, the range is of the share (a fraction: the cap or
-    floor at which the shadow price stops holding); for demand, of the tonnes demanded. A
-    value-basis policy's bound sits in the matrix, not the right-hand side, so its range is
-    NaN.
+    floor at which the shadow price stops holding); for demand, of the tonnes demanded,
+    with the share rules' bounds moving along. A value-basis policy's bound sits in the
+    matrix, not the right-hand side, so its range is NaN.
     """
-    ranging, lp = _ranging(plan), plan.lp
+    _require_lp(plan)
+    lp, enc = plan.lp, plan.market.encoded
     rows = lp.rows
     family = rows["family"].to_numpy()
-    keep = np.flatnonzero((family == "demand") | (family == "policy"))
     # the table lists demand rows first, then policy rows, each in row order
-    order = np.concatenate([keep[family[keep] == "demand"], keep[family[keep] == "policy"]])
-    up = np.asarray(ranging.row_bound_up.value_, dtype=float)[order]
-    down = np.asarray(ranging.row_bound_dn.value_, dtype=float)[order]
-    base = rows["base_t"].to_numpy()[order]
-    tonnes_policy = (family[order] == "policy") & (rows["value_col"].to_numpy()[order] < 0)
-    demand = family[order] == "demand"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.where(demand, down, np.where(tonnes_policy, down / base, np.nan))
-        high = np.where(demand, up, np.where(tonnes_policy, up / base, np.nan))
+    order = np.concatenate([np.flatnonzero(family == "demand"), np.flatnonzero(family == "policy")])
+    face = _OptimalFace(plan)
+    coupled_row, coupled_demand, coupled_coef = demand_coupling(lp, enc)
+    low = np.full(len(order), np.nan)
+    high = np.full(len(order), np.nan)
+    unit = np.full(len(order), "", dtype=object)
+    for i, r in enumerate(order):
+        if family[r] == "demand":
+            d = int(rows["demand_row"].iat[r])
+            along = coupled_demand == d
+            demand = float(enc.demand_t[d])
+            t_low, t_high = face.span(coupled_row[along], coupled_coef[along], -demand, np.inf)
+            low[i], high[i], unit[i] = demand + t_low, demand + t_high, "t"
+        elif rows["value_col"].iat[r] < 0:
+            share, base = float(rows["share"].iat[r]), float(rows["base_t"].iat[r])
+            t_low, t_high = face.span(np.array([r]), np.array([base]), -share, 1.0 - share)
+            low[i], high[i], unit[i] = share + t_low, share + t_high, "share"
     table = plan.shadow_prices
-    # a slack policy row's price (0) holds for as long as the bound stays slack: from the
-    # share reached up to 100% for a cap, from 0% up to the share reached for a floor
-    assert plan.solution.x is not None
-    reached = lp.row_activity(plan.solution.x)[order]
-    slack = tonnes_policy & ~table["binding"].to_numpy(dtype=bool)
-    is_cap = np.array(
-        [
-            lp.policies[k].bound is Bound.MAX if k >= 0 else False
-            for k in rows["policy"].to_numpy()[order]
-        ]
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(base > 0, reached / base, 0.0)
-    low = np.where(slack, np.where(is_cap, share, 0.0), low)
-    high = np.where(slack, np.where(is_cap, 1.0, share), high)
-    table["valid_from"] = np.where(tonnes_policy, np.clip(low, 0.0, 1.0), low) + 0.0
-    table["valid_to"] = np.where(tonnes_policy, np.clip(high, 0.0, 1.0), high) + 0.0
-    table["range_unit"] = np.where(demand, "t", np.where(tonnes_policy, "share", ""))
+    table["valid_from"] = low + 0.0
+    table["valid_to"] = high + 0.0
+    table["range_unit"] = unit
     return table
+
+
+class _OptimalFace:
+    """The purchases that keep the plan's shadow prices and reduced costs optimal.
+
+    With the plan's duals fixed, a purchase is optimal exactly when every row with a
+    non-zero shadow price sits at its bound and every offer with a non-zero reduced cost
+    sits at its own (complementary slackness). `span` moves some row bounds by ``t`` times
+    a direction and finds, by two LPs over the remaining free columns, how far ``t`` can go
+    either way with such a purchase still possible: the span of the prices.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        lp = plan.lp
+        row_dual, col_dual = plan._duals
+        scale = max(1.0, float(np.abs(lp.cost).max(initial=0.0)))
+        at_lower = col_dual > DUAL_RTOL * scale
+        at_upper = col_dual < -DUAL_RTOL * scale
+        fixed_value = np.where(at_lower, lp.col_lower, np.where(at_upper, lp.col_upper, 0.0))
+        free = ~(at_lower | at_upper)
+        if not np.all(np.isfinite(fixed_value)):
+            raise SolverError("ranging: the plan's reduced costs point at an infinite bound")
+        rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
+        constant = np.bincount(
+            rows_of, weights=lp.value * fixed_value[lp.col_index], minlength=lp.n_rows
+        )
+        counts = np.diff(lp.row_start)
+        row_scale = np.ones(lp.n_rows)
+        filled = counts > 0
+        row_scale[filled] = np.maximum.reduceat(np.abs(lp.value), lp.row_start[:-1][filled])
+        tight_low = row_dual > DUAL_RTOL * scale / row_scale
+        tight_high = row_dual < -DUAL_RTOL * scale / row_scale
+        lower = np.where(tight_high, lp.row_upper, lp.row_lower) - constant
+        upper = np.where(tight_low, lp.row_lower, lp.row_upper) - constant
+        keep = free[lp.col_index]
+        new_col = np.cumsum(free) - 1
+        starts = np.concatenate([[0], np.cumsum(np.bincount(rows_of[keep], minlength=lp.n_rows))])
+        self._t = int(free.sum())
+        self._direction = np.array([], dtype=np.int64)
+        h = new_highs()
+        apply_settings(h, {"presolve": "off", "threads": 1})
+        status = h.passModel(
+            self._t + 1,
+            lp.n_rows,
+            int(keep.sum()),
+            int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMinimize),
+            0.0,
+            np.zeros(self._t + 1),
+            np.append(lp.col_lower[free], 0.0),
+            np.append(lp.col_upper[free], 0.0),
+            lower,
+            upper,
+            starts.astype(np.int32),
+            new_col[lp.col_index[keep]].astype(np.int32),
+            lp.value[keep],
+            np.zeros(self._t + 1, dtype=np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("ranging: HiGHS rejected the optimal-face model")
+        self._h = h
+        # the plan itself lies on the face (t = 0), or its tonnes and duals do not fit
+        self.span(np.array([], dtype=np.int64), np.array([]), 0.0, 0.0)
+
+    def span(
+        self, rows: np.ndarray, coef: np.ndarray, t_min: float, t_max: float
+    ) -> tuple[float, float]:
+        """Lowest and highest ``t`` in ``[t_min, t_max]`` for bounds moved by ``t * coef``."""
+        h = self._h
+        for r in self._direction:
+            h.changeCoeff(int(r), self._t, 0.0)
+        for r, c in zip(rows, coef, strict=True):
+            h.changeCoeff(int(r), self._t, -float(c))
+        self._direction = np.asarray(rows, dtype=np.int64)
+        h.changeColBounds(self._t, float(t_min), float(t_max))
+        ends = []
+        for sense in (1.0, -1.0):
+            h.changeColCost(self._t, sense)
+            run(h)
+            status = map_status(h.getModelStatus())
+            if status is Status.OPTIMAL:
+                ends.append(float(h.getSolution().col_value[self._t]))
+            elif status is Status.UNBOUNDED:
+                ends.append(-sense * np.inf)
+            else:
+                raise SolverError(
+                    f"ranging: the LP over the plan's optimal face ended {status.value}; the "
+                    "plan's tonnes and shadow prices do not fit together"
+                )
+        return ends[0], ends[1]
 
 
 def price_ranges(plan: Plan) -> pd.DataFrame:
@@ -104,27 +195,91 @@ def price_ranges(plan: Plan) -> pd.DataFrame:
     return table
 
 
-def _ranging(plan: Plan) -> Any:
+def _require_lp(plan: Plan) -> None:
     if not plan.is_optimal:
         raise NoSolutionError(f"the plan is {plan.status.value}, so it has no ranges")
     if plan.lp.is_mip:
         raise NoSolutionError(
             "no ranges for this plan: minimum orders make the model a MILP, and ranging needs an LP"
         )
+
+
+def _ranging(plan: Plan) -> Any:
+    """HiGHS's ranging on a basis at the plan's own tonnes, whichever back end found them.
+
+    First every offer at a bound is fixed there and every row at a bound made an equality:
+    at a vertex only the plan's tonnes are left, and simplex finds a basis for them. Then the
+    bounds are restored and primal simplex (without bound perturbation) makes that basis
+    optimal for the whole LP; from an optimal point its pivots cannot move the tonnes.
+    """
+    _require_lp(plan)
+    lp, x = plan.lp, plan.solution.x
+    assert x is not None
+    at_lower, at_upper = _at_bounds(x, lp.col_lower, lp.col_upper)
+    row_low, row_up = _at_bounds(lp.row_activity(x), lp.row_lower, lp.row_upper)
     h = new_highs()
     apply_settings(h, {"presolve": "off", "solver": "simplex", "threads": 1})
-    pass_model(h, plan.lp)
+    pass_model(h, lp)
+    cols = np.arange(lp.n_cols, dtype=np.int32)
+    rows = np.arange(lp.n_rows, dtype=np.int32)
+    h.changeColsBounds(lp.n_cols, cols, *_pinned(lp.col_lower, lp.col_upper, at_lower, at_upper))
+    h.changeRowsBounds(lp.n_rows, rows, *_pinned(lp.row_lower, lp.row_upper, row_low, row_up))
     run(h)
-    status = map_status(h.getModelStatus())
-    objective = float(h.getInfo().objective_function_value)
-    if status is not Status.OPTIMAL or not math.isclose(
-        objective, plan.solution.objective, rel_tol=1e-7, abs_tol=1e-6
-    ):
-        raise SolverError(
-            f"ranging: HiGHS's re-solve ended {status.value} at {objective:.10g}, not at the "
-            f"plan's optimum {plan.solution.objective:.10g}"
+    if not _keeps(h, x):
+        raise NoSolutionError(
+            "no price ranges for this plan: its tonnes are not at a vertex of the LP (a "
+            "first-order or interior-point answer), so no basis holds them; solve with "
+            "method='simplex' for ranges"
         )
+    # HiGHS marks a fixed value "at lower"; say which bound each nonbasic one really is at
+    basis = h.getBasis()
+    basis.col_status = _statuses_at(basis.col_status, at_lower, at_upper)
+    basis.row_status = _statuses_at(basis.row_status, row_low, row_up)
+    h.changeColsBounds(lp.n_cols, cols, lp.col_lower, lp.col_upper)
+    h.changeRowsBounds(lp.n_rows, rows, lp.row_lower, lp.row_upper)
+    h.setBasis(basis)
+    h.setOptionValue("simplex_strategy", 4)  # primal simplex
+    h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
+    run(h)
+    if not _keeps(h, x):
+        raise SolverError("ranging: HiGHS moved off the plan's tonnes while finding its basis")
     _, ranging = h.getRanging()
     if not ranging.valid:
         raise SolverError("HiGHS could not compute ranges for this plan")
     return ranging
+
+
+def _at_bounds(
+    value: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which values sit at their lower bound, and which (of the others) at their upper."""
+    tol = AT_BOUND_RTOL * np.maximum(1.0, np.abs(value))
+    low = np.abs(value - lower) <= tol
+    return low, ~low & (np.abs(value - upper) <= tol)
+
+
+def _pinned(
+    lower: np.ndarray, upper: np.ndarray, low: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds with every value at a bound fixed there."""
+    at = np.where(low, lower, upper)
+    pinned = low | up
+    return np.where(pinned, at, lower), np.where(pinned, at, upper)
+
+
+def _statuses_at(status: Any, low: np.ndarray, up: np.ndarray) -> list[Any]:
+    """Basis statuses with every nonbasic entry set to the bound it sits at."""
+    out = np.array(list(status), dtype=object)
+    nonbasic = out != highspy.HighsBasisStatus.kBasic
+    out[low & nonbasic] = highspy.HighsBasisStatus.kLower
+    out[up & nonbasic] = highspy.HighsBasisStatus.kUpper
+    return out.tolist()
+
+
+def _keeps(h: Any, x: np.ndarray) -> bool:
+    """Whether ``h`` ended optimal at the tonnes ``x``."""
+    if map_status(h.getModelStatus()) is not Status.OPTIMAL:
+        return False
+    at = np.asarray(h.getSolution().col_value, dtype=float)
+    scale = max(1.0, float(np.abs(x).max(initial=0.0)))
+    return bool(np.allclose(at, x, rtol=1e-7, atol=1e-7 * scale))

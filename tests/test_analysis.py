@@ -200,6 +200,10 @@ def test_what_if_lynas_capacity_and_demand_growth():
         ({"scale_price": CN, "factors": [-1]}, "must be a number >= 0"),
         ({"scale_price": {"colour": "red"}, "factors": [1]}, "cannot filter on 'colour'"),
         ({"scale_price": {"country": "FR"}, "factors": [1]}, "matches nothing"),
+        ({"scale_price": {"source": "lynas_malaisia"}, "factors": [1]}, "did you mean"),
+        ({"scale_price": {"country": None}, "factors": [1]}, "expected text"),
+        ({"scale_price": {"country": ["CN", 1.5]}, "factors": [1]}, "expected text"),
+        ({"china_cap": [0.5], "executor": object()}, "concurrent.futures.Executor"),
         ({"vary": reopt.cap_share(0.5, kind="recycler")}, "vary needs a policy and shares"),
         ({"china_cap": [0.5], "solver": "nope"}, "unknown solver"),
     ],
@@ -330,3 +334,60 @@ def test_warm_time_limit_applies_to_each_point():
     options = reopt.SolverOptions(time_limit_s=5.0)
     curve = reopt.sweep(market, china_cap=np.linspace(0.3, 1, 60), options=options, exact=False)
     assert set(curve["status"]) == {"optimal"}
+
+
+def test_what_if_filters_read_codes_as_policies_do():
+    market = reopt.datasets.japan_2025()
+    upper = reopt.sweep(market, scale_price=CN, factors=[1.5])
+    lower = reopt.sweep(market, scale_price={"country": " cn"}, factors=[1.5])
+    assert lower["cost_usd"].tolist() == pytest.approx(upper["cost_usd"].tolist(), rel=1e-12)
+
+
+def test_shrinking_capacity_below_a_minimum_order_shuts_the_offer():
+    """Australia sells 50..80 t or nothing; at half capacity (40 t) it cannot sell at all."""
+    offers = offers_table(
+        [
+            ("cn", "A", "CN", "refinery", None, 10.0),
+            ("au", "A", "AU", "mine", 80.0, 15.0),
+            ("us", "A", "US", "mine", None, 20.0),
+        ]
+    ).assign(min_order_t=[0.0, 50.0, 0.0])
+    market = reopt.Market(offers, demand_table([("A", 100.0)]))
+    cap = [reopt.cap_share(0.5, country="CN")]
+    curve = reopt.sweep(market, scale_capacity={"source": "au"}, factors=[1.0, 0.5], policies=cap)
+    by_factor = curve.set_index("factor")["cost_usd"]
+    # 1.0: 50 t CN + 50 t AU; 0.5: Australia shut, 50 t CN + 50 t US
+    assert by_factor.loc[1.0] == pytest.approx(1_250_000)
+    assert by_factor.loc[0.5] == pytest.approx(1_500_000)
+
+
+def test_a_spent_breakpoint_budget_warns_and_keeps_what_it_found(monkeypatch):
+    market = reopt.datasets.japan_2025()
+    full = reopt.sweep(market, china_cap=[0.6, 1.0])
+    monkeypatch.setattr(reopt.analysis, "MAX_KINK_SOLVES", 8)
+    with pytest.warns(reopt.ReoptWarning, match="stopped after 8 extra solves"):
+        short = reopt.sweep(market, china_cap=[0.6, 1.0])
+    found = short.loc[short["point"] == "breakpoint", "china_cap"]
+    exact = full.loc[full["point"] == "breakpoint", "china_cap"].tolist()
+    assert 0 < len(found) < len(exact)
+    for cap in found:
+        assert min(abs(cap - e) for e in exact) <= 1e-9
+
+
+def test_a_cap_of_one_saves_nothing_when_loosened_whichever_the_order():
+    market = reopt.datasets.japan_2025()
+    up = reopt.sweep(market, china_cap=[0.6, 1.0], exact=False)
+    down = reopt.sweep(market, china_cap=[1.0], exact=False)
+    assert up["price_usd_per_pp"].iloc[-1] == 0.0 and down["price_usd_per_pp"].iloc[0] == 0.0
+    floor = reopt.sweep(market, vary=reopt.min_share(0, kind="recycler"), shares=[0.0, 0.05])
+    assert floor.loc[floor["share"] == 0.0, "price_usd_per_pp"].iloc[0] == 0.0
+
+
+def test_warm_solve_time_is_the_points_own():
+    market = reopt.datasets.synthetic(2000, seed=2)
+    lp = reopt.compile(market, [reopt.cap_share(0.6, country="CN")])
+    warm = reopt.analysis._WarmHighs(reopt.SolverOptions())
+    first = warm.solve(lp)
+    second = warm.solve(reopt.analysis.with_share(lp, 0, reopt.cap_share(0.7, country="CN")))
+    total = warm.h.getRunTime()
+    assert 0 <= second.solve_time_s <= total - first.solve_time_s + 1e-9

@@ -322,6 +322,8 @@ def test_write_model_rejects_bad_paths(tmp_path):
         reopt.write_model(market, tmp_path / "no" / "model.mps")
     with pytest.raises(reopt.InputError, match="china_cap"):
         reopt.write_model(market, tmp_path / "model.mps", china_cap=60)
+    with pytest.raises(reopt.InputError, match="expected a file path"):
+        reopt.write_model(market, None)
 
 
 # --- command line --------------------------------------------------------------------------

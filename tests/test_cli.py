@@ -215,3 +215,183 @@ def test_cap_ranges_never_pass_stop():
 
     assert _share_range("0:0.55:0.1")[-1] == 0.55
     assert max(_share_range("0.45:1:0.1")) == 1.0
+
+
+SMALL_SWEEP = ["sweep", "--dataset", "japan_2025", "--china-cap", "0.6:0.7:0.05"]
+SMALL_WHATIF = ["whatif", "--dataset", "japan_2025", "--scale-price", "CN=1,2"]
+
+
+@pytest.fixture
+def no_solving(monkeypatch):
+    """Make any solve or sweep the command line starts fail the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command solved before checking its output paths")
+
+    monkeypatch.setattr("reopt.cli.sweep", refuse)
+    monkeypatch.setattr("reopt.cli.solve", refuse)
+
+
+@pytest.mark.parametrize("command", [SMALL_SWEEP, SMALL_WHATIF], ids=["sweep", "whatif"])
+@pytest.mark.parametrize(
+    ("flag", "name", "problem"),
+    [
+        ("--plot", "curve.gif", "unsupported suffix .gif (use .png, .svg or .pdf)"),
+        ("--plot", "curve", "no suffix (use .png, .svg or .pdf)"),
+        ("--plot", "missing/curve.png", "folder {tmp}/missing does not exist"),
+        ("--out", "curve.txt", "unsupported suffix .txt (use .csv)"),
+        ("--out", "curve.xlsx", "unsupported suffix .xlsx (use .csv)"),
+        ("--out", "missing/curve.csv", "folder {tmp}/missing does not exist"),
+        ("--out", "taken.csv/curve.csv", "{tmp}/taken.csv is not a folder"),
+        ("--out", "folder.csv", "is a folder"),
+    ],
+)
+def test_bad_output_paths_exit_2_before_solving(
+    capsys, tmp_path: Path, no_solving, command, flag, name, problem
+):
+    (tmp_path / "taken.csv").write_text("x\n")
+    (tmp_path / "folder.csv").mkdir()
+    path = tmp_path / name
+    code, out, err = run(capsys, *command, flag, str(path))
+    assert code == 2
+    assert err == f"reopt: {flag} {path}: {problem.format(tmp=tmp_path)}\n"
+    assert out == ""
+
+
+def test_every_bad_output_path_is_listed(capsys, tmp_path: Path, no_solving):
+    out, plot = tmp_path / "nowhere" / "curve.csv", tmp_path / "curve.gif"
+    code, _, err = run(capsys, *SMALL_SWEEP, "--out", str(out), "--plot", str(plot))
+    assert code == 2
+    assert err.splitlines() == [
+        f"reopt: --out {out}: folder {out.parent} does not exist",
+        f"reopt: --plot {plot}: unsupported suffix .gif (use .png, .svg or .pdf)",
+    ]
+
+
+def test_solve_checks_out_before_solving(capsys, folder: Path, tmp_path: Path, no_solving):
+    out = tmp_path / "missing" / "plan.xlsx"
+    code, _, err = run(capsys, "solve", str(folder), "--out", str(out))
+    assert code == 2
+    assert err == f"reopt: --out {out}: folder {out.parent} does not exist\n"
+    text = tmp_path / "plan.txt"
+    code, _, err = run(capsys, "solve", str(folder), "--out", str(text))
+    assert code == 2
+    assert err == f"reopt: --out {text}: unsupported suffix .txt (use .csv or .xlsx)\n"
+
+
+def test_plot_without_matplotlib_exits_2_before_solving(
+    capsys, monkeypatch, tmp_path: Path, no_solving
+):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+
+    def without_matplotlib(name, *args, **kwargs):
+        return None if name == "matplotlib" else find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_matplotlib)
+    plot = tmp_path / "curve.png"
+    code, _, err = run(capsys, *SMALL_SWEEP, "--plot", str(plot))
+    assert code == 2
+    assert err == f'reopt: --plot {plot}: plotting needs matplotlib: pip install "reopt[plot]"\n'
+
+
+def test_output_suffixes_ignore_case(capsys, tmp_path: Path):
+    out, plot = tmp_path / "curve.CSV", tmp_path / "curve.SVG"
+    code, _, err = run(capsys, *SMALL_SWEEP, "--grid-only", "--out", str(out), "--plot", str(plot))
+    assert code == 0, err
+    assert out.exists() and plot.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def _denied(*args, **kwargs):
+    raise PermissionError(13, "Permission denied")
+
+
+def test_a_failed_write_is_one_line_not_a_traceback(capsys, monkeypatch, tmp_path: Path):
+    out, plot = tmp_path / "curve.csv", tmp_path / "curve.png"
+    monkeypatch.setattr(pd.DataFrame, "to_csv", _denied)
+    code, text, err = run(capsys, *SMALL_SWEEP, "--grid-only", "--out", str(out))
+    assert code == 2
+    assert "optimal" in text
+    assert err == f"reopt: --out {out}: could not write it (Permission denied)\n"
+    monkeypatch.undo()
+    import matplotlib.figure
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", _denied)
+    code, _, err = run(capsys, *SMALL_WHATIF, "--plot", str(plot))
+    assert code == 2
+    assert err == f"reopt: --plot {plot}: could not write it (Permission denied)\n"
+
+
+def test_solve_reports_a_failed_write(capsys, monkeypatch, folder: Path, tmp_path: Path):
+    out = tmp_path / "plan.csv"
+    monkeypatch.setattr(pd.DataFrame, "to_csv", _denied)
+    code, _, err = run(capsys, "solve", str(folder), "--china-cap", "0.6", "--out", str(out))
+    assert code == 2
+    assert err == f"reopt: --out {out}: could not write it (Permission denied)\n"
+
+
+@pytest.fixture
+def periods_scenario(tmp_path: Path) -> Path:
+    """Two periods of one product, with a cap of 50% on every country."""
+    folder = tmp_path / "periods"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "source": ["cn", "au", "us"] * 2,
+            "product": ["A"] * 6,
+            "period": [2026] * 3 + [2027] * 3,
+            "country": ["CN", "AU", "US"] * 2,
+            "kind": ["refinery"] * 6,
+            "capacity_t": ["", "40", ""] * 2,
+            "price_usd_per_kg": [10.0, 15.0, 20.0] * 2,
+        }
+    ).to_csv(folder / "offers.csv", index=False)
+    pd.DataFrame({"product": ["A", "A"], "period": [2026, 2027], "demand_t": [100, 60]}).to_csv(
+        folder / "demand.csv", index=False
+    )
+    scenario = folder / "scenario.toml"
+    scenario.write_text(
+        'offers = "offers.csv"\ndemand = "demand.csv"\n\n'
+        '[[policies]]\ncap_share = 0.5\neach = "country"\n',
+        encoding="utf-8",
+    )
+    return scenario
+
+
+def test_ranges_name_the_period_and_the_group(capsys, periods_scenario: Path):
+    code, text, err = run(capsys, "solve", str(periods_scenario), "--ranges")
+    assert code == 0, err
+    prices, offers = text.split("shadow prices hold while the bound stays within:")[1].split(
+        "the plan stays optimal while each offer's price stays within (USD/kg):"
+    )
+    price_lines = [line for line in prices.splitlines() if line.strip()]
+    offer_lines = [line for line in offers.splitlines() if line.strip()]
+    policy = "cap_share(0.5, each='country')"
+    for period in (2026, 2027):
+        assert any(line.startswith(f"  demand, A {period}: ") for line in price_lines)
+        for country in ("CN", "AU", "US"):
+            assert any(
+                line.startswith(f"  {policy} [country {country}], A {period}: ")
+                for line in price_lines
+            ), price_lines
+        for source in ("cn", "au", "us"):
+            assert any(line.startswith(f"  {source} / A {period}: ") for line in offer_lines)
+    labels = [line.split(":")[0] for line in price_lines + offer_lines]
+    assert len(labels) == len(set(labels))
+
+
+def test_print_ranges_shows_the_group_only_where_it_tells_rows_apart(capsys, three_suppliers):
+    from reopt.cli import _print_ranges
+
+    plan = reopt.solve(
+        three_suppliers,
+        policies=[reopt.cap_share(0.3, country="CN"), reopt.cap_share(0.45, each="country")],
+    )
+    _print_ranges(plan)
+    text = capsys.readouterr().out
+    assert "  cap_share(0.3, country='CN'), A: " in text
+    assert "cap_share(0.3, country='CN') [" not in text
+    assert "  cap_share(0.45, each='country') [country AU], A: " in text
+    assert "  cap_share(0.45, each='country') [country US], A: " in text
+    assert "  au / A: " in text

@@ -135,6 +135,27 @@ def test_total_scope_moves_independence_to_the_cheapest_product(solver):
     assert price_of(plan, policy.name, product="all products")["value"] == pytest.approx(10_000)
 
 
+def test_demand_price_counts_only_the_products_a_total_cap_covers(solver):
+    """China <= 50% of A and B together; C is outside the cap.
+
+    A: China 10, Australia 15; B: China 10, Australia 15; C: China 10, Australia 12.
+    One tonne more of A (or B) raises the cap by 0.5 t: 0.5 t China + 0.5 t Australia
+    = 12,500. One tonne more of C is Chinese (10,000) and leaves the cap where it is.
+    """
+    offers = offers_table(
+        [
+            (source, product, country, "mine", None, price)
+            for product, au_price in (("A", 15.0), ("B", 15.0), ("C", 12.0))
+            for source, country, price in (("cn", "CN", 10.0), ("au", "AU", au_price))
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("A", 100.0), ("B", 100.0), ("C", 100.0)]))
+    policy = reopt.cap_share(0.5, country="CN", product=["A", "B"], scope="total")
+    plan = reopt.solve(market, policies=[policy], solver=solver)
+    prices = plan.shadow_prices.query("constraint == 'demand'").set_index("product")["value"]
+    assert prices.to_dict() == pytest.approx({"A": 12_500, "B": 12_500, "C": 10_000})
+
+
 def test_value_basis_cap(solver):
     """China's share of money spent <= 50%: 10 x_cn <= 15 x_au, x_cn + x_au = 100.
 

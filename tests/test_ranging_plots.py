@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 import numpy as np
 import pytest
-from conftest import demand_table, offers_table
+from conftest import RTOL, demand_table, offers_table
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import MIN_FEASIBLE_CAP, Case, cases
 
 import reopt
 import reopt.plot
@@ -14,8 +19,9 @@ matplotlib.use("Agg")
 
 
 def test_ranges_on_the_three_supplier_market(three_suppliers):
-    """At a 60% cap, its 5,000 USD/pp holds for caps 50%..100%; demand's 15,000 USD/t for
-    60..110 t; China's price may rise to 15 $/kg, Australia's move within 10..20."""
+    """At a 60% cap, its 5,000 USD/pp holds for caps 50%..100%. A tonne more demand is
+    0.6 t from China and 0.4 t from Australia (12,000 USD/t) until Australia's 50 t run out
+    at 125 t. China's price may rise to 15 $/kg, Australia's move within 10..20."""
     plan = reopt.solve(three_suppliers, china_cap=0.6)
     ranges = plan.shadow_price_ranges.set_index("constraint")
     cap = ranges.loc["cap_share(0.6, country='CN')"]
@@ -25,13 +31,157 @@ def test_ranges_on_the_three_supplier_market(three_suppliers):
         "share",
     )
     demand = ranges.loc["demand"]
-    assert (demand["valid_from"], demand["valid_to"]) == (pytest.approx(60), pytest.approx(110))
+    assert demand["value"] == pytest.approx(12_000)
+    assert (demand["valid_from"], demand["valid_to"]) == (0, pytest.approx(125))
     prices = plan.price_ranges.set_index("source")
     assert prices.loc["cn", "price_high_usd_per_kg"] == pytest.approx(15)
     assert prices.loc["cn", "price_low_usd_per_kg"] == -np.inf
     assert prices.loc["au", ["price_low_usd_per_kg", "price_high_usd_per_kg"]].tolist() == (
         pytest.approx([10, 20])
     )
+
+
+def test_demand_range_moves_the_share_rules_along():
+    """China has 61 t, so at a 60% cap it supplies 0.6 t of each tonne more demand until
+    demand reaches 61 / 0.6 = 101.67 t; from there every tonne more comes from Australia."""
+    offers = offers_table(
+        [
+            ("cn", "A", "CN", "refinery", 61.0, 10.0),
+            ("au", "A", "AU", "mine", 100.0, 12.0),
+            ("us", "A", "US", "mine", None, 20.0),
+        ]
+    )
+
+    def cost(demand_t: float) -> float:
+        market = reopt.Market(offers, demand_table([("A", demand_t)]))
+        return reopt.solve(market, china_cap=0.6).cost_usd
+
+    table = reopt.solve(reopt.Market(offers, demand_table([("A", 100.0)])), china_cap=0.6)
+    demand = table.shadow_price_ranges.set_index("constraint").loc["demand"]
+    assert demand["value"] == pytest.approx(0.6 * 10_000 + 0.4 * 12_000)
+    assert (demand["valid_from"], demand["valid_to"]) == (0, pytest.approx(61 / 0.6))
+    assert cost(61 / 0.6) - cost(100) == pytest.approx(demand["value"] * (61 / 0.6 - 100))
+    assert cost(103) - cost(102) == pytest.approx(12_000)
+
+
+def test_price_ranges_are_those_of_the_plans_own_tonnes():
+    """Two Australian offers tie; whichever the plan buys, its ranges describe that plan."""
+    offers = offers_table(
+        [
+            ("a1", "A", "AU", "mine", 100.0, 10.0),
+            ("a2", "A", "AU", "mine", 100.0, 10.0),
+            ("cn", "A", "CN", "refinery", None, 8.0),
+        ]
+    )
+    plan = reopt.solve(reopt.Market(offers, demand_table([("A", 100.0)])), china_cap=0.3)
+    bought = plan.allocation.set_index("source")["tonnes"]
+    used, idle = ("a1", "a2") if bought.get("a1", 0) > 0 else ("a2", "a1")
+    x = plan.solution.x.copy()
+    x[[0, 1]] = x[[1, 0]]  # the other optimal plan: the same tonnes from the other offer
+    other = dataclasses.replace(plan, solution=dataclasses.replace(plan.solution, x=x))
+    for each, buys in ((plan, used), (other, idle)):
+        ranges = each.price_ranges.set_index("source")
+        doesnt = idle if buys == used else used
+        # the offer bought may rise to its rival's price, the other may fall to it
+        assert ranges.loc[buys, "price_high_usd_per_kg"] == pytest.approx(10)
+        assert ranges.loc[doesnt, "price_low_usd_per_kg"] == pytest.approx(10)
+        assert ranges.loc[doesnt, "price_high_usd_per_kg"] == np.inf
+
+
+def test_ranges_of_a_plan_off_a_vertex_are_refused(three_suppliers):
+    plan = reopt.solve(three_suppliers, china_cap=0.6)
+    x = plan.solution.x.copy()
+    assert x.tolist() == pytest.approx([60, 40, 0])
+    cheap = reopt.solve(
+        reopt.Market(
+            three_suppliers.offers.assign(price_usd_per_kg=[10.0, 15.0, 15.0]),
+            three_suppliers.demand,
+        ),
+        china_cap=0.6,
+    )
+    # Australia and the USA tie at 15 $/kg: buying 20 t from each is optimal, not a vertex
+    x = np.array([60.0, 20.0, 20.0])
+    middle = dataclasses.replace(cheap, solution=dataclasses.replace(cheap.solution, x=x))
+    with pytest.raises(reopt.NoSolutionError, match="not at a vertex"):
+        middle.price_ranges  # noqa: B018
+    # shadow prices do not need a vertex: the same span as at either end
+    assert middle.shadow_price_ranges["valid_to"].tolist() == pytest.approx(
+        cheap.shadow_price_ranges["valid_to"].tolist()
+    )
+
+
+RANGE_SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def solve_with(case: Case, solver: str, *, demand: dict, caps: dict) -> reopt.Plan:
+    table = case.demand.assign(demand_t=case.demand["product"].map(demand))
+    policies = [reopt.cap_share(caps[p], country="CN", product=p) for p in case.demand["product"]]
+    return reopt.solve(reopt.Market(case.offers, table), policies=policies, solver=solver)
+
+
+@RANGE_SETTINGS
+@given(case=cases(), cap=st.floats(MIN_FEASIBLE_CAP + 0.05, 0.95))
+def test_each_range_is_where_its_price_holds_and_no_further(solver, case, cap):
+    """The cost is linear with the row's price up to each finite end and turns beyond it."""
+    demand = dict(zip(case.demand["product"], case.demand["demand_t"], strict=True))
+    caps = dict.fromkeys(demand, cap)
+    plan = solve_with(case, solver, demand=demand, caps=caps)
+    table = plan.shadow_price_ranges
+    f0 = plan.cost_usd
+    tol = 20 * RTOL[solver] * max(1.0, f0)
+    for row in table.itertuples():
+        at = demand[row.product] if row.range_unit == "t" else cap
+        per_unit = row.value if row.range_unit == "t" else -100 * row.value
+
+        def moved(to: float, row=row) -> reopt.Plan:
+            if row.range_unit == "t":
+                return solve_with(case, solver, demand={**demand, row.product: to}, caps=caps)
+            return solve_with(case, solver, demand=demand, caps={**caps, row.product: to})
+
+        natural = (0.0, np.inf) if row.range_unit == "t" else (0.0, 1.0)
+        for end, outward in ((row.valid_from, -1.0), (row.valid_to, 1.0)):
+            if not np.isfinite(end):
+                continue
+            at_end = moved(end).cost_usd
+            assert at_end - f0 == pytest.approx(per_unit * (end - at), abs=tol)
+            step = 0.02 * max(at, 1e-3 if row.range_unit == "share" else 1.0)
+            beyond = end + outward * step
+            if not natural[0] < beyond < natural[1]:
+                continue
+            past = moved(beyond)
+            if past.status is not reopt.Status.OPTIMAL:
+                continue  # the span ends where the plan stops being feasible
+            slope = (past.cost_usd - at_end) / (beyond - end)
+            assert abs(slope - per_unit) > tol / step, (row.constraint, row.product, end)
+
+
+@RANGE_SETTINGS
+@given(case=cases(), cap=st.floats(MIN_FEASIBLE_CAP, 1.0))
+def test_the_plan_stays_optimal_at_both_ends_of_each_price_range(solver, case, cap):
+    """At either end of an offer's price range, the plan's tonnes still cost the optimum."""
+    plan = reopt.solve(case.market, china_cap=cap, solver=solver)
+    x = plan.solution.x[: len(case.offers)]
+    ranges = plan.price_ranges
+    for row in ranges.itertuples():
+        at = np.flatnonzero(
+            (case.offers["source"] == row.source) & (case.offers["product"] == row.product)
+        )
+        for end in (row.price_low_usd_per_kg, row.price_high_usd_per_kg):
+            if not np.isfinite(end) or end < 0 or end == row.price_usd_per_kg:
+                continue
+            prices = case.offers["price_usd_per_kg"].to_numpy().copy()
+            prices[at] = end
+            moved = reopt.solve(
+                reopt.Market(case.offers.assign(price_usd_per_kg=prices), case.demand),
+                china_cap=cap,
+            )
+            ours = float(1000 * prices @ x)
+            assert ours == pytest.approx(moved.cost_usd, rel=10 * RTOL[solver], abs=1e-6)
 
 
 def product_cap_price(market: reopt.Market, product: str, share: float) -> float:

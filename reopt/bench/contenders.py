@@ -219,11 +219,11 @@ def _pulp(solver: str) -> Callable[[Instance, float], Measurement]:
         from reopt.bench import pulp_model
 
         offers, demand = inst.tables()
-        result = pulp_model.solve(offers, demand, CHINA_CAP, solver)
-        status = "optimal" if result.status == "Optimal" else result.status.lower()
+        result = pulp_model.solve(offers, demand, CHINA_CAP, solver, limit_s)
+        optimal = result.status == "optimal"
         return Measurement(
-            status=status,
-            objective=result.objective if status == "optimal" else math.nan,
+            status=result.status,
+            objective=result.objective if optimal else math.nan,
             build=result.build_s,
             solve=result.solve_s,
             solver=result.solve_s,

@@ -5,6 +5,12 @@ One variable per offer from a dict (``LpVariable.dicts`` on PuLP 3, the problem'
 expressions for the objective and each row, and values read back with ``.value()``. The
 model is the China-cap LP of `reopt.bench.raw`: demand rows and one cap row per product
 (and period).
+
+Each solver runs with its own defaults and the benchmark's time limit per run (PuLP's
+``timeLimit``). The verdict is reopt's `reopt.Status` word, as for every other contender, so
+that a run stopped by the limit is ``"time_limit"``, never optimal: for HiGHS, HiGHS's own
+model status (PuLP 3 calls a HiGHS run stopped by its limit optimal, with a feasible
+solution); for CBC, PuLP's verdict (see `verdict`).
 """
 
 from __future__ import annotations
@@ -20,19 +26,40 @@ import pandas as pd
 import pulp
 
 from reopt.backends import pulp_adapter
+from reopt.backends.highs import map_status
+from reopt.status import Status
 
-__all__ = ["PulpRun", "build", "solve"]
+__all__ = ["PulpRun", "build", "solve", "verdict"]
+
+#: PuLP's verdicts on a CBC solve that ran to an end (PuLP 3 and PuLP 4), as reopt's `Status`.
+_CBC_VERDICTS: dict[str, Status] = {
+    "Optimal": Status.OPTIMAL,
+    "Infeasible": Status.INFEASIBLE,
+    "Unbounded": Status.UNBOUNDED,
+    "Undefined": Status.INFEASIBLE_OR_UNBOUNDED,
+    "Interrupted": Status.INTERRUPTED,
+}
+#: PuLP's verdicts on a CBC solve stopped early. PuLP 3: ``"Stopped"`` (the word of
+#: `pulp_adapter.solve_problem` for an optimal verdict without an optimal solution) and
+#: ``"Not Solved"`` (no solution). PuLP 4: ``"TimeLimit"``, and ``"Stopped"`` for CBC's
+#: "Stopped on iterations", which is how CBC 2.10 reports an LP stopped by its time limit.
+_STOPS = frozenset({"Stopped", "Not Solved", "TimeLimit"})
 
 
 @dataclass(frozen=True)
 class PulpRun:
-    """Stage times (seconds) and the result of one idiomatic PuLP solve."""
+    """Stage times (seconds) and the result of one idiomatic PuLP solve.
+
+    ``status`` is reopt's `reopt.Status` word (``"optimal"``, ``"time_limit"``, ...);
+    ``pulp_status`` is PuLP's own verdict, as its users see it.
+    """
 
     build_s: float
     solve_s: float
     extract_s: float
     status: str
     objective: float
+    pulp_status: str
 
 
 def build(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float) -> tuple[Any, dict]:
@@ -65,19 +92,75 @@ def build(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float) -> tuple
     return prob, x
 
 
-def solve(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float, solver: str) -> PulpRun:
-    """Build, solve with ``"cbc"`` or ``"highs"``, and read the tonnes back."""
+def solve(
+    offers: pd.DataFrame,
+    demand: pd.DataFrame,
+    china_cap: float,
+    solver: str,
+    limit_s: float | None = None,
+) -> PulpRun:
+    """Build, solve with ``"cbc"`` or ``"highs"``, and read the tonnes back.
+
+    Parameters
+    ----------
+    offers, demand
+        The tables of the instance.
+    china_cap
+        China's largest share of each product's demand.
+    solver
+        ``"cbc"`` or ``"highs"``, each through PuLP with its own defaults.
+    limit_s
+        The solver's time limit, seconds (PuLP's ``timeLimit``); None for none.
+
+    Returns
+    -------
+    PulpRun
+        The stage times, the verdict and the cost of the tonnes read back.
+    """
     t0 = time.perf_counter()
     prob, x = build(offers, demand, china_cap)
     t1 = time.perf_counter()
     engine = (
-        pulp_adapter.cbc_solver(msg=False)
+        pulp_adapter.cbc_solver(msg=False, timeLimit=limit_s)
         if solver == "cbc"
-        else pulp_adapter.highs_solver(msg=False)
+        else pulp_adapter.highs_solver(msg=False, timeLimit=limit_s)
     )
-    status, _ = pulp_adapter.solve_problem(prob, engine)
+    pulp_status, _ = pulp_adapter.solve_problem(prob, engine)
     t2 = time.perf_counter()
     tonnes = np.array([x[i].value() or 0.0 for i in range(len(offers))])
     objective = float(1000.0 * offers["price_usd_per_kg"].to_numpy(dtype=float) @ tonnes)
     t3 = time.perf_counter()
-    return PulpRun(t1 - t0, t2 - t1, t3 - t2, status, objective)
+    if solver == "cbc":
+        status = verdict(pulp_status, time_limited=limit_s is not None)
+    else:
+        status = map_status(prob.solverModel.getModelStatus())
+    return PulpRun(t1 - t0, t2 - t1, t3 - t2, status.value, objective, pulp_status)
+
+
+def verdict(pulp_status: str, *, time_limited: bool) -> Status:
+    """The `Status` of a CBC solve, from PuLP's verdict.
+
+    Parameters
+    ----------
+    pulp_status
+        PuLP's verdict, as `reopt.backends.pulp_adapter.solve_problem` gives it (PuLP 3 or 4).
+    time_limited
+        Whether the solve had a time limit. The baseline sets no other limit, so a solve
+        that had one and stopped early stopped on it.
+
+    Returns
+    -------
+    Status
+        `Status.TIME_LIMIT` for an early stop under a time limit, `Status.OTHER_LIMIT` for
+        one without, `Status.ERROR` for any verdict not known here.
+
+    Examples
+    --------
+    >>> verdict("Stopped", time_limited=True)
+    <Status.TIME_LIMIT: 'time_limit'>
+    >>> verdict("Optimal", time_limited=True)
+    <Status.OPTIMAL: 'optimal'>
+    """
+    if pulp_status in _STOPS:
+        return Status.TIME_LIMIT if time_limited else Status.OTHER_LIMIT
+    return _CBC_VERDICTS.get(pulp_status, Status.ERROR)

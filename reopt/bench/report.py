@@ -141,10 +141,10 @@ def write_report(results: dict[str, Any], path: Path, plots: Path) -> None:
         "validated market to a checked `Plan` for reopt, from the tables to the solution for "
         "the baselines.",
         "- The raw build solves with reopt's default settings, so that only the build "
-        "differs. Idiomatic PuLP solves with each solver's own defaults, as its users do: "
-        "for HiGHS that means presolve on, which is most of its time on the larger "
-        "instances (see its *solver* column); its *build* column is PuLP's model building "
-        "alone.",
+        "differs. Idiomatic PuLP solves with each solver's own defaults, as its users do "
+        "(with the time limit every contender has): for HiGHS that means presolve on, which "
+        "is most of its time on the larger instances (see its *solver* column); its *build* "
+        "column is PuLP's model building alone.",
         "",
     ]
     lines += _instances(results)

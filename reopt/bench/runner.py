@@ -6,8 +6,12 @@ round and rounds repeated; a contender that hits the time limit, fails, or takes
 `SLOW_S` seconds is not repeated.
 Then it checks that every optimal objective agrees with reopt's default (rtol 1e-6) and that
 reopt's default found every instance feasible; either failure makes the run fail (exit 1)
-after the results are written. Results go to ``results.json`` in ``--out`` and the report
-(`reopt.bench.report`) to ``RESULTS.md``.
+after the results are written. Results go to ``results.json`` in ``--out``, the plots to
+``plots/`` there and the report (`reopt.bench.report`) to `default_report` unless
+``--report`` says otherwise. ``--from-results FILE`` rewrites the report and plots from an
+earlier ``results.json`` without running, to the same places, with ``--out`` taken as
+FILE's folder: ``--from-results benchmarks/results/results.json`` rewrites
+``benchmarks/RESULTS.md`` and ``benchmarks/results/plots/``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -30,9 +35,11 @@ from reopt.bench.contenders import CONTENDERS, Contender
 from reopt.bench.instances import SIZES, Instance, instance
 from reopt.progress import Progress
 
-__all__ = ["SUITES", "main", "run_suite"]
+__all__ = ["DEFAULT_OUT", "SUITES", "default_report", "main", "run_suite"]
 
 AGREEMENT_RTOL = 1e-6
+#: The default ``--out``: the results kept in the repository.
+DEFAULT_OUT = Path("benchmarks/results")
 #: A run slower than this (end to end, seconds) is not repeated: its one time is reported.
 SLOW_S = 30.0
 
@@ -75,29 +82,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=None, help="rounds (default: the suite's)")
     parser.add_argument("--limit", type=float, default=None, help="solver time limit per run, s")
     parser.add_argument(
-        "--out", type=Path, default=Path("benchmarks/results"), help="folder for results.json"
+        "--out", type=Path, default=DEFAULT_OUT, help="folder for results.json and the plots"
     )
     parser.add_argument(
         "--report",
         type=Path,
         default=None,
-        help="the Markdown report (default: benchmarks/RESULTS.md with the default --out, "
-        "else OUT/RESULTS.md)",
+        help=f"the Markdown report (default: benchmarks/RESULTS.md with the default --out "
+        f"({DEFAULT_OUT}), else OUT/RESULTS.md)",
     )
     parser.add_argument(
         "--from-results",
         type=Path,
         default=None,
         metavar="FILE",
-        help="do not run: rewrite the report from an earlier results.json",
+        help="do not run: rewrite the report and plots from an earlier results.json, where a "
+        "run with --out set to FILE's folder writes them",
     )
     args = parser.parse_args(argv)
     if args.from_results is not None:
         from reopt.bench.report import write_report
 
         results = json.loads(args.from_results.read_text())
-        report = args.report or args.from_results.parent / "RESULTS.md"
-        write_report(results, report, args.from_results.parent / "plots")
+        out = args.from_results.parent
+        report = args.report or default_report(out)
+        write_report(results, report, out / "plots")
         print(f"wrote {report}")
         return 1 if results["problems"] else 0
     suite = dict(SUITES[args.suite])
@@ -117,12 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         suite["repeat"] = args.repeat
     if args.limit is not None:
         suite["limit_s"] = args.limit
-    report = args.report
-    if report is None:
-        default_out = args.out == Path("benchmarks/results")
-        report = Path("benchmarks/RESULTS.md") if default_out else args.out / "RESULTS.md"
-    command = "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv)
-    results = run_suite(suite, names, command=command.strip())
+    report = args.report or default_report(args.out)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = shlex.join(["python", "-m", "benchmarks", *arguments])
+    results = run_suite(suite, names, command=command)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     from reopt.bench.report import write_report
@@ -132,6 +139,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in results["problems"]:
         print(f"FAILED: {problem}", file=sys.stderr)
     return 1 if results["problems"] else 0
+
+
+def default_report(out: Path) -> Path:
+    """Where the report goes when ``--report`` is not given, for results in ``out``.
+
+    Parameters
+    ----------
+    out
+        The folder of ``results.json``: ``--out``, or the folder of ``--from-results``.
+
+    Returns
+    -------
+    Path
+        ``benchmarks/RESULTS.md`` when ``out`` is `DEFAULT_OUT` (relative to the working
+        folder, however spelled), else ``out / "RESULTS.md"``.
+
+    Examples
+    --------
+    >>> default_report(Path("benchmarks/results")).as_posix()
+    'benchmarks/RESULTS.md'
+    >>> default_report(Path("/tmp/bench")).as_posix()
+    '/tmp/bench/RESULTS.md'
+    """
+    if out.resolve() == DEFAULT_OUT.resolve():
+        return DEFAULT_OUT.parent / "RESULTS.md"
+    return out / "RESULTS.md"
 
 
 def run_suite(suite: dict[str, Any], names: Sequence[str], *, command: str) -> dict[str, Any]:
