@@ -8,7 +8,7 @@ import matplotlib
 import numpy as np
 import pytest
 from conftest import RTOL, demand_table, offers_table
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strategies import MIN_FEASIBLE_CAP, Case, cases
 
@@ -124,8 +124,23 @@ def solve_with(case: Case, solver: str, *, demand: dict, caps: dict) -> reopt.Pl
     return reopt.solve(reopt.Market(case.offers, table), policies=policies, solver=solver)
 
 
+# a cheap product beside a dear one: its kinks are small against the total cost
+SMALL_BESIDE_LARGE = Case(
+    offers_table(
+        [
+            ("s0", "P0", "CN", "refinery", np.nan, 1.0),
+            ("s0", "P1", "CN", "refinery", np.nan, 27.0),
+            ("s1", "P0", "AU", "mine", 0.7, 0.5),
+            ("s1", "P1", "AU", "mine", 13.3, 500.0),
+        ]
+    ),
+    demand_table([("P0", 1.0), ("P1", 19.0)]),
+)
+
+
 @RANGE_SETTINGS
 @given(case=cases(), cap=st.floats(MIN_FEASIBLE_CAP + 0.05, 0.95))
+@example(case=SMALL_BESIDE_LARGE, cap=0.5)
 def test_each_range_is_where_its_price_holds_and_no_further(solver, case, cap):
     """The cost is linear with the row's price up to each finite end and turns beyond it."""
     demand = dict(zip(case.demand["product"], case.demand["demand_t"], strict=True))
@@ -149,10 +164,12 @@ def test_each_range_is_where_its_price_holds_and_no_further(solver, case, cap):
                 continue
             at_end = moved(end).cost_usd
             assert at_end - f0 == pytest.approx(per_unit * (end - at), abs=tol)
-            step = 0.02 * max(at, 1e-3 if row.range_unit == "share" else 1.0)
-            beyond = end + outward * step
-            if not natural[0] < beyond < natural[1]:
+            # any step beyond a kink shows it (the curve is convex), so take a long one
+            room = end - natural[0] if outward < 0 else natural[1] - end
+            step = min(0.25 * at if row.range_unit == "t" else 0.1, 0.5 * room)
+            if step <= 1e-6:
                 continue
+            beyond = end + outward * step
             past = moved(beyond)
             if past.status is not reopt.Status.OPTIMAL:
                 continue  # the span ends where the plan stops being feasible
