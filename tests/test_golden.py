@@ -154,6 +154,11 @@ def test_demand_price_counts_only_the_products_a_total_cap_covers(solver):
     plan = reopt.solve(market, policies=[policy], solver=solver)
     prices = plan.shadow_prices.query("constraint == 'demand'").set_index("product")["value"]
     assert prices.to_dict() == pytest.approx({"A": 12_500, "B": 12_500, "C": 10_000})
+    # nothing runs short, so each price holds for any demand and the cap's for any share
+    ranges = plan.shadow_price_ranges
+    assert ranges["valid_from"].tolist() == pytest.approx([0, 0, 0, 0], abs=1e-9)
+    assert ranges["valid_to"].tolist() == [np.inf, np.inf, np.inf, pytest.approx(1.0)]
+    assert ranges["value"].iloc[-1] == pytest.approx(10_000)  # 1 pp = 2 t from AU to CN
 
 
 def test_value_basis_cap(solver):

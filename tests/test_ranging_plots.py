@@ -201,6 +201,50 @@ def test_the_plan_stays_optimal_at_both_ends_of_each_price_range(solver, case, c
             assert ours == pytest.approx(moved.cost_usd, rel=10 * RTOL[solver], abs=1e-6)
 
 
+def test_ranges_of_every_row_family_hold_to_their_ends(solver):
+    """Each-country caps, a recycled floor and China's cap together: move one row's bound
+    (demand with the share bounds on it) to each end of its range in the LP itself, and the
+    optimum moves by exactly the shadow price times the step."""
+    from reopt.backends.highs import solve_highs
+    from reopt.formulation import demand_coupling
+
+    market = reopt.datasets.japan_2025()
+    policies = [
+        reopt.cap_share(0.65, country="CN"),
+        reopt.cap_share(0.55, each="country", product=["Dy oxide", "Tb oxide"]),
+        reopt.min_share(0.03, kind="recycler", scope="total"),
+    ]
+    plan = reopt.solve(market, policies=policies, solver=solver)
+    lp, table = plan.lp, plan.shadow_price_ranges
+    family = lp.rows["family"].to_numpy()
+    order = np.concatenate([np.flatnonzero(family == "demand"), np.flatnonzero(family == "policy")])
+    coupled_row, coupled_demand, coupled_coef = demand_coupling(lp, market.encoded)
+    checked = 0
+    for r, row in zip(order, table.itertuples(), strict=True):
+        if row.range_unit == "t":
+            d = int(lp.rows["demand_row"].iat[r])
+            rows, coef = coupled_row[coupled_demand == d], coupled_coef[coupled_demand == d]
+            at, slope = float(market.encoded.demand_t[d]), row.value
+        else:
+            rows, coef = np.array([r]), np.array([lp.rows["base_t"].iat[r]])
+            at = float(lp.rows["share"].iat[r])
+            sign = -1.0 if row.constraint.startswith("cap_share") else 1.0
+            slope = sign * 100 * row.value
+        for end in (row.valid_from, row.valid_to):
+            if not np.isfinite(end) or end == at:
+                continue
+            lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+            moved_by = np.bincount(rows, weights=coef * (end - at), minlength=lp.n_rows)
+            lower += np.where(np.isfinite(lower), moved_by, 0.0)
+            upper += np.where(np.isfinite(upper), moved_by, 0.0)
+            moved = solve_highs(dataclasses.replace(lp, row_lower=lower, row_upper=upper))
+            assert moved.objective - plan.cost_usd == pytest.approx(
+                slope * (end - at), rel=1e-6, abs=1e-6 * plan.cost_usd
+            ), (row.constraint, row.product, row.group, end)
+            checked += 1
+    assert checked >= 20
+
+
 def product_cap_price(market: reopt.Market, product: str, share: float) -> float:
     """The price of China's cap on ``product`` at ``share``, the others held at 60%."""
     policies = [
