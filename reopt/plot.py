@@ -173,13 +173,14 @@ def sweep_shares(curve: pd.DataFrame, *, ax: Any = None) -> Any:
     parameter = _parameter(curve)
     ok = _optimal(curve, parameter)
     x = _x(ok, parameter)
+    handles = []
     for column in [c for c in ok.columns if c.startswith("china_share:")]:
-        ax.plot(x, ok[column].to_numpy() * 100, lw=1.5, label=column.split(":", 1)[1])
+        (line,) = ax.plot(x, ok[column].to_numpy() * 100, lw=1.5, label=column.split(":", 1)[1])
+        handles.append(line)
     ax.set_xlabel(_PARAMETERS[parameter])
     ax.set_ylabel("China's share of the product (%)")
     ax.set_ylim(0, 105)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small", title="product")
     if parameter != "factor" and len(ok) >= 2:
         # between consecutive points (breakpoints included) the curve is straight, so its
         # slope is the exact price of a percentage point there
@@ -187,10 +188,19 @@ def sweep_shares(curve: pd.DataFrame, *, ax: Any = None) -> Any:
         price = np.abs(np.diff(cost) / np.diff(x))
         scale, unit = (1e6, "million") if price.max() >= 1e6 else (1e3, "thousand")
         twin = ax.twinx()
-        twin.stairs(
+        steps = twin.stairs(
             price / scale, x, baseline=None, color="k", ls="--", lw=1, label="price of 1 pp"
         )
         twin.set_ylabel(f"price of one percentage point (USD {unit})")
         twin.set_ylim(bottom=0)
-        twin.legend(loc="upper right", fontsize="small")
+        handles.append(steps)
+    # one legend for both axes, above them, where it covers no line
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.01),
+        ncol=min(len(handles), 4),
+        fontsize="small",
+        frameon=False,
+    )
     return ax

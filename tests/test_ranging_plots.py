@@ -330,6 +330,10 @@ def test_plots_return_their_axes_with_labels():
     names = [t.get_text() for t in axes[1].get_legend().get_texts()]
     assert "China" in names and "Australia" in names
     assert reopt.plot.sweep_shares(curve, ax=axes[2]) is axes[2]
+    legend = axes[2].get_legend()
+    entries = [t.get_text() for t in legend.get_texts()]
+    assert "price of 1 pp" in entries and "Dy oxide" in entries
+    assert legend.get_bbox_to_anchor().y0 >= axes[2].get_window_extent().y1  # above the lines
     what_if = reopt.sweep(market, scale_price={"country": "CN"}, factors=[1, 2])
     reopt.plot.frontier(what_if)
     with pytest.raises(reopt.InputError, match=r"not a table from reopt\.sweep"):
