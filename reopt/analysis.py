@@ -17,10 +17,11 @@ disagreement raises `SolverError`.
 
 When the swept parameter is a share bound on a tonnes basis, the cost is a convex
 piecewise-linear function of it. The sweep then adds, exactly (not on the grid), the
-**breakpoints** where the slope changes (the tangent-intersection method: the tangents at
-two points meet at the single kink between them, or the new point splits the interval) and
-the **feasibility limit**: the smallest feasible cap (the largest feasible floor), from an
-LP that minimises the share (maximises it for a floor) directly.
+**breakpoints** where the slope changes (the tangents at two points meet at a share between
+them; the point solved there comes with its piece of the curve, from the exact span of its
+price, and the piece's ends are breakpoints) and the **feasibility limit**: the smallest
+feasible cap (the largest feasible floor), from an LP that minimises the share (maximises it
+for a floor) directly.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from reopt.plan import BOUGHT_T, Plan
 from reopt.planning import _check_options, _plan, _run, policies_for
 from reopt.policies import Basis, Bound, SharePolicy, cap_share, check_share
 from reopt.progress import Progress
+from reopt.ranging import policy_span
 from reopt.status import Status
 
 __all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
@@ -65,6 +67,8 @@ __all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
 COLD_CHECK_EVERY = 25
 #: The most extra solves the breakpoint search may spend.
 MAX_KINK_SOLVES = 500
+#: Shares closer than this are one breakpoint.
+KINK_TOL = 1e-7
 #: Offer columns a what-if filter may name, and demand columns for ``scale_demand``.
 OFFER_FILTERS = ("country", "refined_in", "kind", "source", "product", "period")
 DEMAND_FILTERS = ("product", "period")
@@ -298,6 +302,7 @@ class _Point:
     price_usd_per_pp: float
     china: Mapping[str, float]
     bought: frozenset[int]  # offers bought (positions in the market)
+    span: tuple[float, float] | None = None  # the piece of the curve this point is on
 
 
 def _setup(
@@ -390,7 +395,7 @@ def _numbers(values: Iterable[float] | None, name: str) -> tuple[float, ...]:
         elif isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v < math.inf:
             out.append(float(v))
         else:
-            problems.add("options", where, name, v, "must be a number >= 0")
+            problems.add("options", where, name, v, "must be a finite number >= 0")
     if not items and not problems:
         problems.add("options", "sweep()", name, items, "needs at least one value")
     problems.raise_if_any()
@@ -423,7 +428,7 @@ def _mask(
                 argument,
                 key,
                 f"cannot filter on {key!r}",
-                f"use {', '.join(allowed)}",
+                f"use {', '.join(k for k in allowed if k in table.columns)}",
             )
             continue
         values = _filter_values(key, wanted)
@@ -491,7 +496,8 @@ class _Engine:
         self.solves = 0
         self._base: LinearProgram | None = None
 
-    def point(self, setup: _Setup, value: float, kind: str) -> _Point:
+    def point(self, setup: _Setup, value: float, kind: str, *, span: bool = False) -> _Point:
+        """Solve at ``value``; with ``span``, also find the piece of the curve it is on."""
         market, policies = setup.build(value)
         lp = self._compile(setup, market, policies)
         if self.warm is None:
@@ -502,7 +508,13 @@ class _Engine:
                 _agree(solution, solve_highs(lp, self.options), setup.parameter, value)
         self.solves += 1
         plan = _plan(market, policies, lp, solution, self.solver, self.options)
-        return _summarise(plan, setup.varied, value, kind)
+        point = _summarise(plan, setup.varied, value, kind)
+        if span and setup.varied is not None and plan.has_prices:
+            try:
+                point = replace(point, span=policy_span(plan, setup.varied))
+            except SolverError:
+                pass  # the tangent test alone then decides
+        return point
 
     def _compile(
         self, setup: _Setup, market: Market, policies: tuple[SharePolicy, ...]
@@ -706,7 +718,13 @@ def _slope(policy: SharePolicy, point: _Point) -> float:
 
 
 def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]:
-    """Breakpoints between the optimal points, by intersecting tangents."""
+    """Breakpoints between the optimal points: tangent intersections, confirmed exactly.
+
+    Between two points whose slopes differ, the tangents meet at a share ``c``. The point
+    solved there comes with its piece of the curve (`reopt.ranging.policy_span`), whose ends
+    inside the interval are breakpoints, exactly; the stretches the piece leaves uncovered
+    are searched the same way, widest first.
+    """
     policy = setup.policy
     assert policy is not None
     known = sorted(
@@ -717,46 +735,86 @@ def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]
         return []
     ends = (known[0].value, known[-1].value)  # the curve is not known beyond its ends
     found: dict[float, _Point] = {}
+
+    def record(point: _Point) -> None:
+        if ends[0] < point.value < ends[1] and all(abs(point.value - v) > KINK_TOL for v in found):
+            found[point.value] = replace(point, kind="breakpoint")
+
     budget = MAX_KINK_SOLVES
-    # widest interval first, so a spent budget leaves no stretch of the curve unsearched
-    queue = [(-(b.value - a.value), n, a, b) for n, (a, b) in enumerate(itertools.pairwise(known))]
-    heapq.heapify(queue)
-    counter = len(queue)
+    queue: list[tuple[float, int, _Point, _Point]] = []
+    counter = itertools.count()
+
+    def push(a: _Point, b: _Point) -> None:
+        if b.value - a.value > KINK_TOL:
+            heapq.heappush(queue, (-(b.value - a.value), next(counter), a, b))
+
+    for a, b in itertools.pairwise(known):
+        push(a, b)
     while queue:
         _, _, a, b = heapq.heappop(queue)
         sa, sb = _slope(policy, a), _slope(policy, b)
-        scale = max(abs(a.cost_usd), abs(b.cost_usd), 1.0)
-        if b.value - a.value <= 1e-9 or abs(sa - sb) * (b.value - a.value) <= 1e-9 * scale:
+        if abs(sa - sb) <= 1e-9 * max(abs(sa), abs(sb)):
             continue  # one straight piece
         c = (b.cost_usd - a.cost_usd + sa * a.value - sb * b.value) / (sa - sb)
         c = min(max(c, a.value), b.value)
-        on_tangent = a.cost_usd + sa * (c - a.value)
-        if c - a.value <= 1e-9 or b.value - c <= 1e-9:
-            kink = a if c - a.value <= 1e-9 else b
-            if kink.value not in ends:
-                found.setdefault(round(kink.value, 12), replace(kink, kind="breakpoint"))
+        if c - a.value <= KINK_TOL or b.value - c <= KINK_TOL:
+            record(a if c - a.value <= KINK_TOL else b)
             continue
         if budget <= 0:
-            warnings.warn(
-                f"sweep: the breakpoint search stopped after {MAX_KINK_SOLVES} extra solves "
-                f"with {len(queue) + 1} stretches of the curve unresolved, so some breakpoints "
-                "between grid points are missing (those listed are exact); a finer grid "
-                "resolves more",
-                ReoptWarning,
-                stacklevel=3,
-            )
+            _warn_budget(len(queue) + 1)
             break
         budget -= 1
-        mid = engine.point(setup, c, "breakpoint")
+        mid = engine.point(setup, c, "breakpoint", span=True)
         if mid.status is not Status.OPTIMAL or not math.isfinite(mid.price_usd_per_pp):
             continue
-        if abs(mid.cost_usd - on_tangent) <= 1e-9 * scale + 1e-6:
-            found.setdefault(round(c, 12), mid)  # both tangents meet on the curve: the kink
-        else:
-            for left, right in ((a, mid), (mid, b)):
-                heapq.heappush(queue, (-(right.value - left.value), counter, left, right))
-                counter += 1
+        if mid.span is None:  # no piece known: a kink if both tangents meet on the curve
+            scale = max(abs(a.cost_usd), abs(b.cost_usd), 1.0)
+            if abs(mid.cost_usd - (a.cost_usd + sa * (c - a.value))) <= 1e-9 * scale + 1e-6:
+                record(mid)
+            else:
+                push(a, mid)
+                push(mid, b)
+            continue
+        # the piece [low, high] through c: its ends inside (a, b) are breakpoints
+        edges: list[_Point | None] = []
+        for edge in mid.span:
+            if not a.value + KINK_TOL < edge < b.value - KINK_TOL:
+                # the piece reaches a solved end or beyond; where it stops at one, that is
+                # the kink (unless the curve itself ends there)
+                for end in (a, b):
+                    if abs(edge - end.value) <= KINK_TOL:
+                        record(end)
+                edges.append(None)
+            elif abs(edge - c) <= KINK_TOL:
+                record(mid)
+                edges.append(mid)
+            elif budget > 0:
+                budget -= 1
+                at = engine.point(setup, edge, "breakpoint")
+                if at.status is Status.OPTIMAL and math.isfinite(at.price_usd_per_pp):
+                    record(at)
+                    edges.append(at)
+                else:
+                    edges.append(None)
+            else:
+                _warn_budget(len(queue) + 1)
+                return list(found.values())
+        low, high = edges
+        if low is not None:
+            push(a, low)
+        if high is not None:
+            push(high, b)
     return list(found.values())
+
+
+def _warn_budget(unresolved: int) -> None:
+    warnings.warn(
+        f"sweep: the breakpoint search stopped after {MAX_KINK_SOLVES} extra solves with "
+        f"{unresolved} stretches of the curve unresolved, so some breakpoints between grid "
+        "points are missing (those listed are exact); sweep a narrower range to resolve more",
+        ReoptWarning,
+        stacklevel=4,
+    )
 
 
 def _limit_point(setup: _Setup, engine: _Engine) -> list[_Point]:
@@ -817,7 +875,7 @@ def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
     solution = solve_highs(direct, SolverOptions(method=Method.SIMPLEX))
     if solution.status is not Status.OPTIMAL or solution.x is None:
         return math.nan
-    return float(min(max(solution.x[t], 0.0), 1.0))
+    return float(min(max(solution.x[t], 0.0), 1.0)) + 0.0  # never -0.0
 
 
 def _bisect(setup: _Setup, engine: _Engine, tol: float = 1e-6) -> float:

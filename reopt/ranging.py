@@ -36,12 +36,13 @@ from reopt.status import Status
 if TYPE_CHECKING:
     from reopt.plan import Plan
 
-__all__ = ["price_ranges", "shadow_price_ranges"]
+__all__ = ["policy_span", "price_ranges", "shadow_price_ranges"]
 
-#: A dual or reduced cost smaller than this, relative to the largest cost, counts as zero.
+#: A reduced cost or dual smaller than this, relative to the terms it is made of, is zero.
 DUAL_RTOL = 1e-7
-#: A value this close to a bound, relative to its size, sits at the bound.
-AT_BOUND_RTOL = 1e-7
+#: How close to a bound a value must be to sit at it, relative to its size: tried in turn,
+#: exact first (a simplex answer), then looser for answers printed with fewer digits.
+AT_BOUND_RTOLS = (0.0, 1e-9, 1e-7)
 
 
 def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
@@ -81,6 +82,24 @@ def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
     return table
 
 
+def policy_span(plan: Plan, k: int) -> tuple[float, float]:
+    """The shares of policy ``k`` (all its rows at once) over which the plan's prices hold.
+
+    For a tonnes-basis policy of an optimal LP plan: the piece of the cost-against-share
+    curve the plan sits on, from one kink (or the end of the feasible shares) to the next.
+    """
+    _require_lp(plan)
+    lp = plan.lp
+    rows = lp.rows
+    mine = np.flatnonzero(
+        (rows["family"].to_numpy() == "policy") & (rows["policy"].to_numpy() == k)
+    )
+    share = lp.policies[k].share
+    base = rows["base_t"].to_numpy()[mine]
+    low, high = _OptimalFace(plan).span(mine, base, -share, 1.0 - share)
+    return share + low, share + high
+
+
 class _OptimalFace:
     """The purchases that keep the plan's shadow prices and reduced costs optimal.
 
@@ -94,23 +113,30 @@ class _OptimalFace:
     def __init__(self, plan: Plan) -> None:
         lp = plan.lp
         row_dual, col_dual = plan._duals
-        scale = max(1.0, float(np.abs(lp.cost).max(initial=0.0)))
-        at_lower = col_dual > DUAL_RTOL * scale
-        at_upper = col_dual < -DUAL_RTOL * scale
+        rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
+        # a reduced cost is c_j - sum_i a_ij y_i: it counts as zero when small against the
+        # terms it is made of, so an expensive offer elsewhere changes nothing here
+        terms = np.abs(lp.cost) + np.bincount(
+            lp.col_index, weights=np.abs(lp.value * row_dual[rows_of]), minlength=lp.n_cols
+        )
+        at_lower = col_dual > DUAL_RTOL * terms
+        at_upper = col_dual < -DUAL_RTOL * terms
         fixed_value = np.where(at_lower, lp.col_lower, np.where(at_upper, lp.col_upper, 0.0))
         free = ~(at_lower | at_upper)
         if not np.all(np.isfinite(fixed_value)):
             raise SolverError("ranging: the plan's reduced costs point at an infinite bound")
-        rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
         constant = np.bincount(
             rows_of, weights=lp.value * fixed_value[lp.col_index], minlength=lp.n_rows
         )
-        counts = np.diff(lp.row_start)
-        row_scale = np.ones(lp.n_rows)
-        filled = counts > 0
-        row_scale[filled] = np.maximum.reduceat(np.abs(lp.value), lp.row_start[:-1][filled])
-        tight_low = row_dual > DUAL_RTOL * scale / row_scale
-        tight_high = row_dual < -DUAL_RTOL * scale / row_scale
+        # a row's dual, likewise, against the reduced-cost terms of its own columns
+        filled = np.diff(lp.row_start) > 0
+        first = lp.row_start[:-1][filled]
+        row_terms = np.zeros(lp.n_rows)
+        row_terms[filled] = np.maximum.reduceat(terms[lp.col_index], first) / np.maximum.reduceat(
+            np.abs(lp.value), first
+        )
+        tight_low = row_dual > DUAL_RTOL * row_terms
+        tight_high = row_dual < -DUAL_RTOL * row_terms
         lower = np.where(tight_high, lp.row_upper, lp.row_lower) - constant
         upper = np.where(tight_low, lp.row_lower, lp.row_upper) - constant
         keep = free[lp.col_index]
@@ -215,21 +241,33 @@ def _ranging(plan: Plan) -> Any:
     _require_lp(plan)
     lp, x = plan.lp, plan.solution.x
     assert x is not None
-    at_lower, at_upper = _at_bounds(x, lp.col_lower, lp.col_upper)
-    row_low, row_up = _at_bounds(lp.row_activity(x), lp.row_lower, lp.row_upper)
-    h = new_highs()
-    apply_settings(h, {"presolve": "off", "solver": "simplex", "threads": 1})
-    pass_model(h, lp)
-    cols = np.arange(lp.n_cols, dtype=np.int32)
-    rows = np.arange(lp.n_rows, dtype=np.int32)
-    h.changeColsBounds(lp.n_cols, cols, *_pinned(lp.col_lower, lp.col_upper, at_lower, at_upper))
-    h.changeRowsBounds(lp.n_rows, rows, *_pinned(lp.row_lower, lp.row_upper, row_low, row_up))
-    run(h)
-    if not _keeps(h, x):
+    activity = lp.row_activity(x)
+    for rtol in (*AT_BOUND_RTOLS, None):  # the first that leaves exactly the plan's tonnes
+        h = new_highs()
+        apply_settings(h, {"presolve": "off", "solver": "simplex", "threads": 1})
+        pass_model(h, lp)
+        cols = np.arange(lp.n_cols, dtype=np.int32)
+        rows = np.arange(lp.n_rows, dtype=np.int32)
+        if rtol is None:  # last: HiGHS's own vertex, if it is the plan's within its digits
+            at_lower = at_upper = np.zeros(lp.n_cols, dtype=bool)
+            row_low = row_up = np.zeros(lp.n_rows, dtype=bool)
+        else:
+            at_lower, at_upper = _at_bounds(x, lp.col_lower, lp.col_upper, rtol)
+            row_low, row_up = _at_bounds(activity, lp.row_lower, lp.row_upper, rtol)
+            h.changeColsBounds(
+                lp.n_cols, cols, *_pinned(lp.col_lower, lp.col_upper, at_lower, at_upper)
+            )
+            h.changeRowsBounds(
+                lp.n_rows, rows, *_pinned(lp.row_lower, lp.row_upper, row_low, row_up)
+            )
+        run(h)
+        if _keeps(h, x):
+            break
+    else:
         raise NoSolutionError(
-            "no price ranges for this plan: its tonnes are not at a vertex of the LP (a "
-            "first-order or interior-point answer), so no basis holds them; solve with "
-            "method='simplex' for ranges"
+            "no price ranges for this plan: no basis holds its tonnes, which are not at a "
+            "vertex of the LP (a first-order or interior-point answer); solve with the "
+            "simplex method (method='simplex', or --method simplex) for ranges"
         )
     # HiGHS marks a fixed value "at lower"; say which bound each nonbasic one really is at
     basis = h.getBasis()
@@ -250,10 +288,10 @@ def _ranging(plan: Plan) -> Any:
 
 
 def _at_bounds(
-    value: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    value: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which values sit at their lower bound, and which (of the others) at their upper."""
-    tol = AT_BOUND_RTOL * np.maximum(1.0, np.abs(value))
+    tol = rtol * np.maximum(1.0, np.abs(value))
     low = np.abs(value - lower) <= tol
     return low, ~low & (np.abs(value - upper) <= tol)
 

@@ -361,3 +361,20 @@ def test_cli_export(market_folder, tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     assert main(["export", str(market_folder), "--format", "mps", "--out", str(out)]) == 2
     assert "does not end in .mps" in capsys.readouterr().err
+
+
+def test_a_floor_no_offer_meets_is_an_empty_row_on_every_back_end(solver):
+    """A has no recycler: its floor row is ``0 >= share * 10``, met only at share 0."""
+    offers = offers_table(
+        [
+            ("cn", "A", "CN", "refinery", None, 10.0),
+            ("au", "A", "AU", "mine", 50.0, 15.0),
+            ("rc", "B", "AU", "recycler", None, 15.0),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("A", 10.0), ("B", 5.0)]))
+    zero = reopt.solve(market, policies=[reopt.min_share(0.0, kind="recycler")], solver=solver)
+    assert zero.status is reopt.Status.OPTIMAL
+    assert zero.cost_usd == pytest.approx(175_000)
+    some = reopt.solve(market, policies=[reopt.min_share(0.1, kind="recycler")], solver=solver)
+    assert some.status is reopt.Status.INFEASIBLE

@@ -110,6 +110,38 @@ def test_ranges_of_a_plan_off_a_vertex_are_refused(three_suppliers):
     )
 
 
+def test_an_expensive_offer_elsewhere_does_not_widen_the_ranges():
+    """Lanthanum costs 0.6 $/kg; a scandium offer nobody buys costs 100,000 $/kg."""
+    offers = offers_table(
+        [
+            ("cn", "La", "CN", "refinery", None, 0.600),
+            ("au", "La", "AU", "mine", None, 0.610),
+            ("us", "La", "US", "mine", 50.0, 0.605),
+            ("xx", "Sc", "US", "refinery", None, 1e5),
+        ]
+    )
+    plan = reopt.solve(reopt.Market(offers, demand_table([("La", 100.0)])), china_cap=0.3)
+    ranges = plan.shadow_price_ranges.set_index("constraint")
+    # the US's 50 t fill up at a cap of 0.5; below 71.43 t of demand its 50 t are 70%
+    assert ranges.loc["cap_share(0.3, country='CN')", "valid_to"] == pytest.approx(0.5)
+    assert ranges.loc["demand", "valid_from"] == pytest.approx(50 / 0.7)
+
+
+def test_price_ranges_of_a_plan_with_tonnes_of_very_different_sizes():
+    offers = offers_table(
+        [
+            ("small", "A", "AU", "recycler", 1e-4, 1.0),
+            ("big", "A", "US", "mine", 1e6, 2.0),
+            ("cn", "A", "CN", "refinery", None, 3.0),
+        ]
+    )
+    plan = reopt.solve(reopt.Market(offers, demand_table([("A", 1e6)])))
+    ranges = plan.price_ranges.set_index("source")
+    assert ranges.loc["big", ["price_low_usd_per_kg", "price_high_usd_per_kg"]].tolist() == (
+        pytest.approx([1.0, 3.0])
+    )
+
+
 RANGE_SETTINGS = settings(
     max_examples=30,
     deadline=None,

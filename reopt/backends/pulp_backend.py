@@ -281,9 +281,16 @@ def _glpk_values(
     report, solution = _read(folder, "*.out"), _read(folder, "*.sol")
     if report is None or solution is None:
         return None, None, None
-    names = re.findall(r"^\s*\d+ ([cx]\d+)\b", report, re.MULTILINE)
-    rows = [int(n[1:]) for n in names if n[0] == "c"]
-    cols = [int(n[1:]) for n in names if n[0] == "x"]
+    # the report's tables list every row, then every column, in the solution file's order;
+    # PuLP adds a "_dummy" row and a "__dummy" column when a row is empty (0 >= 0)
+    sizes = re.search(r"^Rows:\s+(\d+)\s*^Columns:\s+(\d+)", report, re.MULTILINE)
+    names = re.findall(r"^\s*\d+ (\S+)", report, re.MULTILINE)
+    if sizes is None or len(names) < int(sizes[1]) + int(sizes[2]):
+        return None, None, None
+    row_names, col_names = (
+        names[: int(sizes[1])],
+        names[int(sizes[1]) : int(sizes[1]) + int(sizes[2])],
+    )
     kind = ""
     entries: dict[str, list[list[str]]] = {"i": [], "j": []}
     for line in solution.splitlines():
@@ -292,8 +299,13 @@ def _glpk_values(
             kind = parts[1]  # bas (simplex), ipt (interior point) or mip
         elif parts and parts[0] in entries:
             entries[parts[0]].append(parts)
-    if len(entries["i"]) != len(rows) or len(entries["j"]) != len(cols):
+    if len(entries["i"]) != len(row_names) or len(entries["j"]) != len(col_names):
         return None, None, None
+    row_at = [k for k, n in enumerate(row_names) if re.fullmatch(r"c\d+", n)]
+    col_at = [k for k, n in enumerate(col_names) if re.fullmatch(r"x\d+", n)]
+    rows = [int(row_names[k][1:]) for k in row_at]
+    cols = [int(col_names[k][1:]) for k in col_at]
+    entries = {"i": [entries["i"][k] for k in row_at], "j": [entries["j"][k] for k in col_at]}
     # value and dual columns: "i k status value dual" (bas), "i k value dual" (ipt), "i k value"
     at = {"bas": 3, "ipt": 2, "mip": 2}.get(kind)
     if at is None:
