@@ -112,7 +112,10 @@ def test_idiomatic_pulp_stopped_by_the_limit_is_recorded_as_the_others_are():
     stopped = ("time_limit", True)
     for name in ("reopt default", "raw highspy", "pulp-highs", "pulp idiomatic + highs"):
         assert run(name) == stopped, name
-    assert run("pulp idiomatic + cbc") == run("cbc")  # reopt's own CBC back end
+    # CBC may finish this LP before its clock is read, so each run stands on its own: a
+    # stop is a time limit without an objective, never an optimum
+    for name in ("pulp idiomatic + cbc", "cbc"):
+        assert run(name) in {("time_limit", True), ("optimal", False)}, name
 
 
 @pytest.mark.parametrize("word", ["Stopped", "Not Solved", "TimeLimit"])
