@@ -125,9 +125,7 @@ class _OptimalFace:
         free = ~(at_lower | at_upper)
         if not np.all(np.isfinite(fixed_value)):
             raise SolverError("ranging: the plan's reduced costs point at an infinite bound")
-        constant = np.bincount(
-            rows_of, weights=lp.value * fixed_value[lp.col_index], minlength=lp.n_rows
-        )
+        constant = lp.row_activity(fixed_value)
         # a row's dual, likewise, against the reduced-cost terms of its own columns
         filled = np.diff(lp.row_start) > 0
         first = lp.row_start[:-1][filled]
@@ -181,7 +179,7 @@ class _OptimalFace:
         self._direction = np.asarray(rows, dtype=np.int64)
         h.changeColBounds(self._t, float(t_min), float(t_max))
         ends = []
-        for sense in (1.0, -1.0):
+        for sense in (1.0, -1.0) if t_min < t_max else (1.0,):  # a fixed t: one feasibility LP
             h.changeColCost(self._t, sense)
             run(h)
             status = map_status(h.getModelStatus())
@@ -194,7 +192,7 @@ class _OptimalFace:
                     f"ranging: the LP over the plan's optimal face ended {status.value}; the "
                     "plan's tonnes and shadow prices do not fit together"
                 )
-        return ends[0], ends[1]
+        return ends[0], ends[-1]
 
 
 def price_ranges(plan: Plan) -> pd.DataFrame:
