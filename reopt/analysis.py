@@ -17,11 +17,11 @@ disagreement raises `SolverError`.
 
 When the swept parameter is a share bound on a tonnes basis, the cost is a convex
 piecewise-linear function of it. The sweep then adds, exactly (not on the grid), the
-**breakpoints** where the slope changes (the tangents at two points meet at a share between
-them; the point solved there comes with its piece of the curve, from the exact span of its
-price, and the piece's ends are breakpoints) and the **feasibility limit**: the smallest
-feasible cap (the largest feasible floor), from an LP that minimises the share (maximises it
-for a floor) directly.
+**breakpoints** where the slope changes and the **feasibility limit**: the smallest feasible
+cap (the largest feasible floor), from an LP that minimises the share (maximises it for a
+floor) directly. Each solved point comes with its piece of the curve (the exact span of its
+price); a piece's ends inside the swept range are breakpoints, and where two neighbouring
+pieces do not meet, the point where their lines cross is solved for the piece between.
 """
 
 from __future__ import annotations
@@ -169,18 +169,21 @@ def sweep(
         )
     warm = solver == "highs" and executor is None and not market.is_mip
     engine = _Engine(solver, options, warm=warm)
+    exact = exact and setup.policy is not None and not market.is_mip
+    # the breakpoint search starts from each grid point's piece of the curve
+    spans = exact and setup.policy is not None and setup.policy.basis is Basis.TONNES
     bar = Progress(len(setup.values), label="sweep", enabled=progress)
     with bar:
         if executor is not None:
-            points = _map_cold(setup, solver, options, executor, bar)
+            points = _map_cold(setup, solver, options, executor, bar, span=spans)
         else:
             points = []
             for value in setup.values:
-                points.append(engine.point(setup, value, "grid"))
+                points.append(engine.point(setup, value, "grid", span=spans))
                 bar.update()
-        if exact and setup.policy is not None and not market.is_mip:
-            points += _limit_point(setup, engine)
-            if setup.policy.basis is Basis.TONNES:
+        if exact:
+            points += _limit_point(setup, engine, span=spans)
+            if spans:
                 points += _kinks(setup, engine, points)
     return _table(setup, points)
 
@@ -509,12 +512,7 @@ class _Engine:
         self.solves += 1
         plan = _plan(market, policies, lp, solution, self.solver, self.options)
         point = _summarise(plan, setup.varied, value, kind)
-        if span and setup.varied is not None and plan.has_prices:
-            try:
-                point = replace(point, span=policy_span(plan, setup.varied))
-            except SolverError:
-                pass  # the tangent test alone then decides
-        return point
+        return _with_span(point, plan, setup.varied) if span else point
 
     def _compile(
         self, setup: _Setup, market: Market, policies: tuple[SharePolicy, ...]
@@ -675,8 +673,24 @@ def _label(key: object) -> str:
     return " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
+def _with_span(point: _Point, plan: Plan, varied: int | None) -> _Point:
+    """The point with its piece of the curve, where the plan's prices give one."""
+    if varied is None or not plan.has_prices:
+        return point
+    try:
+        return replace(point, span=policy_span(plan, varied))
+    except SolverError:
+        return point  # the breakpoint search then falls back on the tangents alone
+
+
 def _map_cold(
-    setup: _Setup, solver: str | Any, options: SolverOptions, executor: Executor, bar: Progress
+    setup: _Setup,
+    solver: str | Any,
+    options: SolverOptions,
+    executor: Executor,
+    bar: Progress,
+    *,
+    span: bool,
 ) -> list[_Point]:
     """Grid points solved in parallel; the tasks carry plain tables, not Market objects."""
     futures = []
@@ -684,7 +698,9 @@ def _map_cold(
         market, policies = setup.build(value)
         tables = (market.offers, market.demand, market.sources)
         futures.append(
-            executor.submit(_solve_point, tables, policies, solver, options, setup.varied, value)
+            executor.submit(
+                _solve_point, tables, policies, solver, options, setup.varied, value, span
+            )
         )
     points = []
     for future in futures:
@@ -700,12 +716,14 @@ def _solve_point(
     options: SolverOptions,
     varied: int | None,
     value: float,
+    span: bool,
 ) -> _Point:
     from reopt.planning import solve
 
     market = Market(*tables)
     plan = solve(market, policies=policies, solver=solver, options=options)
-    return _summarise(plan, varied, value, "grid")
+    point = _summarise(plan, varied, value, "grid")
+    return _with_span(point, plan, varied) if span else point
 
 
 # ------------------------------------------------------------------------------------------
@@ -717,94 +735,125 @@ def _slope(policy: SharePolicy, point: _Point) -> float:
     return sign * 100.0 * point.price_usd_per_pp
 
 
-def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]:
-    """Breakpoints between the optimal points: tangent intersections, confirmed exactly.
+class _BudgetSpent(Exception):
+    """The breakpoint search used its last extra solve."""
 
-    Between two points whose slopes differ, the tangents meet at a share ``c``. The point
-    solved there comes with its piece of the curve (`reopt.ranging.policy_span`), whose ends
-    inside the interval are breakpoints, exactly; the stretches the piece leaves uncovered
-    are searched the same way, widest first.
+
+class _KinkSearch:
+    """Breakpoints between the optimal points of a share sweep, each one exact.
+
+    Every point knows its piece of the curve (``_Point.span``, from
+    `reopt.ranging.policy_span`): the shares over which its prices hold. A piece that ends
+    strictly inside the swept range ends at a breakpoint, which is solved where the piece
+    says. Between the end of one point's piece and the start of the next point's, the curve
+    is unknown: the two pieces' lines meet at a share inside that gap (the curve is convex),
+    and the point solved there brings a new piece that narrows it. Gaps are searched widest
+    first until each is closed or `MAX_KINK_SOLVES` extra solves are spent.
     """
-    policy = setup.policy
-    assert policy is not None
+
+    def __init__(self, setup: _Setup, engine: _Engine, known: list[_Point]) -> None:
+        assert setup.policy is not None
+        self.setup, self.engine, self.policy = setup, engine, setup.policy
+        self.ends = (known[0].value, known[-1].value)  # the curve is not known beyond them
+        self.found: dict[float, _Point] = {}
+        self.budget = MAX_KINK_SOLVES
+        self.queue: list[tuple[float, int, _Point, _Point]] = []
+        self.counter = itertools.count()
+        for a, b in itertools.pairwise(known):
+            self.push(a, b)
+
+    def run(self) -> list[_Point]:
+        try:
+            while self.queue:
+                _, _, a, b = heapq.heappop(self.queue)
+                self.close(a, b)
+        except _BudgetSpent:
+            _warn_budget(len(self.queue) + 1)
+        return list(self.found.values())
+
+    def push(self, a: _Point, b: _Point) -> None:
+        if b.value - a.value > KINK_TOL:
+            heapq.heappush(self.queue, (-(b.value - a.value), next(self.counter), a, b))
+
+    def close(self, a: _Point, b: _Point) -> None:
+        """Find the breakpoints strictly between ``a`` and ``b``."""
+        if a.span is None or b.span is None:
+            self.close_by_tangents(a, b)
+            return
+        low, high = a.span[1], b.span[0]  # where a's piece ends and b's begins
+        if low < b.value - KINK_TOL:
+            self.breakpoint(low, a)  # (a itself, where its piece ends there)
+        if high > a.value + KINK_TOL:
+            self.breakpoint(high, b)
+        if low >= b.value - KINK_TOL or high <= a.value + KINK_TOL or high - low <= KINK_TOL:
+            return  # a's piece reaches b, or b's reaches a, or the two meet
+        c = self.tangents_meet(a, b)
+        if not low + KINK_TOL < c < high - KINK_TOL:
+            c = 0.5 * (low + high)  # the lines meet at a gap's end (rounding): halve it
+        mid = self.solve(c, span=True)
+        if mid is not None:
+            self.push(a, mid)
+            self.push(mid, b)
+
+    def breakpoint(self, value: float, beside: _Point) -> None:
+        """Record the breakpoint at ``value``, the end of ``beside``'s piece."""
+        if not self.ends[0] + KINK_TOL < value < self.ends[1] - KINK_TOL:
+            return  # the piece runs to the end of the known curve
+        value = _tidy(value)
+        if any(abs(value - v) <= KINK_TOL for v in self.found):
+            return
+        if abs(value - beside.value) <= KINK_TOL:
+            self.found[beside.value] = replace(beside, kind="breakpoint", span=None)
+            return
+        point = self.solve(value, span=False)
+        if point is not None:
+            self.found[point.value] = point
+
+    def tangents_meet(self, a: _Point, b: _Point) -> float:
+        sa, sb = _slope(self.policy, a), _slope(self.policy, b)
+        if sa == sb:
+            return 0.5 * (a.value + b.value)
+        return (b.cost_usd - a.cost_usd + sa * a.value - sb * b.value) / (sa - sb)
+
+    def close_by_tangents(self, a: _Point, b: _Point) -> None:
+        """Without a piece for ``a`` or ``b`` (their ranging failed): the tangent test."""
+        sa, sb = _slope(self.policy, a), _slope(self.policy, b)
+        if abs(sa - sb) <= 1e-9 * max(abs(sa), abs(sb)):
+            return  # one straight piece, as far as the prices tell
+        c = min(max(self.tangents_meet(a, b), a.value), b.value)
+        if c - a.value <= KINK_TOL or b.value - c <= KINK_TOL:
+            self.breakpoint(c, a if c - a.value <= KINK_TOL else b)
+            return
+        mid = self.solve(c, span=True)
+        if mid is None:
+            return
+        scale = max(abs(a.cost_usd), abs(b.cost_usd), 1.0)
+        if abs(mid.cost_usd - (a.cost_usd + sa * (c - a.value))) <= 1e-9 * scale + 1e-6:
+            self.breakpoint(c, mid)  # both tangents touch the curve at c: the kink
+        else:
+            self.push(a, mid)
+            self.push(mid, b)
+
+    def solve(self, value: float, *, span: bool) -> _Point | None:
+        """Spend one extra solve; None where the point has no price (never on a convex curve)."""
+        if self.budget <= 0:
+            raise _BudgetSpent
+        self.budget -= 1
+        point = self.engine.point(self.setup, value, "breakpoint", span=span)
+        if point.status is not Status.OPTIMAL or not math.isfinite(point.price_usd_per_pp):
+            return None
+        return point
+
+
+def _kinks(setup: _Setup, engine: _Engine, points: list[_Point]) -> list[_Point]:
+    """The exact breakpoints between the sweep's optimal points (see `_KinkSearch`)."""
     known = sorted(
         (p for p in points if p.status is Status.OPTIMAL and math.isfinite(p.price_usd_per_pp)),
         key=lambda p: p.value,
     )
     if len(known) < 2:
         return []
-    ends = (known[0].value, known[-1].value)  # the curve is not known beyond its ends
-    found: dict[float, _Point] = {}
-
-    def record(point: _Point) -> None:
-        if ends[0] < point.value < ends[1] and all(abs(point.value - v) > KINK_TOL for v in found):
-            found[point.value] = replace(point, kind="breakpoint")
-
-    budget = MAX_KINK_SOLVES
-    queue: list[tuple[float, int, _Point, _Point]] = []
-    counter = itertools.count()
-
-    def push(a: _Point, b: _Point) -> None:
-        if b.value - a.value > KINK_TOL:
-            heapq.heappush(queue, (-(b.value - a.value), next(counter), a, b))
-
-    for a, b in itertools.pairwise(known):
-        push(a, b)
-    while queue:
-        _, _, a, b = heapq.heappop(queue)
-        sa, sb = _slope(policy, a), _slope(policy, b)
-        if abs(sa - sb) <= 1e-9 * max(abs(sa), abs(sb)):
-            continue  # one straight piece
-        c = (b.cost_usd - a.cost_usd + sa * a.value - sb * b.value) / (sa - sb)
-        c = min(max(c, a.value), b.value)
-        if c - a.value <= KINK_TOL or b.value - c <= KINK_TOL:
-            record(a if c - a.value <= KINK_TOL else b)
-            continue
-        if budget <= 0:
-            _warn_budget(len(queue) + 1)
-            break
-        budget -= 1
-        mid = engine.point(setup, c, "breakpoint", span=True)
-        if mid.status is not Status.OPTIMAL or not math.isfinite(mid.price_usd_per_pp):
-            continue
-        if mid.span is None:  # no piece known: a kink if both tangents meet on the curve
-            scale = max(abs(a.cost_usd), abs(b.cost_usd), 1.0)
-            if abs(mid.cost_usd - (a.cost_usd + sa * (c - a.value))) <= 1e-9 * scale + 1e-6:
-                record(mid)
-            else:
-                push(a, mid)
-                push(mid, b)
-            continue
-        # the piece [low, high] through c: its ends inside (a, b) are breakpoints
-        edges: list[_Point | None] = []
-        for edge in mid.span:
-            if not a.value + KINK_TOL < edge < b.value - KINK_TOL:
-                # the piece reaches a solved end or beyond; where it stops at one, that is
-                # the kink (unless the curve itself ends there)
-                for end in (a, b):
-                    if abs(edge - end.value) <= KINK_TOL:
-                        record(end)
-                edges.append(None)
-            elif abs(edge - c) <= KINK_TOL:
-                record(mid)
-                edges.append(mid)
-            elif budget > 0:
-                budget -= 1
-                at = engine.point(setup, edge, "breakpoint")
-                if at.status is Status.OPTIMAL and math.isfinite(at.price_usd_per_pp):
-                    record(at)
-                    edges.append(at)
-                else:
-                    edges.append(None)
-            else:
-                _warn_budget(len(queue) + 1)
-                return list(found.values())
-        low, high = edges
-        if low is not None:
-            push(a, low)
-        if high is not None:
-            push(high, b)
-    return list(found.values())
+    return _KinkSearch(setup, engine, known).run()
 
 
 def _warn_budget(unresolved: int) -> None:
@@ -813,11 +862,11 @@ def _warn_budget(unresolved: int) -> None:
         f"{unresolved} stretches of the curve unresolved, so some breakpoints between grid "
         "points are missing (those listed are exact); sweep a narrower range to resolve more",
         ReoptWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
 
 
-def _limit_point(setup: _Setup, engine: _Engine) -> list[_Point]:
+def _limit_point(setup: _Setup, engine: _Engine, *, span: bool) -> list[_Point]:
     """The smallest feasible cap (largest feasible floor), solved there."""
     policy, k = setup.policy, setup.varied
     assert policy is not None and k is not None
@@ -829,10 +878,10 @@ def _limit_point(setup: _Setup, engine: _Engine) -> list[_Point]:
         limit = _bisect(setup, engine)
     if not math.isfinite(limit):
         return []
-    point = engine.point(setup, limit, kind)
+    point = engine.point(setup, limit, kind, span=span)
     if point.status is Status.INFEASIBLE:  # within the solver's tolerance of the edge
         nudged = min(limit + 1e-9, 1.0) if kind == "min_feasible" else max(limit - 1e-9, 0.0)
-        point = engine.point(setup, nudged, kind)
+        point = engine.point(setup, nudged, kind, span=span)
     return [point]
 
 
@@ -875,7 +924,15 @@ def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
     solution = solve_highs(direct, SolverOptions(method=Method.SIMPLEX))
     if solution.status is not Status.OPTIMAL or solution.x is None:
         return math.nan
-    return float(min(max(solution.x[t], 0.0), 1.0)) + 0.0  # never -0.0
+    return _tidy(float(solution.x[t]))
+
+
+def _tidy(share: float) -> float:
+    """A share to 12 decimals (far finer than any solver's tolerance), in [0, 1].
+
+    An LP gives 0.20000000000000007 for a limit of 0.2; this makes it 0.2 (never -0.0).
+    """
+    return round(min(max(share, 0.0), 1.0), 12) + 0.0
 
 
 def _bisect(setup: _Setup, engine: _Engine, tol: float = 1e-6) -> float:

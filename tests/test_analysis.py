@@ -396,22 +396,3 @@ def test_warm_solve_time_is_the_points_own():
     second = warm.solve(reopt.analysis.with_share(lp, 0, reopt.cap_share(0.7, country="CN")))
     total = warm.h.getRunTime()
     assert 0 <= second.solve_time_s <= total - first.solve_time_s + 1e-9
-
-
-def test_a_small_products_breakpoints_beside_a_large_products_cost():
-    """B (1 t) kinks at caps 0.4 and 0.7, where Australia's and then Malaysia's 0.3 t run
-    out; A, bought from Australia alone, adds a constant cost up to a million times B's."""
-    for a_tonnes in (0.0, 1e5, 1e6):
-        offers = offers_table(
-            [
-                ("cn", "B", "CN", "refinery", None, 10.0),
-                ("au", "B", "AU", "mine", 0.3, 10.5),
-                ("my", "B", "MY", "refinery", 0.3, 10.8),
-                ("us", "B", "US", "mine", None, 11.0),
-                ("au", "A", "AU", "mine", None, 1000.0),
-            ]
-        )
-        demand = [("B", 1.0)] + ([("A", a_tonnes)] if a_tonnes else [])
-        curve = reopt.sweep(reopt.Market(offers, demand_table(demand)), china_cap=[0.1, 0.9])
-        kinks = curve.loc[curve["point"] == "breakpoint", "china_cap"].tolist()
-        assert kinks == pytest.approx([0.4, 0.7], abs=1e-9), a_tonnes
