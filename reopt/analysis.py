@@ -52,13 +52,13 @@ from reopt.backends.highs import (
 )
 from reopt.errors import InputError, Problem, ProblemList, ReoptWarning, SolverError
 from reopt.formulation import LinearProgram, _csr, compile
-from reopt.market import Market, readonly
+from reopt.market import Encoded, Market, readonly
 from reopt.options import Method, SolverOptions
 from reopt.plan import BOUGHT_T, Plan
 from reopt.planning import _check_options, _plan, _run, policies_for
 from reopt.policies import Basis, Bound, SharePolicy, cap_share, check_share
 from reopt.progress import Progress
-from reopt.ranging import policy_span
+from reopt.ranging import policy_span, size_scales
 from reopt.status import Status
 
 __all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
@@ -67,8 +67,10 @@ __all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
 COLD_CHECK_EVERY = 25
 #: The most extra solves the breakpoint search may spend.
 MAX_KINK_SOLVES = 500
-#: Shares closer than this are one breakpoint.
+#: Breakpoints closer than this are one, and gaps between pieces narrower than this closed.
 KINK_TOL = 1e-7
+#: A piece's end this close to a solved point is at that point.
+EDGE_TOL = 1e-9
 #: Offer columns a what-if filter may name, and demand columns for ``scale_demand``.
 OFFER_FILTERS = ("country", "refined_in", "kind", "source", "product", "period")
 DEMAND_FILTERS = ("product", "period")
@@ -220,7 +222,7 @@ def feasibility_limit(
     others = policies_for(market, policies=policies)
     checked = (*others, policy)
     lp = compile(market, checked)
-    return _limit_lp_solve(lp, len(checked) - 1, policy.bound)
+    return _limit_lp_solve(lp, market.encoded, len(checked) - 1, policy.bound)
 
 
 # ------------------------------------------------------------------------------------------
@@ -772,7 +774,7 @@ class _KinkSearch:
         return list(self.found.values())
 
     def push(self, a: _Point, b: _Point) -> None:
-        if b.value - a.value > KINK_TOL:
+        if b.value > a.value:
             heapq.heappush(self.queue, (-(b.value - a.value), next(self.counter), a, b))
 
     def close(self, a: _Point, b: _Point) -> None:
@@ -781,11 +783,11 @@ class _KinkSearch:
             self.close_by_tangents(a, b)
             return
         low, high = a.span[1], b.span[0]  # where a's piece ends and b's begins
-        if low < b.value - KINK_TOL:
+        if low < b.value - EDGE_TOL:
             self.breakpoint(low, a)  # (a itself, where its piece ends there)
-        if high > a.value + KINK_TOL:
+        if high > a.value + EDGE_TOL:
             self.breakpoint(high, b)
-        if low >= b.value - KINK_TOL or high <= a.value + KINK_TOL or high - low <= KINK_TOL:
+        if low >= b.value - EDGE_TOL or high <= a.value + EDGE_TOL or high - low <= KINK_TOL:
             return  # a's piece reaches b, or b's reaches a, or the two meet
         c = self.tangents_meet(a, b)
         if not low + KINK_TOL < c < high - KINK_TOL:
@@ -797,12 +799,12 @@ class _KinkSearch:
 
     def breakpoint(self, value: float, beside: _Point) -> None:
         """Record the breakpoint at ``value``, the end of ``beside``'s piece."""
-        if not self.ends[0] + KINK_TOL < value < self.ends[1] - KINK_TOL:
+        if not self.ends[0] + EDGE_TOL < value < self.ends[1] - EDGE_TOL:
             return  # the piece runs to the end of the known curve
         value = _tidy(value)
         if any(abs(value - v) <= KINK_TOL for v in self.found):
             return
-        if abs(value - beside.value) <= KINK_TOL:
+        if abs(value - beside.value) <= EDGE_TOL:
             self.found[beside.value] = replace(beside, kind="breakpoint", span=None)
             return
         point = self.solve(value, span=False)
@@ -873,7 +875,7 @@ def _limit_point(setup: _Setup, engine: _Engine, *, span: bool) -> list[_Point]:
     market, policies = setup.build(policy.share)
     kind = "min_feasible" if policy.bound is Bound.MAX else "max_feasible"
     if policy.basis is Basis.TONNES:
-        limit = _limit_lp_solve(compile(market, policies), k, policy.bound)
+        limit = _limit_lp_solve(compile(market, policies), market.encoded, k, policy.bound)
     else:
         limit = _bisect(setup, engine)
     if not math.isfinite(limit):
@@ -885,8 +887,13 @@ def _limit_point(setup: _Setup, engine: _Engine, *, span: bool) -> list[_Point]:
     return [point]
 
 
-def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
-    """Solve the LP in which the share of policy ``k`` is a variable ``t`` in [0, 1]."""
+def _limit_lp_solve(lp: LinearProgram, enc: Encoded, k: int, bound: Bound) -> float:
+    """Solve the LP in which the share of policy ``k`` is a variable ``t`` in [0, 1].
+
+    Tonnes are counted in units of their product's demand and rows in units of their
+    largest entry (`reopt.ranging.size_scales`): in plain tonnes, a tonne of a 10 Mt
+    product moves ``t`` by 1e-7, which HiGHS's dual tolerance takes for nothing.
+    """
     rows = lp.rows
     mine = np.flatnonzero(
         (rows["family"].to_numpy() == "policy") & (rows["policy"].to_numpy() == k)
@@ -895,13 +902,16 @@ def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
     t = lp.n_cols
     counts = np.diff(lp.row_start)
     entry_row = np.repeat(np.arange(lp.n_rows), counts)
+    col_scale, row_scale = size_scales(lp, enc, np.ones(len(lp.value), dtype=bool))
     block = _csr(
         np.concatenate([entry_row, mine]),
         np.concatenate([lp.col_index, np.full(len(mine), t)]),
-        np.concatenate([lp.value, -base]),
+        np.concatenate(
+            [lp.value * col_scale[lp.col_index] * row_scale[entry_row], -base * row_scale[mine]]
+        ),
         lp.n_rows,
     )
-    row_lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    row_lower, row_upper = lp.row_lower * row_scale, lp.row_upper * row_scale
     if bound is Bound.MAX:
         row_upper[mine] = 0.0
     else:
@@ -911,8 +921,8 @@ def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
     direct = replace(
         lp,
         cost=readonly(cost),
-        col_lower=readonly(np.append(lp.col_lower, 0.0)),
-        col_upper=readonly(np.append(lp.col_upper, 1.0)),
+        col_lower=readonly(np.append(lp.col_lower / col_scale, 0.0)),
+        col_upper=readonly(np.append(lp.col_upper / col_scale, 1.0)),
         row_lower=readonly(row_lower),
         row_upper=readonly(row_upper),
         row_start=readonly(block.start.astype(lp.row_start.dtype)),
@@ -928,11 +938,14 @@ def _limit_lp_solve(lp: LinearProgram, k: int, bound: Bound) -> float:
 
 
 def _tidy(share: float) -> float:
-    """A share to 12 decimals (far finer than any solver's tolerance), in [0, 1].
+    """A share in [0, 1] without float noise: 0.20000000000000007 (an LP's 0.2) is 0.2.
 
-    An LP gives 0.20000000000000007 for a limit of 0.2; this makes it 0.2 (never -0.0).
+    Only a few units in the last place are removed; a share such as 0.75308642197531 is
+    kept whole, since a cap rounded below it can be infeasible for a large market.
     """
-    return round(min(max(share, 0.0), 1.0), 12) + 0.0
+    share = min(max(share, 0.0), 1.0)
+    short = round(share, 12)
+    return (short if abs(short - share) <= 4 * math.ulp(share) else share) + 0.0  # not -0.0
 
 
 def _bisect(setup: _Setup, engine: _Engine, tol: float = 1e-6) -> float:

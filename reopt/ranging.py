@@ -30,10 +30,11 @@ import pandas as pd
 
 from reopt.backends.highs import apply_settings, map_status, new_highs, pass_model, run
 from reopt.errors import NoSolutionError, SolverError
-from reopt.formulation import KG_PER_T, demand_coupling
+from reopt.formulation import KG_PER_T, LinearProgram, demand_coupling
 from reopt.status import Status
 
 if TYPE_CHECKING:
+    from reopt.market import Encoded
     from reopt.plan import Plan
 
 __all__ = ["policy_span", "price_ranges", "shadow_price_ranges"]
@@ -140,6 +141,11 @@ class _OptimalFace:
         keep = free[lp.col_index]
         new_col = np.cumsum(free) - 1
         starts = np.concatenate([[0], np.cumsum(np.bincount(rows_of[keep], minlength=lp.n_rows))])
+        # tonnes in units of their product's demand, rows in units of their largest entry
+        col_scale, self._row_scale = size_scales(lp, plan.market.encoded, keep)
+        value = lp.value * col_scale[lp.col_index] * self._row_scale[rows_of]
+        self._alone = starts[1:] == starts[:-1]  # rows with no free offer: bounds on t alone
+        self._lower, self._upper = lower * self._row_scale, upper * self._row_scale
         self._t = int(free.sum())
         self._direction = np.array([], dtype=np.int64)
         h = new_highs()
@@ -152,13 +158,13 @@ class _OptimalFace:
             int(highspy.ObjSense.kMinimize),
             0.0,
             np.zeros(self._t + 1),
-            np.append(lp.col_lower[free], 0.0),
-            np.append(lp.col_upper[free], 0.0),
-            lower,
-            upper,
+            np.append(lp.col_lower[free] / col_scale[free], 0.0),
+            np.append(lp.col_upper[free] / col_scale[free], 0.0),
+            self._lower,
+            self._upper,
             starts.astype(np.int32),
             new_col[lp.col_index[keep]].astype(np.int32),
-            lp.value[keep],
+            value[keep],
             np.zeros(self._t + 1, dtype=np.int32),
         )
         if status == highspy.HighsStatus.kError:
@@ -170,21 +176,31 @@ class _OptimalFace:
     def span(
         self, rows: np.ndarray, coef: np.ndarray, t_min: float, t_max: float
     ) -> tuple[float, float]:
-        """Lowest and highest ``t`` in ``[t_min, t_max]`` for bounds moved by ``t * coef``."""
+        """Lowest and highest ``t`` in ``[t_min, t_max]`` for bounds moved by ``t * coef``.
+
+        The LPs move ``u = scale * t``, with ``scale`` the largest scaled ``|coef|``, so that
+        no step of ``t`` a column can make is small enough to pass for zero within HiGHS's
+        dual tolerance, which would stop the LP short.
+        """
         h = self._h
+        rows = np.asarray(rows, dtype=np.int64)
+        coef = np.asarray(coef, dtype=float) * self._row_scale[rows]
+        t_min, t_max = self._bounds_alone(rows, coef, t_min, t_max)
+        rows, coef = rows[~self._alone[rows]], coef[~self._alone[rows]]
+        scale = float(np.max(np.abs(coef), initial=0.0)) or 1.0
         for r in self._direction:
             h.changeCoeff(int(r), self._t, 0.0)
         for r, c in zip(rows, coef, strict=True):
-            h.changeCoeff(int(r), self._t, -float(c))
-        self._direction = np.asarray(rows, dtype=np.int64)
-        h.changeColBounds(self._t, float(t_min), float(t_max))
+            h.changeCoeff(int(r), self._t, -float(c) / scale)
+        self._direction = rows
+        h.changeColBounds(self._t, float(t_min) * scale, float(t_max) * scale)
         ends = []
         for sense in (1.0, -1.0) if t_min < t_max else (1.0,):  # a fixed t: one feasibility LP
             h.changeColCost(self._t, sense)
             run(h)
             status = map_status(h.getModelStatus())
             if status is Status.OPTIMAL:
-                ends.append(float(h.getSolution().col_value[self._t]))
+                ends.append(float(h.getSolution().col_value[self._t]) / scale)
             elif status is Status.UNBOUNDED:
                 ends.append(-sense * np.inf)
             else:
@@ -193,6 +209,47 @@ class _OptimalFace:
                     "plan's tonnes and shadow prices do not fit together"
                 )
         return ends[0], ends[-1]
+
+    def _bounds_alone(
+        self, rows: np.ndarray, coef: np.ndarray, t_min: float, t_max: float
+    ) -> tuple[float, float]:
+        """``[t_min, t_max]`` narrowed by the moved rows that hold no free offer.
+
+        Such a row reads ``lower <= -coef * t <= upper``: an interval of ``t``, worked out
+        here rather than left to the LP, where its coefficient could be far smaller than
+        the others' and dropped as noise.
+        """
+        alone = self._alone[rows] & (coef != 0)
+        c, lower, upper = coef[alone], self._lower[rows[alone]], self._upper[rows[alone]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low = np.where(c > 0, -upper / c, -lower / c)
+            high = np.where(c > 0, -lower / c, -upper / c)
+        low_t, high_t = (
+            max(t_min, float(np.max(low, initial=-np.inf))),
+            min(t_max, float(np.min(high, initial=np.inf))),
+        )
+        if low_t > high_t:  # rounding, about the plan itself (t = 0)
+            low_t = high_t = min(max(0.0, t_min), t_max)
+        return low_t, high_t
+
+
+def size_scales(lp: LinearProgram, enc: Encoded, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scales that make a 1 kg product and a 10 Mt one look alike to HiGHS's tolerances.
+
+    Returns the tonnes in one unit of each column (its product's demand, for an offer) and
+    the factor for each row (one over its largest entry in those units, over the matrix
+    entries marked in ``keep``; one for a row without any). An LP that moves shares by a
+    column ``t`` gets entries near one for ``t`` and for every tonne, so that neither a
+    small product's rows nor a large product's tonnes pass for zero.
+    """
+    group = np.where(lp.col_offer >= 0, enc.group[np.maximum(lp.col_offer, 0)], -1)
+    size = np.where(group >= 0, enc.demand_t[np.maximum(group, 0)], 1.0)
+    col_scale = np.where(size > 0, size, 1.0)
+    rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
+    largest = np.zeros(lp.n_rows)
+    np.maximum.at(largest, rows_of[keep], np.abs(lp.value * col_scale[lp.col_index])[keep])
+    row_scale = 1.0 / np.where(largest > 0, largest, 1.0)
+    return col_scale, row_scale
 
 
 def price_ranges(plan: Plan) -> pd.DataFrame:

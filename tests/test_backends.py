@@ -146,6 +146,23 @@ def test_a_limited_solve_is_reported_as_such(solver):
         plan.allocation  # noqa: B018
 
 
+def test_a_one_kilogram_products_cap_on_every_back_end(solver):
+    """1 kg of B, China capped at 10%: 0.1 kg from China at 5 $/kg, the two 10 $/kg offers
+    in full (1/3 kg and 0.25 kg), the rest (0.31667 kg) at 15 $/kg: 11.0833 USD. (GLPK's
+    presolver, glpsol's default, turned the cap into a bound and broke it.)"""
+    offers = offers_table(
+        [
+            ("my", "B", "MY", "refinery", 3.7e-4, 15.0),
+            ("au", "B", "AU", "recycler", 1e-3 / 3, 10.0),
+            ("my2", "B", "MY", "mine", 2.5e-4, 10.0),
+            ("cn", "B", "CN", "refinery", 2.5e-4, 5.0),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("B", 1e-3)]))
+    plan = reopt.solve(market, china_cap=0.1, solver=solver)
+    assert plan.cost_usd == pytest.approx(0.5 + 10 / 3 + 2.5 + (9e-4 - 1e-3 / 3 - 2.5e-4) * 15e3)
+
+
 def test_cbc_lp_stopped_by_its_clock_is_a_time_limit():
     if not available("cbc"):
         pytest.skip("cbc is not installed here")

@@ -11,6 +11,7 @@ stops falling (its minimum, or China's capacity running out).
 from __future__ import annotations
 
 import itertools
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -176,6 +177,102 @@ def test_a_small_products_kinks_beside_a_large_product(solver, large_t, china_se
     assert exact_kinks(market.offers, market.demand) == [0.4, 0.7]
     curve = reopt.sweep(market, china_cap=[0.1, 0.9], solver=solver)
     assert found_kinks(curve) == pytest.approx([0.4, 0.7], abs=1e-9)
+
+
+def test_a_straight_curve_of_a_ten_million_tonne_product_has_no_breakpoint(solver):
+    """Two Chinese offers at the same price, one of them for a quarter of the demand: the
+    cost falls by the same 12 $/kg at every cap, so there is no kink at 0.25 (where the
+    smaller offer could run out) nor anywhere else."""
+    demand_t = 1e7
+    offers = offers_table(
+        [
+            ("cn", "P", "CN", "refinery", None, 40.0),
+            ("us", "P", "US", "mine", None, 52.0),
+            ("cn2", "P", "CN", "mine", 0.25 * demand_t, 40.0),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("P", demand_t)]))
+    assert exact_kinks(market.offers, market.demand) == []
+    for grid in ([0.1, 0.5, 0.9], [0.5, 1.0]):
+        curve = reopt.sweep(market, china_cap=grid, solver=solver, progress=False)
+        assert found_kinks(curve) == []
+
+
+@pytest.mark.parametrize("large_t", [1e6, 1e7])
+def test_a_one_kilogram_products_kink_where_the_large_products_curve_is_flat(solver, large_t):
+    """A kinks at 0.2, where its Chinese offer runs out, and is flat from there on; B (1 kg)
+    kinks at 0.25, where its own does. Past 0.2 only B's rows move with the cap."""
+    offers = offers_table(
+        [
+            ("cn", "A", "CN", "refinery", 0.2 * large_t, 5.0),
+            ("au", "A", "AU", "refinery", None, 40.0),
+            ("my", "B", "MY", "refinery", 3.7e-4, 15.0),
+            ("au", "B", "AU", "recycler", 1e-3 / 3, 10.0),
+            ("my2", "B", "MY", "mine", 2.5e-4, 10.0),
+            ("cn", "B", "CN", "refinery", 2.5e-4, 5.0),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("A", large_t), ("B", 1e-3)]))
+    assert exact_kinks(market.offers, market.demand) == [0.2, 0.25]
+    for grid in ([0.3, 0.7], [0.1, 0.22, 0.3]):
+        curve = reopt.sweep(market, china_cap=grid, solver=solver, progress=False)
+        assert found_kinks(curve) == pytest.approx([0.2, 0.25], abs=1e-9)
+
+
+def china_in_tranches(*tranches: tuple[float, float]) -> reopt.Market:
+    """One product, 100 t: the US unlimited at 50 $/kg, China in (tonnes, $/kg) tranches."""
+    rows = [("us", "P", "US", "mine", None, 50.0)]
+    rows += [(f"cn{i}", "P", "CN", "refinery", t, p) for i, (t, p) in enumerate(tranches)]
+    return reopt.Market(offers_table(rows), demand_table([("P", 100.0)]))
+
+
+@pytest.mark.parametrize(
+    ("grid", "expected"),
+    [
+        ([0.1, 0.2 + 5e-8], [0.2]),
+        ([0.19999999, 0.20000001], [0.2]),
+        ([0.2 - 5e-8, 0.9], [0.2, 0.5]),
+        ([0.1, 0.9], [0.2, 0.5]),
+    ],
+)
+def test_a_kink_a_hair_from_a_grid_point_is_found_where_it_is(solver, grid, expected):
+    """China's 20 t and 30 t run out at caps 0.2 and 0.5, which grid points come within
+    5e-8 of (or straddle, 1e-8 either side)."""
+    market = china_in_tranches((20.0, 10.0), (30.0, 20.0))
+    assert exact_kinks(market.offers, market.demand) == [0.2, 0.5]
+    curve = reopt.sweep(market, china_cap=grid, solver=solver, progress=False)
+    assert found_kinks(curve) == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_kink_just_short_of_where_the_tangents_meet_is_found_exactly(solver):
+    """The grid's tangents meet at 0.50000005, 5e-8 past the kink at 0.5; the point solved
+    there must not stand for the kink."""
+    market = china_in_tranches((20.0, 10.0), (30.0, 20.0), (15.00001, 30.0))
+    expected = exact_kinks(market.offers, market.demand)
+    assert expected == pytest.approx([0.2, 0.5, 0.6500001], abs=1e-12)
+    curve = reopt.sweep(market, china_cap=[0.1, 0.9], solver=solver, progress=False)
+    assert found_kinks(curve) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("demand_t", [1e5, 1e8])
+def test_the_limit_and_the_one_kink_of_a_hundred_million_tonne_product(solver, demand_t):
+    """China unlimited at 10 $/kg, the US at 20 $/kg and a recycler at 30 $/kg for 12.3...%
+    of the demand each: the limit is 1 - 2f, the one kink 1 - f, whatever the size."""
+    f = 0.123456789012345
+    rows = [
+        ("cn", "P", "CN", "refinery", None, 10.0),
+        ("us", "P", "US", "mine", f * demand_t, 20.0),
+        ("rc", "P", "JP", "recycler", f * demand_t, 30.0),
+    ]
+    market = reopt.Market(offers_table(rows), demand_table([("P", demand_t)]))
+    limit = reopt.feasibility_limit(market, reopt.cap_share(1, country="CN"))
+    assert limit == pytest.approx(1 - 2 * f, abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", reopt.ReoptWarning)  # no spent budget
+        curve = reopt.sweep(market, china_cap=[0.8, 0.9, 1.0], solver=solver, progress=False)
+    edge = curve.loc[curve["point"] == "min_feasible", "china_cap"].item()
+    assert edge == pytest.approx(1 - 2 * f, abs=1e-9)
+    assert found_kinks(curve) == pytest.approx([1 - f], abs=1e-9)
 
 
 def test_limits_and_breakpoints_are_the_decimals_they_equal(solver):

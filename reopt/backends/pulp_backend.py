@@ -84,12 +84,12 @@ def solve_pulp(lp: LinearProgram, solver: str | Any, options: SolverOptions) -> 
             raise ReoptError(f"the solver {label} is not available here. {hint}".strip())
         prob, variables, constraints = _build(lp)
         start = time.perf_counter()
-        pulp_status, has_solution = _solve(prob, instance, label)
+        pulp_status, has_solution = _solve(prob, instance, label, folder)
         raw, status = _verdict(solver, prob, folder, pulp_status, has_solution, options)
         if solver == "pulp-highs" and raw == "kNotset":
             # HiGHS's thread scheduler was sized by an earlier solve (see highs.run)
             highspy.Highs.resetGlobalScheduler(True)
-            pulp_status, has_solution = _solve(prob, instance, label)
+            pulp_status, has_solution = _solve(prob, instance, label, folder)
             raw, status = _verdict(solver, prob, folder, pulp_status, has_solution, options)
         seconds = time.perf_counter() - start
         if solver == "glpk" and not isinstance(options.log, bool):
@@ -147,10 +147,14 @@ def _build(lp: LinearProgram) -> tuple[Any, list[Any], list[Any]]:
     return prob, variables, constraints
 
 
-def _solve(prob: Any, instance: Any, label: str) -> tuple[str, bool]:
+def _solve(prob: Any, instance: Any, label: str, folder: str) -> tuple[str, bool]:
     try:
         return adapter.solve_problem(prob, instance)
     except Exception as err:  # PuLP raises PulpSolverError and plain errors alike
+        if label == "glpk" and _read(folder, "*.out") is not None:
+            # glpsol's report has words PuLP does not know ("FEASIBLE", after a time limit
+            # without presolve); reopt reads the report and log itself (`_verdict`)
+            return "Unknown", False
         raise SolverError(f"{label} failed: {err}") from err
 
 
@@ -381,8 +385,9 @@ def _make_glpk(lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
         problems.append(_unsupported("GLPK", "time_limit_s", t, "it takes whole seconds"))
     if options.threads not in (None, 1):
         problems.append(_unsupported("GLPK", "threads", options.threads, "it runs one thread"))
-    if options.presolve is not None:
-        args.append("--presol" if options.presolve else "--nopresol")
+    # glpsol's presolver, its default, has answered "optimal" with a row broken outright on
+    # feasible LPs (a 1 kg product's cap turned into a bound it then ignored): off unless asked
+    args.append("--presol" if options.presolve else "--nopresol")
     if options.method is Method.SIMPLEX:
         args.append("--simplex")
     elif options.method is Method.IPM:
