@@ -58,7 +58,7 @@ from reopt.plan import BOUGHT_T, Plan
 from reopt.planning import _check_options, _plan, _run, policies_for
 from reopt.policies import Basis, Bound, SharePolicy, cap_share, check_share
 from reopt.progress import Progress
-from reopt.ranging import policy_span, size_scales
+from reopt.ranging import SMALLEST_ENTRY, policy_span, size_scales
 from reopt.status import Status
 
 __all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
@@ -346,6 +346,19 @@ def _setup(
             ]
         )
     mode = chosen[0]
+    if factors is not None and mode in ("china_cap", "vary"):
+        raise InputError(
+            [
+                Problem(
+                    "options",
+                    "sweep()",
+                    "factors",
+                    factors,
+                    f"factors go with scale_price, scale_capacity or scale_demand, not {mode}",
+                    "drop factors=, or sweep a scale_* what-if instead",
+                )
+            ]
+        )
     if mode == "china_cap":
         policy = cap_share(1.0, country="CN")
         values = _numbers(china_cap, "china_cap")
@@ -447,20 +460,20 @@ def _mask(
             )
             continue
         column = _normalise(key, table[key].astype(str).to_numpy())
-        hits = np.isin(column, values)
-        if not hits.any():
-            known = sorted(set(column.tolist()))
-            close = difflib.get_close_matches(str(values[0]), known, n=1) if values else []
-            hint = f"did you mean {close[0]!r}?" if close else f"known: {known[:8]}"
-            problems.add(
-                "options",
-                "sweep()",
-                argument,
-                f"{key}={wanted}",
-                "matches nothing in the market",
-                hint,
-            )
-        mask &= hits
+        known = set(column.tolist())
+        for value in values:  # each value must match, or a typo in a list goes unnoticed
+            if value not in known:
+                close = difflib.get_close_matches(str(value), sorted(known), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known: {sorted(known)[:8]}"
+                problems.add(
+                    "options",
+                    "sweep()",
+                    argument,
+                    f"{key}={str(value)!r}",
+                    "matches nothing in the market",
+                    hint,
+                )
+        mask &= np.isin(column, values)
     problems.raise_if_any()
     return mask
 
@@ -468,7 +481,7 @@ def _mask(
 def _filter_values(key: str, wanted: object) -> np.ndarray | None:
     """A filter's values as text, written as the market writes them; None if not text."""
     items = [wanted] if isinstance(wanted, (str, numbers.Integral)) else wanted
-    if not isinstance(items, Iterable) or isinstance(items, Mapping):
+    if not isinstance(items, Iterable) or isinstance(items, (Mapping, bytes, bytearray)):
         return None
     values = list(items)
     if not values or not all(
@@ -902,7 +915,7 @@ def _limit_lp_solve(lp: LinearProgram, enc: Encoded, k: int, bound: Bound) -> fl
     t = lp.n_cols
     counts = np.diff(lp.row_start)
     entry_row = np.repeat(np.arange(lp.n_rows), counts)
-    col_scale, row_scale = size_scales(lp, enc, np.ones(len(lp.value), dtype=bool))
+    col_scale, row_scale = size_scales(lp, enc)
     block = _csr(
         np.concatenate([entry_row, mine]),
         np.concatenate([lp.col_index, np.full(len(mine), t)]),
@@ -931,7 +944,10 @@ def _limit_lp_solve(lp: LinearProgram, enc: Encoded, k: int, bound: Bound) -> fl
         integrality=readonly(np.append(lp.integrality, np.int32(0)).astype(np.int32)),
         col_offer=readonly(np.append(lp.col_offer, -1)),
     )
-    solution = solve_highs(direct, SolverOptions(method=Method.SIMPLEX))
+    solution = solve_highs(
+        direct,
+        SolverOptions(method=Method.SIMPLEX, extra={"small_matrix_value": SMALLEST_ENTRY}),
+    )
     if solution.status is not Status.OPTIMAL or solution.x is None:
         return math.nan
     return _tidy(float(solution.x[t]))

@@ -35,6 +35,8 @@ EXIT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
 PLAN_SUFFIXES = (".csv", ".xlsx")
 TABLE_SUFFIXES = (".csv",)
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: The most points a START:STOP:STEP range may make.
+MAX_POINTS = 100_000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -308,9 +310,13 @@ def _share_range(text: str) -> list[float]:
             values = [float(v) for v in text.split(",")]
         elif len(parts) == 3:
             start, stop, step = (float(p) for p in parts)
-            if step <= 0 or stop < start:
+            if not all(map(math.isfinite, (start, stop, step))) or step <= 0 or stop < start:
                 raise ValueError
             count = math.floor((stop - start) / step + 1e-9)  # STOP inclusive, never past it
+            if count >= MAX_POINTS:
+                raise argparse.ArgumentTypeError(
+                    f"{text!r}: more than {MAX_POINTS:,} points (use a larger STEP)"
+                )
             values = [start + i * step for i in range(count + 1)]
             if values[-1] < stop - 1e-12:
                 values.append(stop)

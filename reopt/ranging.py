@@ -41,6 +41,10 @@ __all__ = ["policy_span", "price_ranges", "shadow_price_ranges"]
 
 #: A reduced cost or dual smaller than this, relative to the terms it is made of, is zero.
 DUAL_RTOL = 1e-7
+#: ... and one smaller than this is zero whatever its terms (a solver's 2e-13 where all are 0).
+DUAL_ATOL = 1e-9
+#: Matrix entries HiGHS may drop as noise in reopt's scaled ranging and limit LPs (its least).
+SMALLEST_ENTRY = 1e-12
 #: How close to a bound a value must be to sit at it, relative to its size: tried in turn,
 #: exact first (a simplex answer), then looser for answers printed with fewer digits.
 AT_BOUND_RTOLS = (0.0, 1e-9, 1e-7)
@@ -120,8 +124,8 @@ class _OptimalFace:
         terms = np.abs(lp.cost) + np.bincount(
             lp.col_index, weights=np.abs(lp.value * row_dual[rows_of]), minlength=lp.n_cols
         )
-        at_lower = col_dual > DUAL_RTOL * terms
-        at_upper = col_dual < -DUAL_RTOL * terms
+        at_lower = col_dual > DUAL_RTOL * terms + DUAL_ATOL
+        at_upper = col_dual < -DUAL_RTOL * terms - DUAL_ATOL
         fixed_value = np.where(at_lower, lp.col_lower, np.where(at_upper, lp.col_upper, 0.0))
         free = ~(at_lower | at_upper)
         if not np.all(np.isfinite(fixed_value)):
@@ -134,22 +138,22 @@ class _OptimalFace:
         row_terms[filled] = np.maximum.reduceat(terms[lp.col_index], first) / np.maximum.reduceat(
             np.abs(lp.value), first
         )
-        tight_low = row_dual > DUAL_RTOL * row_terms
-        tight_high = row_dual < -DUAL_RTOL * row_terms
+        tight_low = row_dual > DUAL_RTOL * row_terms + DUAL_ATOL
+        tight_high = row_dual < -DUAL_RTOL * row_terms - DUAL_ATOL
         lower = np.where(tight_high, lp.row_upper, lp.row_lower) - constant
         upper = np.where(tight_low, lp.row_lower, lp.row_upper) - constant
         keep = free[lp.col_index]
         new_col = np.cumsum(free) - 1
         starts = np.concatenate([[0], np.cumsum(np.bincount(rows_of[keep], minlength=lp.n_rows))])
         # tonnes in units of their product's demand, rows in units of their largest entry
-        col_scale, self._row_scale = size_scales(lp, plan.market.encoded, keep)
+        col_scale, self._row_scale = size_scales(lp, plan.market.encoded)
         value = lp.value * col_scale[lp.col_index] * self._row_scale[rows_of]
         self._alone = starts[1:] == starts[:-1]  # rows with no free offer: bounds on t alone
         self._lower, self._upper = lower * self._row_scale, upper * self._row_scale
         self._t = int(free.sum())
         self._direction = np.array([], dtype=np.int64)
         h = new_highs()
-        apply_settings(h, {"presolve": "off", "threads": 1})
+        apply_settings(h, {"presolve": "off", "threads": 1, "small_matrix_value": SMALLEST_ENTRY})
         status = h.passModel(
             self._t + 1,
             lp.n_rows,
@@ -233,21 +237,22 @@ class _OptimalFace:
         return low_t, high_t
 
 
-def size_scales(lp: LinearProgram, enc: Encoded, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def size_scales(lp: LinearProgram, enc: Encoded) -> tuple[np.ndarray, np.ndarray]:
     """Scales that make a 1 kg product and a 10 Mt one look alike to HiGHS's tolerances.
 
     Returns the tonnes in one unit of each column (its product's demand, for an offer) and
-    the factor for each row (one over its largest entry in those units, over the matrix
-    entries marked in ``keep``; one for a row without any). An LP that moves shares by a
-    column ``t`` gets entries near one for ``t`` and for every tonne, so that neither a
-    small product's rows nor a large product's tonnes pass for zero.
+    the factor for each row (one over its largest entry in those units; one for an empty
+    row). An LP that moves shares by a column ``t`` then has entries near one for ``t``
+    and for every tonne of the products a row is about, so that neither a small product's
+    rows nor a large product's tonnes pass for zero. (A 1 kg product's entry in a row about
+    10 Mt is 1e-10, as it should be: HiGHS must keep it, `SMALLEST_ENTRY`.)
     """
     group = np.where(lp.col_offer >= 0, enc.group[np.maximum(lp.col_offer, 0)], -1)
     size = np.where(group >= 0, enc.demand_t[np.maximum(group, 0)], 1.0)
     col_scale = np.where(size > 0, size, 1.0)
     rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
     largest = np.zeros(lp.n_rows)
-    np.maximum.at(largest, rows_of[keep], np.abs(lp.value * col_scale[lp.col_index])[keep])
+    np.maximum.at(largest, rows_of, np.abs(lp.value * col_scale[lp.col_index]))
     row_scale = 1.0 / np.where(largest > 0, largest, 1.0)
     return col_scale, row_scale
 

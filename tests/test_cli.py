@@ -162,6 +162,9 @@ def test_sweep_on_a_folder_with_another_solver(capsys, folder: Path):
         ["sweep", "--dataset", "japan_2025", "--china-cap", "0.9:0.2:0.1"],
         ["sweep", "--dataset", "japan_2025", "--china-cap", "0:1:0"],
         ["sweep", "--dataset", "japan_2025", "--china-cap", "0:35:5"],
+        ["sweep", "--dataset", "japan_2025", "--china-cap", "0:inf:0.1"],
+        ["sweep", "--dataset", "japan_2025", "--china-cap", "0:1:nan"],
+        ["sweep", "--dataset", "japan_2025", "--china-cap", "0:1:1e-300"],  # 1e300 points
         ["whatif", "--dataset", "japan_2025", "--scale-price", "CN"],
         ["whatif", "--dataset", "japan_2025", "--scale-price", "CN=a,b"],
         ["whatif", "--dataset", "japan_2025", "--scale-price", "FR=1,2"],

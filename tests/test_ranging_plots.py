@@ -287,6 +287,30 @@ def product_cap_price(market: reopt.Market, product: str, share: float) -> float
     return float(prices.loc[prices["product"] == product, "value"].iloc[-1])
 
 
+def test_a_ten_million_tonne_demands_range_beside_a_one_kilogram_product(solver):
+    """Every country at most 68% of all tonnes. Big (10 Mt) buys Vietnam's 68% at 11.27
+    $/kg and China's 14.35 $/kg for the rest; Small (1 kg) is American. Its demand price
+    holds while Vietnam's 68% fits its 8.4 Mt: up to 8.4e6 / 0.68 - 0.001 t. The 1 kg sits
+    in every total row, a ten-billionth of it."""
+    offers = offers_table(
+        [
+            ("vn", "Big", "VN", "mine", 8_400_000.0, 11.27),
+            ("cn", "Big", "CN", "refinery", 6_800_000.0, 14.35),
+            ("us", "Big", "US", "mine", 6_900_000.0, 36.01),
+            ("us", "Small", "US", "mine", None, 11.72),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("Big", 1e7), ("Small", 1e-3)]))
+    policies = [reopt.cap_share(0.68, each="country", scope="total")]
+    plan = reopt.solve(market, policies=policies, solver=solver)
+    ranges = plan.shadow_price_ranges
+    big = ranges[(ranges["constraint"] == "demand") & (ranges["product"] == "Big")].iloc[0]
+    # a tonne more of Big: 0.68 t more from Vietnam, 0.32 t more from China
+    assert big["value"] == pytest.approx(0.68 * 11_270 + 0.32 * 14_350)
+    assert big["valid_to"] == pytest.approx(8_400_000 / 0.68 - 1e-3, rel=1e-9)
+    assert 0 < big["valid_from"] < 1.0  # within a tonne of zero: see docs/analysis.md
+
+
 def test_each_shadow_price_holds_across_its_range():
     """HiGHS's ranges are those of the plan's basis: the price holds at least that far."""
     market = reopt.datasets.japan_2025()
@@ -346,6 +370,32 @@ def test_value_basis_ranges_are_not_claimed(three_suppliers):
     assert plan.price_ranges["price_low_usd_per_kg"].isna().all()
     policy = plan.shadow_price_ranges
     assert policy.loc[policy["unit"] == "USD/pp", "valid_from"].isna().all()
+
+
+def test_a_slack_value_cap_leaves_ranges_to_every_back_end(solver):
+    """China's share of spend may reach 76% and does not: the value columns are free, and
+    a back end's reduced cost of 2e-13 on one (all its terms zero) is zero, not a bound."""
+    offers = offers_table(
+        [
+            ("s0", "P0", "CN", "mine", 0.25, 15.94),
+            ("s1", "P0", "VN", "mine", 0.2, 18.74),
+            ("s2", "P0", "VN", "mine", 0.29, 29.04),
+            ("s3", "P0", "MY", "refinery", 1.913638591309843, 16.74),
+            ("s0", "P1", "CN", "recycler", 25.0, 33.68),
+            ("s1", "P1", "US", "mine", None, 44.33),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("P0", 1.0), ("P1", 100.0)]))
+    policies = [reopt.cap_share(0.76, country="CN", basis="value")]
+    plan = reopt.solve(market, policies=policies, solver=solver)
+    reference = reopt.solve(market, policies=policies).shadow_price_ranges
+    ranges = plan.shadow_price_ranges
+    demand = ranges["constraint"] == "demand"
+    np.testing.assert_allclose(
+        ranges.loc[demand, ["valid_from", "valid_to"]],
+        reference.loc[demand, ["valid_from", "valid_to"]],
+        rtol=1e-6,
+    )
 
 
 def test_plots_return_their_axes_with_labels():
