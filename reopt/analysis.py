@@ -174,6 +174,21 @@ def sweep(
     exact = exact and setup.policy is not None and not market.is_mip
     # the breakpoint search starts from each grid point's piece of the curve
     spans = exact and setup.policy is not None and setup.policy.basis is Basis.TONNES
+    if spans and not _vertex_answers(solver, options):
+        raise InputError(
+            [
+                Problem(
+                    "options",
+                    "sweep()",
+                    "method",
+                    options.method.value,
+                    "exact breakpoints need answers at a vertex; "
+                    f"{'PDLP' if options.method is Method.PDLP else 'GLPK interior point'} "
+                    "stops near one, without crossover",
+                    "use method='simplex' (CLI --method simplex), or exact=False (--grid-only)",
+                )
+            ]
+        )
     bar = Progress(len(setup.values), label="sweep", enabled=progress)
     with bar:
         if executor is not None:
@@ -188,6 +203,13 @@ def sweep(
             if spans:
                 points += _kinks(setup, engine, points)
     return _table(setup, points)
+
+
+def _vertex_answers(solver: str | Any, options: SolverOptions) -> bool:
+    """Whether the back end ends at a vertex: not PDLP, nor GLPK's interior point."""
+    if options.method is Method.PDLP:
+        return False
+    return not (solver == "glpk" and options.method is Method.IPM)
 
 
 def feasibility_limit(

@@ -204,13 +204,15 @@ class _OptimalFace:
             run(h)
             status = map_status(h.getModelStatus())
             if status is Status.OPTIMAL:
-                ends.append(float(h.getSolution().col_value[self._t]) / scale)
+                t = float(h.getSolution().col_value[self._t]) / scale
+                ends.append(min(max(t, t_min), t_max))  # within tolerance of them, or there
             elif status is Status.UNBOUNDED:
                 ends.append(-sense * np.inf)
             else:
                 raise SolverError(
                     f"ranging: the LP over the plan's optimal face ended {status.value}; the "
-                    "plan's tonnes and shadow prices do not fit together"
+                    "plan's tonnes and shadow prices do not fit together (a first-order "
+                    "answer, from method='pdlp', is too rough: use method='simplex')"
                 )
         return ends[0], ends[-1]
 
@@ -241,17 +243,21 @@ def size_scales(lp: LinearProgram, enc: Encoded) -> tuple[np.ndarray, np.ndarray
     """Scales that make a 1 kg product and a 10 Mt one look alike to HiGHS's tolerances.
 
     Returns the tonnes in one unit of each column (its product's demand, for an offer) and
-    the factor for each row (one over its largest entry in those units; one for an empty
-    row). An LP that moves shares by a column ``t`` then has entries near one for ``t``
-    and for every tonne of the products a row is about, so that neither a small product's
-    rows nor a large product's tonnes pass for zero. (A 1 kg product's entry in a row about
+    the factor for each row (one over its largest entry in those units, or over what it is
+    a share of if that is larger; one for an empty row). An LP that moves shares by a
+    column ``t`` then has entries near one for ``t`` and for every tonne of the products a
+    row is about, so that neither a small product's rows nor a large product's tonnes pass
+    for zero. (A 1 kg product's entry in a row about
     10 Mt is 1e-10, as it should be: HiGHS must keep it, `SMALLEST_ENTRY`.)
     """
     group = np.where(lp.col_offer >= 0, enc.group[np.maximum(lp.col_offer, 0)], -1)
     size = np.where(group >= 0, enc.demand_t[np.maximum(group, 0)], 1.0)
     col_scale = np.where(size > 0, size, 1.0)
     rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
-    largest = np.zeros(lp.n_rows)
+    # a share row is as large as what it is a share of, however small its own entries:
+    # "Vietnam's 1 kg at most 66% of 10 Mt" is a row about 10 Mt
+    base = np.nan_to_num(np.abs(lp.rows["base_t"].to_numpy(dtype=float)))
+    largest = base.copy()
     np.maximum.at(largest, rows_of, np.abs(lp.value * col_scale[lp.col_index]))
     row_scale = 1.0 / np.where(largest > 0, largest, 1.0)
     return col_scale, row_scale

@@ -212,6 +212,10 @@ def test_what_if_lynas_capacity_and_demand_growth():
         ({"scale_price": {"country": ["CN", "ZZ"]}, "factors": [1]}, "country='ZZ'.*nothing"),
         ({"scale_demand": {"product": ["Dy oxide", "Dy oxyde"]}, "factors": [1]}, "did you"),
         ({"china_cap": [0.6], "factors": [5]}, "factors go with scale_price"),
+        (
+            {"china_cap": [0.6], "options": reopt.SolverOptions(method="pdlp")},
+            "exact breakpoints need answers at a vertex; PDLP",
+        ),
         ({"china_cap": [0.5], "executor": object()}, "concurrent.futures.Executor"),
         ({"vary": reopt.cap_share(0.5, kind="recycler")}, "vary needs a policy and shares"),
         ({"china_cap": [0.5], "solver": "nope"}, "unknown solver"),
@@ -400,3 +404,14 @@ def test_warm_solve_time_is_the_points_own():
     second = warm.solve(reopt.analysis.with_share(lp, 0, reopt.cap_share(0.7, country="CN")))
     total = warm.h.getRunTime()
     assert 0 <= second.solve_time_s <= total - first.solve_time_s + 1e-9
+
+
+def test_glpk_interior_point_sweeps_the_grid_but_searches_no_breakpoints():
+    if not available("glpk"):
+        pytest.skip("glpk is not installed here")
+    market = reopt.datasets.japan_2025()
+    ipm = reopt.SolverOptions(method="ipm")
+    with pytest.raises(reopt.InputError, match="GLPK interior point stops near one"):
+        reopt.sweep(market, china_cap=[0.6, 0.8], solver="glpk", options=ipm)
+    grid = reopt.sweep(market, china_cap=[0.6, 0.8], solver="glpk", options=ipm, exact=False)
+    assert grid["point"].tolist() == ["grid", "grid"]

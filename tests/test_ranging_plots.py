@@ -311,6 +311,46 @@ def test_a_ten_million_tonne_demands_range_beside_a_one_kilogram_product(solver)
     assert 0 < big["valid_from"] < 1.0  # within a tonne of zero: see docs/analysis.md
 
 
+def test_a_share_row_about_ten_million_tonnes_holding_one_kilogram(solver):
+    """Every country at most 66% of all tonnes; Vietnam's only offer is Small's 1 kg, so its
+    row holds 1 kg and is about 10 Mt. Big's price (Australia's, 21,610 USD/t) holds from
+    where the US's 66% falls below its 6.6 Mt to where Australia's 10.84 Mt run out; and a
+    demand never ranges below zero."""
+    offers = offers_table(
+        [
+            ("us", "Big", "US", "mine", 6_600_000.0, 14.74),
+            ("au", "Big", "AU", "mine", 10_843_960.0, 21.61),
+            ("vn", "Small", "VN", "mine", None, 23.56),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("Big", 1e7), ("Small", 1e-3)]))
+    policies = [reopt.cap_share(0.66, each="country", scope="total")]
+    ranges = reopt.solve(market, policies=policies, solver=solver).shadow_price_ranges
+    big = ranges[(ranges["constraint"] == "demand") & (ranges["product"] == "Big")].iloc[0]
+    assert big["value"] == pytest.approx(21_610, rel=RTOL[solver])
+    assert big["valid_from"] == pytest.approx(6_600_000 / 0.66 - 1e-3, rel=1e-12)
+    assert big["valid_to"] == pytest.approx(6_600_000 + 10_843_960, rel=1e-9)
+    assert (ranges.loc[ranges["constraint"] == "demand", "valid_from"] >= 0).all()
+
+
+def test_a_demand_range_starts_at_zero_tonnes_not_below(solver):
+    """P1's price (Malaysia's) holds down to no demand at all; the LP's tolerance, in units
+    of P1's 10,000 t, could put that end a few grams below zero."""
+    offers = offers_table(
+        [
+            ("s3", "P0", "AU", "mine", 0.00067, 7.37),
+            ("s4", "P0", "CN", "mine", None, 19.85),
+            ("s0", "P1", "CN", "mine", 1900.0, 29.8),
+            ("s1", "P1", "MY", "mine", None, 26.03),
+        ]
+    )
+    market = reopt.Market(offers, demand_table([("P0", 0.001), ("P1", 10_000.0)]))
+    policies = [reopt.cap_share(0.34, country="CN", scope="total")]
+    ranges = reopt.solve(market, policies=policies, solver=solver).shadow_price_ranges
+    p1 = ranges[(ranges["constraint"] == "demand") & (ranges["product"] == "P1")].iloc[0]
+    assert p1["valid_from"] == 0.0
+
+
 def test_each_shadow_price_holds_across_its_range():
     """HiGHS's ranges are those of the plan's basis: the price holds at least that far."""
     market = reopt.datasets.japan_2025()
