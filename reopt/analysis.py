@@ -26,6 +26,7 @@ pieces do not meet, the point where their lines cross is solved for the piece be
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import heapq
 import itertools
@@ -793,6 +794,7 @@ class _KinkSearch:
         self.setup, self.engine, self.policy = setup, engine, setup.policy
         self.ends = (known[0].value, known[-1].value)  # the curve is not known beyond them
         self.found: dict[float, _Point] = {}
+        self.sorted_found: list[float] = []  # the same shares, in order, for `near_found`
         self.budget = MAX_KINK_SOLVES
         self.queue: list[tuple[float, int, _Point, _Point]] = []
         self.counter = itertools.count()
@@ -837,14 +839,24 @@ class _KinkSearch:
         if not self.ends[0] + EDGE_TOL < value < self.ends[1] - EDGE_TOL:
             return  # the piece runs to the end of the known curve
         value = _tidy(value)
-        if any(abs(value - v) <= KINK_TOL for v in self.found):
+        if self.near_found(value):
             return
         if abs(value - beside.value) <= EDGE_TOL:
-            self.found[beside.value] = replace(beside, kind="breakpoint", span=None)
+            self.record(replace(beside, kind="breakpoint", span=None))
             return
         point = self.solve(value, span=False)
         if point is not None:
-            self.found[point.value] = point
+            self.record(point)
+
+    def near_found(self, value: float) -> bool:
+        """Whether a breakpoint within `KINK_TOL` of ``value`` is already recorded."""
+        i = bisect.bisect_left(self.sorted_found, value)
+        neighbours = self.sorted_found[max(i - 1, 0) : i + 1]
+        return any(abs(value - v) <= KINK_TOL for v in neighbours)
+
+    def record(self, point: _Point) -> None:
+        self.found[point.value] = point
+        bisect.insort(self.sorted_found, point.value)
 
     def tangents_meet(self, a: _Point, b: _Point) -> float:
         sa, sb = _slope(self.policy, a), _slope(self.policy, b)
@@ -925,9 +937,9 @@ def _limit_point(setup: _Setup, engine: _Engine, *, span: bool) -> list[_Point]:
 def _limit_lp_solve(lp: LinearProgram, enc: Encoded, k: int, bound: Bound) -> float:
     """Solve the LP in which the share of policy ``k`` is a variable ``t`` in [0, 1].
 
-    Tonnes are counted in units of their product's demand and rows in units of their
-    largest entry (`reopt.ranging.size_scales`): in plain tonnes, a tonne of a 10 Mt
-    product moves ``t`` by 1e-7, which HiGHS's dual tolerance takes for nothing.
+    Tonnes are counted in units of their product's demand and rows in units of their size
+    (`reopt.ranging.size_scales`): in plain tonnes, a tonne of a 10 Mt product moves ``t``
+    by 1e-7, which HiGHS's dual tolerance takes for nothing.
     """
     rows = lp.rows
     mine = np.flatnonzero(

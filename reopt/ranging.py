@@ -145,7 +145,7 @@ class _OptimalFace:
         keep = free[lp.col_index]
         new_col = np.cumsum(free) - 1
         starts = np.concatenate([[0], np.cumsum(np.bincount(rows_of[keep], minlength=lp.n_rows))])
-        # tonnes in units of their product's demand, rows in units of their largest entry
+        # tonnes in units of their product's demand, rows in units of their size
         col_scale, self._row_scale = size_scales(lp, plan.market.encoded)
         value = lp.value * col_scale[lp.col_index] * self._row_scale[rows_of]
         self._alone = starts[1:] == starts[:-1]  # rows with no free offer: bounds on t alone
@@ -247,8 +247,8 @@ def size_scales(lp: LinearProgram, enc: Encoded) -> tuple[np.ndarray, np.ndarray
     a share of if that is larger; one for an empty row). An LP that moves shares by a
     column ``t`` then has entries near one for ``t`` and for every tonne of the products a
     row is about, so that neither a small product's rows nor a large product's tonnes pass
-    for zero. (A 1 kg product's entry in a row about
-    10 Mt is 1e-10, as it should be: HiGHS must keep it, `SMALLEST_ENTRY`.)
+    for zero. (A 1 kg product's entry in a row about 10 Mt is 1e-10, as it should be: HiGHS
+    must keep it, `SMALLEST_ENTRY`.)
     """
     group = np.where(lp.col_offer >= 0, enc.group[np.maximum(lp.col_offer, 0)], -1)
     size = np.where(group >= 0, enc.demand_t[np.maximum(group, 0)], 1.0)
