@@ -3,8 +3,8 @@
     python -m benchmarks.ranging [--sizes m l] [--repeat 3]
 
 For each benchmark instance (cap, policies and periods variants), reopt solves the plan once,
-then times `reopt.ranging.shadow_price_ranges` (two LPs per row over the plan's optimal face)
-and `reopt.ranging.price_ranges` (HiGHS's crossover from the plan's solution and ranging) on
+then times `reopt.results.ranging.shadow_price_ranges` (two LPs per row over the plan's optimal face)
+and `reopt.results.ranging.price_ranges` (HiGHS's crossover from the plan's solution and ranging) on
 fresh copies of the plan, and reports medians next to the solve's own time.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import reopt
 from reopt.bench.instances import SIZES, instance
-from reopt.ranging import price_ranges, shadow_price_ranges
+from reopt.results.ranging import price_ranges, shadow_price_ranges
 
 VARIANTS = ("cap", "policies", "periods")
 

@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 import reopt
-import reopt.analysis
+import reopt.analysis.sweeps
 
 
 def warm(market: reopt.Market, caps: list[float]) -> tuple[float, pd.DataFrame]:
     t0 = time.perf_counter()
-    curve = reopt.analysis.sweep(market, china_cap=caps, progress=False, exact=False)
+    curve = reopt.analysis.sweeps.sweep(market, china_cap=caps, progress=False, exact=False)
     return time.perf_counter() - t0, curve
 
 

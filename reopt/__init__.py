@@ -26,14 +26,14 @@ from reopt.errors import (
     ReoptWarning,
     SolverError,
 )
-from reopt.export import model_names, write_model
-from reopt.formulation import LinearProgram, compile
-from reopt.io import Scenario, read_market, read_scenario, write_market
-from reopt.market import Market
+from reopt.backends.export import model_names, write_model
+from reopt.model.formulation import LinearProgram, compile
+from reopt.data.io import Scenario, read_market, read_scenario, write_market
+from reopt.data.market import Market
 from reopt.options import Method, SolverOptions
-from reopt.plan import Plan
-from reopt.planning import solve
-from reopt.policies import SharePolicy, cap_share, min_share
+from reopt.results.plan import Plan
+from reopt.results.planning import solve
+from reopt.model.policies import SharePolicy, cap_share, min_share
 from reopt.status import Status
 
 try:

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reopt.countries import country_name
+from reopt.data.countries import country_name
 from reopt.errors import InputError, Problem, ReoptError
-from reopt.plan import Plan
+from reopt.results.plan import Plan
 
 __all__ = ["frontier", "supply_mix", "sweep_shares"]
 

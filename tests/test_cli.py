@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import reopt
-from reopt.cli import main
+from reopt.cli.commands import main
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -96,7 +96,7 @@ def test_datasets_list_and_export(capsys, tmp_path: Path):
 
 
 def test_solver_limits_map_to_exit_3():
-    from reopt.cli import _exit_code
+    from reopt.cli.commands import _exit_code
 
     market = reopt.datasets.synthetic(500, seed=1)
     plan = reopt.solve(market, options=reopt.SolverOptions(extra={"simplex_iteration_limit": 0}))
@@ -108,7 +108,7 @@ def test_help_everywhere():
     commands = ["demo", "solve", "sweep", "whatif", "export", "validate", "datasets", "bench"]
     for args in ([], *([c] for c in commands)):
         result = subprocess.run(
-            [sys.executable, "-m", "reopt.cli", *args, "--help"],
+            [sys.executable, "-m", "reopt.cli.commands", *args, "--help"],
             capture_output=True,
             text=True,
             check=False,
@@ -214,7 +214,7 @@ def test_solve_prints_ranges(capsys, folder: Path):
 
 
 def test_cap_ranges_never_pass_stop():
-    from reopt.cli import _share_range
+    from reopt.cli.commands import _share_range
 
     assert _share_range("0:0.55:0.1")[-1] == 0.55
     assert max(_share_range("0.45:1:0.1")) == 1.0
@@ -231,8 +231,8 @@ def no_solving(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the command solved before checking its output paths")
 
-    monkeypatch.setattr("reopt.cli.sweep", refuse)
-    monkeypatch.setattr("reopt.cli.solve", refuse)
+    monkeypatch.setattr("reopt.cli.commands.sweep", refuse)
+    monkeypatch.setattr("reopt.cli.commands.solve", refuse)
 
 
 @pytest.mark.parametrize("command", [SMALL_SWEEP, SMALL_WHATIF], ids=["sweep", "whatif"])
@@ -385,7 +385,7 @@ def test_ranges_name_the_period_and_the_group(capsys, periods_scenario: Path):
 
 
 def test_print_ranges_shows_the_group_only_where_it_tells_rows_apart(capsys, three_suppliers):
-    from reopt.cli import _print_ranges
+    from reopt.cli.commands import _print_ranges
 
     plan = reopt.solve(
         three_suppliers,

@@ -11,7 +11,7 @@ import pytest
 import reopt
 from reopt.backends import Solution
 from reopt.backends.highs import map_status
-from reopt.verify import violations
+from reopt.results.verify import violations
 
 
 def test_every_highs_status_maps_and_only_optimal_is_optimal():
@@ -49,7 +49,7 @@ def test_time_limit_is_reported_and_has_no_plan():
 
 
 def test_a_false_optimum_from_a_back_end_is_rejected(monkeypatch, three_suppliers):
-    import reopt.planning as solve_module
+    import reopt.results.planning as solve_module
 
     def lying_backend(lp, solver, options):
         x = np.zeros(lp.n_cols)

@@ -1,7 +1,7 @@
 """Back ends: each hands a `LinearProgram` to a solver and returns a `Solution`.
 
 A back end does not judge the answer; `reopt.solve` re-checks every optimal solution in
-numpy (`reopt.verify`) before it becomes a plan.
+numpy (`reopt.results.verify`) before it becomes a plan.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import numpy as np
 
 from reopt.backends import Solution
 from reopt.errors import InputError, ProblemList, SolverError
-from reopt.formulation import LinearProgram
-from reopt.market import readonly
+from reopt.model.formulation import LinearProgram
+from reopt.data.market import readonly
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 

@@ -37,8 +37,8 @@ from reopt.backends import Solution
 from reopt.backends import pulp_adapter as adapter
 from reopt.backends.highs import apply_settings, default_settings, map_status, new_highs
 from reopt.errors import InputError, Problem, ReoptError, SolverError
-from reopt.formulation import LinearProgram
-from reopt.market import readonly
+from reopt.model.formulation import LinearProgram
+from reopt.data.market import readonly
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 

@@ -82,9 +82,9 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
             read_solution,
         )
         from reopt.backends.highs import run as run_highs
-        from reopt.formulation import compile
-        from reopt.market import Market
-        from reopt.planning import _plan
+        from reopt.model.formulation import compile
+        from reopt.data.market import Market
+        from reopt.results.planning import _plan
 
         offers, demand = inst.tables()
         policies = inst.policies()
@@ -125,9 +125,9 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
 
 def _reopt_pulp(solver: str) -> Callable[[Instance, float], Measurement]:
     def run(inst: Instance, limit_s: float) -> Measurement:
-        from reopt.formulation import compile
-        from reopt.market import Market
-        from reopt.planning import _plan, _run
+        from reopt.model.formulation import compile
+        from reopt.data.market import Market
+        from reopt.results.planning import _plan, _run
 
         offers, demand = inst.tables()
         policies = inst.policies()

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from reopt.datasets.synthetic import synthetic_tables
-from reopt.policies import SharePolicy, cap_share, min_share
+from reopt.model.policies import SharePolicy, cap_share, min_share
 
 __all__ = ["SIZES", "VARIANTS", "Instance", "instance"]
 
@@ -109,8 +109,8 @@ def instance(size: str, variant: str, *, seed: int = 0) -> Instance:
     base = Instance(size, variant, seed)
     if variant != "policies":
         return base
-    from reopt.analysis import feasibility_limit
-    from reopt.market import Market
+    from reopt.analysis.sweeps import feasibility_limit
+    from reopt.data.market import Market
 
     market = Market(*base.tables())
     china = cap_share(CHINA_CAP, country="CN")

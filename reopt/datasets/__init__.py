@@ -17,7 +17,7 @@ import pandas as pd
 
 from reopt.datasets.synthetic import PRODUCTS, synthetic
 from reopt.errors import InputError, Problem
-from reopt.market import Market
+from reopt.data.market import Market
 
 __all__ = [
     "NAMES",
@@ -59,7 +59,7 @@ def available() -> pd.DataFrame:
 
 def load(name: str) -> Market:
     """Load a bundled dataset by name (see `available`)."""
-    from reopt.io import read_market
+    from reopt.data.io import read_market
 
     with resources.as_file(_folder(name)) as folder:
         return read_market(folder)

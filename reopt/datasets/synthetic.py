@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reopt.market import Market
+from reopt.data.market import Market
 
 __all__ = ["PRODUCTS", "synthetic", "synthetic_tables"]
 

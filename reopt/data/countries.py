@@ -25,7 +25,7 @@ def country_names() -> Mapping[str, str]:
     >>> country_names()["NA"], country_names()["CN"]
     ('Namibia', 'China')
     """
-    text = resources.files("reopt").joinpath("data/countries.csv").read_text(encoding="utf-8")
+    text = resources.files("reopt.data").joinpath("countries.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(text.splitlines())
     return MappingProxyType({row["code"]: row["name"] for row in rows})
 

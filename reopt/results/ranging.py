@@ -30,12 +30,12 @@ import pandas as pd
 
 from reopt.backends.highs import apply_settings, map_status, new_highs, pass_model, run
 from reopt.errors import NoSolutionError, SolverError
-from reopt.formulation import KG_PER_T, LinearProgram, demand_coupling
+from reopt.model.formulation import KG_PER_T, LinearProgram, demand_coupling
 from reopt.status import Status
 
 if TYPE_CHECKING:
-    from reopt.market import Encoded
-    from reopt.plan import Plan
+    from reopt.data.market import Encoded
+    from reopt.results.plan import Plan
 
 __all__ = ["policy_span", "price_ranges", "shadow_price_ranges"]
 

@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reopt.countries import is_country_code, suggest_country
+from reopt.data.countries import is_country_code, suggest_country
 from reopt.errors import InputError, Problem, ProblemList
-from reopt.market import KINDS
+from reopt.data.market import KINDS
 
 if TYPE_CHECKING:
-    from reopt.market import Market
+    from reopt.data.market import Market
 
 __all__ = ["Basis", "Bound", "Each", "Scope", "SharePolicy", "cap_share", "min_share"]
 

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from reopt.backends import Solution
-from reopt.countries import country_name
+from reopt.data.countries import country_name
 from reopt.errors import InputError, NoSolutionError, Problem
-from reopt.formulation import KG_PER_T, LinearProgram, demand_coupling
-from reopt.market import Market
-from reopt.policies import Bound, SharePolicy
+from reopt.model.formulation import KG_PER_T, LinearProgram, demand_coupling
+from reopt.data.market import Market
+from reopt.model.policies import Bound, SharePolicy
 from reopt.status import Status
 
 __all__ = ["Plan"]
@@ -270,13 +270,13 @@ class Plan:
         """`shadow_prices` plus the span over which each holds (LP plans only).
 
         ``valid_from`` / ``valid_to``: the share (fraction) for a tonnes-basis policy, the
-        tonnes for demand; ``range_unit`` says which. See `reopt.ranging`.
+        tonnes for demand; ``range_unit`` says which. See `reopt.results.ranging`.
         """
         return self._shadow_price_ranges.copy()
 
     @cached_property
     def _shadow_price_ranges(self) -> pd.DataFrame:
-        from reopt.ranging import shadow_price_ranges
+        from reopt.results.ranging import shadow_price_ranges
 
         return shadow_price_ranges(self)
 
@@ -284,13 +284,13 @@ class Plan:
     def price_ranges(self) -> pd.DataFrame:
         """For each offer: the price span (USD/kg) over which this plan stays optimal.
 
-        See `reopt.ranging.price_ranges` for the columns (LP plans only).
+        See `reopt.results.ranging.price_ranges` for the columns (LP plans only).
         """
         return self._price_ranges.copy()
 
     @cached_property
     def _price_ranges(self) -> pd.DataFrame:
-        from reopt.ranging import price_ranges
+        from reopt.results.ranging import price_ranges
 
         return price_ranges(self)
 
@@ -298,14 +298,14 @@ class Plan:
     def infeasibility(self) -> pd.DataFrame:
         """For an infeasible market: what must give way, one row per demand or policy.
 
-        See `reopt.explain.infeasibility` for the columns. Empty for any other status.
+        See `reopt.results.explain.infeasibility` for the columns. Empty for any other status.
         """
         return self._infeasibility.copy()
 
     @cached_property
     def _infeasibility(self) -> pd.DataFrame:
         """Cached infeasibility (shared; the public property returns a copy)."""
-        from reopt.explain import INFEASIBILITY_COLUMNS, infeasibility
+        from reopt.results.explain import INFEASIBILITY_COLUMNS, infeasibility
 
         if self.status is not Status.INFEASIBLE:
             return pd.DataFrame(columns=INFEASIBILITY_COLUMNS)
@@ -318,7 +318,7 @@ class Plan:
         From HiGHS's IIS, in words (demands, policies, offers at their capacity). Empty for
         any other status, or when HiGHS cannot compute one.
         """
-        from reopt.explain import conflict
+        from reopt.results.explain import conflict
 
         if self.status is not Status.INFEASIBLE:
             return ()
@@ -428,7 +428,7 @@ class Plan:
         For a plan that is not optimal, the workbook holds the summary (and, when infeasible,
         what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``).
         """
-        from reopt.io import excel_writer
+        from reopt.data.io import excel_writer
 
         summary = pd.DataFrame({"summary": self.summary().splitlines()})
         with excel_writer(path) as writer:

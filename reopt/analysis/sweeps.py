@@ -52,14 +52,14 @@ from reopt.backends.highs import (
     solve_highs,
 )
 from reopt.errors import InputError, Problem, ProblemList, ReoptWarning, SolverError
-from reopt.formulation import LinearProgram, _csr, compile
-from reopt.market import Encoded, Market, readonly
+from reopt.model.formulation import LinearProgram, _csr, compile
+from reopt.data.market import Encoded, Market, readonly
 from reopt.options import Method, SolverOptions
-from reopt.plan import BOUGHT_T, Plan
-from reopt.planning import _check_options, _plan, _run, policies_for
-from reopt.policies import Basis, Bound, SharePolicy, cap_share, check_share
+from reopt.results.plan import BOUGHT_T, Plan
+from reopt.results.planning import _check_options, _plan, _run, policies_for
+from reopt.model.policies import Basis, Bound, SharePolicy, cap_share, check_share
 from reopt.progress import Progress
-from reopt.ranging import SMALLEST_ENTRY, policy_span, size_scales
+from reopt.results.ranging import SMALLEST_ENTRY, policy_span, size_scales
 from reopt.status import Status
 
 __all__ = ["COLD_CHECK_EVERY", "feasibility_limit", "sweep"]
@@ -756,7 +756,7 @@ def _solve_point(
     value: float,
     span: bool,
 ) -> _Point:
-    from reopt.planning import solve
+    from reopt.results.planning import solve
 
     market = Market(*tables)
     plan = solve(market, policies=policies, solver=solver, options=options)
@@ -781,7 +781,7 @@ class _KinkSearch:
     """Breakpoints between the optimal points of a share sweep, each one exact.
 
     Every point knows its piece of the curve (``_Point.span``, from
-    `reopt.ranging.policy_span`): the shares over which its prices hold. A piece that ends
+    `reopt.results.ranging.policy_span`): the shares over which its prices hold. A piece that ends
     strictly inside the swept range ends at a breakpoint, which is solved where the piece
     says. Between the end of one point's piece and the start of the next point's, the curve
     is unknown: the two pieces' lines meet at a share inside that gap (the curve is convex),
@@ -938,7 +938,7 @@ def _limit_lp_solve(lp: LinearProgram, enc: Encoded, k: int, bound: Bound) -> fl
     """Solve the LP in which the share of policy ``k`` is a variable ``t`` in [0, 1].
 
     Tonnes are counted in units of their product's demand and rows in units of their size
-    (`reopt.ranging.size_scales`): in plain tonnes, a tonne of a 10 Mt product moves ``t``
+    (`reopt.results.ranging.size_scales`): in plain tonnes, a tonne of a 10 Mt product moves ``t``
     by 1e-7, which HiGHS's dual tolerance takes for nothing.
     """
     rows = lp.rows

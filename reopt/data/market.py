@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reopt.countries import is_country_code, suggest_country
+from reopt.data.countries import is_country_code, suggest_country
 from reopt.errors import ProblemList
 
 __all__ = ["KINDS", "Market", "TableOrigin"]

@@ -18,10 +18,10 @@ import pandas as pd
 
 from reopt.backends.highs import new_highs, pass_model
 from reopt.errors import InputError, Problem, ReoptError
-from reopt.formulation import LinearProgram, compile
-from reopt.market import Market
-from reopt.planning import policies_for
-from reopt.policies import SharePolicy
+from reopt.model.formulation import LinearProgram, compile
+from reopt.data.market import Market
+from reopt.results.planning import policies_for
+from reopt.model.policies import SharePolicy
 
 __all__ = ["FORMATS", "model_names", "write_model"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from reopt.errors import SolverError
-from reopt.formulation import LinearProgram
+from reopt.model.formulation import LinearProgram
 
 __all__ = ["FEASIBILITY_RTOL", "OBJECTIVE_RTOL", "check_solution", "violations"]
 

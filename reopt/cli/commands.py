@@ -17,14 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from reopt import __version__, datasets
-from reopt.analysis import sweep
+from reopt.analysis.sweeps import sweep
 from reopt.errors import InputError, ReoptError, SolverError
-from reopt.export import FORMATS, write_model
-from reopt.io import Scenario, read_scenario
+from reopt.backends.export import FORMATS, write_model
+from reopt.data.io import Scenario, read_scenario
 from reopt.options import Method, SolverOptions
-from reopt.plan import Plan
-from reopt.planning import SOLVERS, solve
-from reopt.policies import cap_share, check_share
+from reopt.results.plan import Plan
+from reopt.results.planning import SOLVERS, solve
+from reopt.model.policies import cap_share, check_share
 from reopt.status import Status
 
 __all__ = ["main"]

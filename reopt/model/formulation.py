@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from reopt.market import Encoded, Market, readonly
-from reopt.policies import Basis, Bound, Scope, SharePolicy
+from reopt.data.market import Encoded, Market, readonly
+from reopt.model.policies import Basis, Bound, Scope, SharePolicy
 
 __all__ = ["LinearProgram", "compile", "demand_coupling"]
 

@@ -1,0 +1,1 @@
+"""Data: the validated `Market`, its encoding, and reading and writing market files."""

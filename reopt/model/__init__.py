@@ -1,0 +1,1 @@
+"""Model: the `LinearProgram`, the rules a plan keeps (policies), and `compile`."""
