@@ -3,7 +3,7 @@
     python -m benchmarks.ranging [--sizes m l] [--repeat 3]
 
 For each benchmark instance (cap, policies and periods variants), reopt solves the plan once,
-then times `reopt.results.ranging.shadow_price_ranges` (two LPs per row over the plan's optimal face)
+then times `reopt.results.ranging.shadow_price_ranges` (two LPs per row over the optimal face)
 and `reopt.results.ranging.price_ranges` (HiGHS's crossover from the plan's solution and ranging) on
 fresh copies of the plan, and reports medians next to the solve's own time.
 """

@@ -18,6 +18,9 @@ import pulp  # noqa: F401
 
 from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
+from reopt.backends.export import model_names, write_model
+from reopt.data.io import Scenario, read_market, read_scenario, write_market
+from reopt.data.market import Market
 from reopt.errors import (
     InputError,
     NoSolutionError,
@@ -26,14 +29,11 @@ from reopt.errors import (
     ReoptWarning,
     SolverError,
 )
-from reopt.backends.export import model_names, write_model
 from reopt.model.formulation import LinearProgram, compile
-from reopt.data.io import Scenario, read_market, read_scenario, write_market
-from reopt.data.market import Market
+from reopt.model.policies import SharePolicy, cap_share, min_share
 from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
 from reopt.results.planning import solve
-from reopt.model.policies import SharePolicy, cap_share, min_share
 from reopt.status import Status
 
 try:

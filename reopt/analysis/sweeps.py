@@ -51,14 +51,14 @@ from reopt.backends.highs import (
     run,
     solve_highs,
 )
+from reopt.data.market import Encoded, Market, readonly
 from reopt.errors import InputError, Problem, ProblemList, ReoptWarning, SolverError
 from reopt.model.formulation import LinearProgram, _csr, compile
-from reopt.data.market import Encoded, Market, readonly
+from reopt.model.policies import Basis, Bound, SharePolicy, cap_share, check_share
 from reopt.options import Method, SolverOptions
+from reopt.progress import Progress
 from reopt.results.plan import BOUGHT_T, Plan
 from reopt.results.planning import _check_options, _plan, _run, policies_for
-from reopt.model.policies import Basis, Bound, SharePolicy, cap_share, check_share
-from reopt.progress import Progress
 from reopt.results.ranging import SMALLEST_ENTRY, policy_span, size_scales
 from reopt.status import Status
 

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from reopt.backends.highs import new_highs, pass_model
+from reopt.data.market import Market
 from reopt.errors import InputError, Problem, ReoptError
 from reopt.model.formulation import LinearProgram, compile
-from reopt.data.market import Market
-from reopt.results.planning import policies_for
 from reopt.model.policies import SharePolicy
+from reopt.results.planning import policies_for
 
 __all__ = ["FORMATS", "model_names", "write_model"]
 

@@ -16,9 +16,9 @@ import highspy
 import numpy as np
 
 from reopt.backends import Solution
+from reopt.data.market import readonly
 from reopt.errors import InputError, ProblemList, SolverError
 from reopt.model.formulation import LinearProgram
-from reopt.data.market import readonly
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 

@@ -36,9 +36,9 @@ import numpy as np
 from reopt.backends import Solution
 from reopt.backends import pulp_adapter as adapter
 from reopt.backends.highs import apply_settings, default_settings, map_status, new_highs
+from reopt.data.market import readonly
 from reopt.errors import InputError, Problem, ReoptError, SolverError
 from reopt.model.formulation import LinearProgram
-from reopt.data.market import readonly
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 

@@ -82,8 +82,8 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
             read_solution,
         )
         from reopt.backends.highs import run as run_highs
-        from reopt.model.formulation import compile
         from reopt.data.market import Market
+        from reopt.model.formulation import compile
         from reopt.results.planning import _plan
 
         offers, demand = inst.tables()
@@ -125,8 +125,8 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
 
 def _reopt_pulp(solver: str) -> Callable[[Instance, float], Measurement]:
     def run(inst: Instance, limit_s: float) -> Measurement:
-        from reopt.model.formulation import compile
         from reopt.data.market import Market
+        from reopt.model.formulation import compile
         from reopt.results.planning import _plan, _run
 
         offers, demand = inst.tables()

@@ -18,13 +18,13 @@ import pandas as pd
 
 from reopt import __version__, datasets
 from reopt.analysis.sweeps import sweep
-from reopt.errors import InputError, ReoptError, SolverError
 from reopt.backends.export import FORMATS, write_model
 from reopt.data.io import Scenario, read_scenario
+from reopt.errors import InputError, ReoptError, SolverError
+from reopt.model.policies import cap_share, check_share
 from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
 from reopt.results.planning import SOLVERS, solve
-from reopt.model.policies import cap_share, check_share
 from reopt.status import Status
 
 __all__ = ["main"]

@@ -37,8 +37,8 @@ from typing import Any
 
 import pandas as pd
 
-from reopt.errors import InputError, Problem, ProblemList, ReoptError
 from reopt.data.market import Market, TableOrigin
+from reopt.errors import InputError, Problem, ProblemList, ReoptError
 from reopt.model.policies import FILTERS, SharePolicy, cap_share, check_share, min_share
 
 __all__ = ["Scenario", "read_market", "read_scenario", "write_market"]

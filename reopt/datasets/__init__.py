@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from reopt.data.market import Market
 from reopt.datasets.synthetic import PRODUCTS, synthetic
 from reopt.errors import InputError, Problem
-from reopt.data.market import Market
 
 __all__ = [
     "NAMES",

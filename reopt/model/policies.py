@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reopt.data.countries import is_country_code, suggest_country
-from reopt.errors import InputError, Problem, ProblemList
 from reopt.data.market import KINDS
+from reopt.errors import InputError, Problem, ProblemList
 
 if TYPE_CHECKING:
     from reopt.data.market import Market

@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from reopt.backends.highs import apply_settings, new_highs, pass_model, run, solve_highs
-from reopt.model.formulation import LinearProgram, _csr, _units
 from reopt.data.market import Market, readonly
-from reopt.options import SolverOptions
+from reopt.model.formulation import LinearProgram, _csr, _units
 from reopt.model.policies import Basis, Bound, Scope, SharePolicy
+from reopt.options import SolverOptions
 from reopt.status import Status
 
 __all__ = ["conflict", "infeasibility"]

@@ -28,9 +28,9 @@ import pandas as pd
 
 from reopt.backends import Solution
 from reopt.data.countries import country_name
+from reopt.data.market import Market
 from reopt.errors import InputError, NoSolutionError, Problem
 from reopt.model.formulation import KG_PER_T, LinearProgram, demand_coupling
-from reopt.data.market import Market
 from reopt.model.policies import Bound, SharePolicy
 from reopt.status import Status
 

@@ -16,14 +16,14 @@ import numpy as np
 from reopt.backends import Solution, pulp_adapter
 from reopt.backends.highs import solve_highs
 from reopt.backends.pulp_backend import NAMED_SOLVERS, solve_pulp
+from reopt.data.market import Market, readonly
 from reopt.errors import InputError, Problem
 from reopt.model.formulation import LinearProgram, compile
-from reopt.data.market import Market, readonly
+from reopt.model.policies import SharePolicy, cap_share, check_share
 from reopt.options import SolverOptions
 from reopt.results.plan import Plan
-from reopt.model.policies import SharePolicy, cap_share, check_share
-from reopt.status import Status
 from reopt.results.verify import check_solution
+from reopt.status import Status
 
 __all__ = ["policies_for", "solve"]
 
