@@ -1,1 +1,4 @@
-"""reopt's benchmarks: build and solve times against a raw highspy build and idiomatic PuLP."""
+"""reopt's benchmark results (``RESULTS.md``, ``results/``) and ``python -m benchmarks``.
+
+The code lives in `reopt.bench`; ``python -m benchmarks`` is the same as ``reopt bench``.
+"""

@@ -1,7 +1,7 @@
-"""``python -m benchmarks``: the benchmark suite (see `reopt.bench.runner`)."""
+"""``python -m benchmarks``: the same as ``reopt bench`` (see `reopt.bench.cli`)."""
 
 import sys
 
-from reopt.bench.runner import main
+from reopt.bench.cli import main
 
 sys.exit(main())

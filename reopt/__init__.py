@@ -18,7 +18,9 @@ import pulp  # noqa: F401
 
 from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
+from reopt.backends import Backend, Feature, available_solvers, known_solvers
 from reopt.backends.export import model_names, write_model
+from reopt.bench.user import benchmark
 from reopt.data.io import Scenario, read_market, read_scenario, write_market
 from reopt.data.market import Market
 from reopt.errors import (
@@ -29,8 +31,10 @@ from reopt.errors import (
     ReoptWarning,
     SolverError,
 )
-from reopt.model.formulation import LinearProgram, compile
+from reopt.model.formulation import compile
 from reopt.model.policies import SharePolicy, cap_share, min_share
+from reopt.model.policy import Policy
+from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
 from reopt.results.planning import solve
@@ -42,12 +46,15 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "Backend",
+    "Feature",
     "InputError",
     "LinearProgram",
     "Market",
     "Method",
     "NoSolutionError",
     "Plan",
+    "Policy",
     "Problem",
     "ReoptError",
     "ReoptWarning",
@@ -57,10 +64,13 @@ __all__ = [
     "SolverOptions",
     "Status",
     "__version__",
+    "available_solvers",
+    "benchmark",
     "cap_share",
     "compile",
     "datasets",
     "feasibility_limit",
+    "known_solvers",
     "min_share",
     "model_names",
     "read_market",

@@ -7,14 +7,14 @@ is an error, never silently dropped.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from reopt.errors import InputError, ProblemList
+from reopt.checks import InstanceOf, MappingOf, Number, OneOf, Rule, check
+from reopt.errors import InputError
 
 __all__ = ["Method", "SolverOptions"]
 
@@ -71,45 +71,12 @@ class SolverOptions:
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        problems = ProblemList()
-
-        def bad(name: str, value: object, rule: str, hint: str = "") -> None:
-            problems.add("options", "SolverOptions", name, value, rule, hint)
-
-        t = self.time_limit_s
-        if t is not None and (
-            isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0
-        ):
-            bad("time_limit_s", t, "must be a number of seconds > 0")
-        th = self.threads
-        if th is not None and (isinstance(th, bool) or not isinstance(th, int) or th < 1):
-            bad("threads", th, "must be a whole number >= 1")
-        if self.presolve is not None and not isinstance(self.presolve, bool):
-            bad("presolve", self.presolve, "must be True, False or None")
-        try:
-            object.__setattr__(self, "method", Method(self.method))
-        except ValueError:
-            options = ", ".join(repr(m.value) for m in Method)
-            bad("method", self.method, f"must be one of {options}")
-        g = self.mip_gap
-        if g is not None and (
-            isinstance(g, bool) or not isinstance(g, (int, float)) or not 0 <= g < 1
-        ):
-            bad("mip_gap", g, "must be a fraction in [0, 1)", "e.g. 1e-4 for 0.01%")
-        s = self.seed
-        if s is not None and (isinstance(s, bool) or not isinstance(s, int) or s < 0):
-            bad("seed", s, "must be a whole number >= 0")
-        if not isinstance(self.log, (bool, str, os.PathLike)):
-            bad("log", self.log, "must be True, False or a file path")
-        if not isinstance(self.extra, Mapping):
-            bad("extra", self.extra, "must be a mapping of option names to values")
-        else:
-            for key in self.extra:
-                if not isinstance(key, str):
-                    bad("extra", key, "option names must be text")
-            object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        problems = check(values, _RULES, where="SolverOptions")
         if problems:
-            raise InputError(problems.items)
+            raise InputError(problems)
+        object.__setattr__(self, "method", Method(self.method))
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
     def __reduce__(self) -> tuple[type[SolverOptions], tuple[object, ...]]:
         """Pickle by value (for process pools); ``extra`` goes as a plain dict."""
@@ -122,3 +89,30 @@ class SolverOptions:
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         fields.update(changes)
         return SolverOptions(**fields)  # type: ignore[arg-type]
+
+
+#: What each field of `SolverOptions` must be (None is reopt's default where allowed).
+_RULES: Mapping[str, Rule] = MappingProxyType(
+    {
+        "time_limit_s": Number(
+            low=0, low_open=True, rule="must be a number of seconds > 0", optional=True
+        ),
+        "threads": Number(low=1, integer=True, optional=True),
+        "presolve": InstanceOf(bool, rule="must be True, False or None", optional=True),
+        "method": OneOf(tuple(m.value for m in Method)),
+        "mip_gap": Number(
+            low=0,
+            high=1,
+            high_open=True,
+            rule="must be a fraction in [0, 1)",
+            hint="e.g. 1e-4 for 0.01%",
+            optional=True,
+        ),
+        "seed": Number(low=0, integer=True, optional=True),
+        "log": InstanceOf((bool, str, os.PathLike), rule="must be True, False or a file path"),
+        "extra": MappingOf(
+            keys=InstanceOf(str, rule="option names must be text"),
+            what="must be a mapping of option names to values",
+        ),
+    }
+)

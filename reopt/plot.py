@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reopt.checks import input_error
 from reopt.data.countries import country_name
-from reopt.errors import InputError, Problem, ReoptError
+from reopt.errors import ReoptError
 from reopt.results.plan import Plan
 
 __all__ = ["frontier", "supply_mix", "sweep_shares"]
@@ -45,20 +46,20 @@ def _axes(ax: Any) -> Any:
 
 
 def _parameter(curve: pd.DataFrame) -> str:
+    """The swept parameter: the table's own record of it (``attrs``), else its column."""
+    named = curve.attrs.get("parameter")
+    if named in _PARAMETERS and named in curve.columns:
+        return str(named)
     for name in _PARAMETERS:
         if name in curve.columns:
             return name
-    raise InputError(
-        [
-            Problem(
-                "options",
-                "plot",
-                "curve",
-                list(curve.columns)[:4],
-                "not a table from reopt.sweep",
-                "pass the DataFrame that reopt.sweep returned",
-            )
-        ]
+    raise input_error(
+        "options",
+        "plot",
+        "curve",
+        list(curve.columns)[:4],
+        "not a table from reopt.sweep",
+        "pass the DataFrame that reopt.sweep returned",
     )
 
 

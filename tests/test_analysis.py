@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from strategies import cases
 
 import reopt
-import reopt.analysis.sweeps
+import reopt.analysis.breakpoints
+import reopt.analysis.engine
+import reopt.analysis.whatif
+from reopt.backends.highs import HighsSession
 from reopt.status import Status
 
 CN = {"country": "CN"}
@@ -69,6 +72,10 @@ def test_breakpoints_on_the_three_supplier_market(three_suppliers):
     assert grid.loc[0.2, "entering"] == "cn / A"
     assert curve.loc[curve["point"] == "breakpoint", "leaving"].item() == "us / A"
     assert grid.loc[0.8, "leaving"] == grid.loc[0.8, "entering"] == ""
+    # the same in typed form
+    assert curve.attrs["parameter"] == "china_cap"
+    assert curve.attrs["breakpoints"] == pytest.approx(kinks)
+    assert curve.attrs["feasibility_limit"] == 0.0
 
 
 def test_sweep_on_every_back_end_agrees_with_highs(three_suppliers, solver):
@@ -162,6 +169,7 @@ def test_what_if_china_prices_rise():
     )
     assert curve["factor"].tolist() == [1, 1.5, 2, 3]
     assert "price_usd_per_pp" not in curve.columns
+    assert curve.attrs == {"parameter": "factor", "breakpoints": [], "feasibility_limit": None}
     assert curve.loc[0, "cost_usd"] == pytest.approx(reopt.solve(market, china_cap=0.9).cost_usd)
     assert np.all(np.diff(curve["cost_usd"]) > 0)
     share = curve.filter(like="china_share:").to_numpy()
@@ -228,7 +236,7 @@ def test_bad_sweep_arguments(kwargs, words):
 
 # --- how it runs ---------------------------------------------------------------------------
 def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers):
-    real = reopt.analysis.sweeps._WarmHighs.solve
+    real = HighsSession.resolve
 
     def off_by_one(self, lp):
         from dataclasses import replace
@@ -236,7 +244,7 @@ def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers):
         solution = real(self, lp)
         return replace(solution, objective=solution.objective + 1.0)
 
-    monkeypatch.setattr(reopt.analysis.sweeps._WarmHighs, "solve", off_by_one)
+    monkeypatch.setattr(HighsSession, "resolve", off_by_one)
     with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
         reopt.sweep(three_suppliers, china_cap=[0.6, 0.7])
 
@@ -284,7 +292,7 @@ def test_moving_a_share_changes_only_its_bounds(bound):
     base = reopt.compile(market, [*fixed, bound(0.5, kind="recycler")])
     for share in (0.0, 0.3, 0.77, 1.0):
         policy = bound(share, kind="recycler")
-        quick = reopt.analysis.sweeps.with_share(base, len(fixed), policy)
+        quick = reopt.analysis.engine.with_share(base, len(fixed), policy)
         full = reopt.compile(market, [*fixed, policy])
         for name in ("cost", "row_lower", "row_upper", "row_start", "col_index", "value"):
             np.testing.assert_array_equal(getattr(quick, name), getattr(full, name), name)
@@ -309,7 +317,7 @@ def test_warm_what_ifs_match_cold_solves_at_every_point(what):
     ]
     factors = [1.0, 1.3, 0.8, 2.0, 1.1]
     curve = reopt.sweep(market, factors=factors, policies=policies, **what)
-    setup = reopt.analysis.sweeps._setup(
+    setup = reopt.analysis.whatif.setup_sweep(
         market,
         china_cap=None,
         vary=None,
@@ -377,7 +385,7 @@ def test_shrinking_capacity_below_a_minimum_order_shuts_the_offer():
 def test_a_spent_breakpoint_budget_warns_and_keeps_what_it_found(monkeypatch):
     market = reopt.datasets.japan_2025()
     full = reopt.sweep(market, china_cap=[0.6, 1.0])
-    monkeypatch.setattr(reopt.analysis.sweeps, "MAX_KINK_SOLVES", 8)
+    monkeypatch.setattr(reopt.analysis.breakpoints, "MAX_KINK_SOLVES", 8)
     with pytest.warns(reopt.ReoptWarning, match="stopped after 8 extra solves"):
         short = reopt.sweep(market, china_cap=[0.6, 1.0])
     found = short.loc[short["point"] == "breakpoint", "china_cap"]
@@ -399,10 +407,12 @@ def test_a_cap_of_one_saves_nothing_when_loosened_whichever_the_order():
 def test_warm_solve_time_is_the_points_own():
     market = reopt.datasets.synthetic(2000, seed=2)
     lp = reopt.compile(market, [reopt.cap_share(0.6, country="CN")])
-    warm = reopt.analysis.sweeps._WarmHighs(reopt.SolverOptions())
-    first = warm.solve(lp)
-    second = warm.solve(reopt.analysis.sweeps.with_share(lp, 0, reopt.cap_share(0.7, country="CN")))
-    total = warm.h.getRunTime()
+    warm = HighsSession(lp, reopt.SolverOptions())
+    first = warm.resolve(lp)
+    second = warm.resolve(
+        reopt.analysis.engine.with_share(lp, 0, reopt.cap_share(0.7, country="CN"))
+    )
+    total = warm.highs.getRunTime()
     assert 0 <= second.solve_time_s <= total - first.solve_time_s + 1e-9
 
 

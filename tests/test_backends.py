@@ -13,7 +13,7 @@ import pytest
 from conftest import RTOL, SOLVERS, available, demand_table, offers_table
 
 import reopt
-from reopt.cli.commands import main
+from reopt.cli import main
 from reopt.status import Status
 
 

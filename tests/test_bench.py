@@ -1,4 +1,5 @@
-"""The benchmark harness: the quick suite end to end, and the pieces it relies on.
+"""The benchmark harness: the quick suite end to end, the pieces it relies on, and
+`reopt.benchmark` / ``reopt bench PATH`` on a user's market.
 
 No timing is asserted: only that the harness runs, agrees, and writes its files.
 """
@@ -10,15 +11,19 @@ import math
 import shlex
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import reopt
-from reopt.backends import pulp_adapter
-from reopt.backends.highs import default_settings
+from reopt.backends import available_solvers, pulp_adapter
+from reopt.backends.highs_settings import default_settings
 from reopt.bench import pulp_model, raw
+from reopt.bench.cli import main
 from reopt.bench.contenders import CONTENDERS, measure, raw_settings
 from reopt.bench.instances import SIZES, Instance, instance
-from reopt.bench.runner import DEFAULT_OUT, SUITES, default_report, main, problems
+from reopt.bench.runner import DEFAULT_OUT, SUITES, default_report, problems
+from reopt.bench.user import benchmark, options_label
+from reopt.cli import main as reopt_main
 
 #: Arguments of a small run (reopt's default only); one of them has a space in it.
 SMALL_RUN = ["--suite", "quick", "--solvers", "reopt default", "--repeat", "1"]
@@ -209,3 +214,94 @@ def test_bad_runner_arguments_are_refused(capsys):
 def test_suites_name_known_sizes():
     for suite in SUITES.values():
         assert set(suite["sizes"]) <= set(SIZES)
+
+
+def test_benchmark_on_a_small_market_agrees_for_every_available_solver():
+    options = [reopt.SolverOptions(), reopt.SolverOptions(method="ipm")]
+    table = benchmark(reopt.datasets.japan_2025(), china_cap=0.6, options=options, repeats=2)
+    solvers = available_solvers()
+    assert solvers[0] == "highs"
+    assert len(table) == len(solvers) * len(options) * 2
+    assert set(table["solver"]) == set(solvers)
+    assert set(table["options"]) == {"default", "method=ipm"}
+    assert (table["status"] == "optimal").all(), table[["solver", "error"]]
+    assert table["agrees"].all()
+    for column in ("cost_usd", "end_to_end_s", "solver_s", "compile_s"):
+        assert (table[column] > 0).all(), column
+    cost = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6).cost_usd
+    assert table["cost_usd"].to_numpy() == pytest.approx(cost, rel=1e-6)
+
+
+def test_benchmark_marks_a_run_that_stops_early_as_not_agreeing():
+    fast = reopt.SolverOptions(extra={"simplex_iteration_limit": 0})
+    table = benchmark(
+        reopt.datasets.japan_2025(),
+        solvers=["highs"],
+        options=[reopt.SolverOptions(), fast],
+        china_cap=0.6,
+        repeats=1,
+    )
+    assert table.set_index("options")["agrees"].to_dict() == {
+        "default": True,
+        "extra={'simplex_iteration_limit': 0}": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column"),
+    [
+        ({"solvers": ["gurobi"]}, "solvers"),
+        ({"solvers": 3}, "solvers"),
+        ({"options": [{"threads": 2}]}, "options"),
+        ({"repeats": 0}, "repeats"),
+        ({"time_limit_s": -1}, "time_limit_s"),
+        ({"china_cap": 35}, "china_cap"),
+    ],
+)
+def test_benchmark_refuses_bad_arguments(kwargs, column):
+    with pytest.raises(reopt.InputError) as err:
+        benchmark(reopt.datasets.japan_2025(), **kwargs)
+    assert column in [p.column for p in err.value.problems]
+
+
+def test_benchmark_refuses_a_market_that_is_not_one():
+    with pytest.raises(reopt.InputError):
+        benchmark("japan_2025.csv")  # type: ignore[arg-type]
+
+
+def test_options_labels_name_what_differs_from_the_defaults():
+    assert options_label(reopt.SolverOptions()) == "default"
+    assert options_label(reopt.SolverOptions(presolve=False, threads=2)) == (
+        "threads=2, presolve=False"
+    )
+
+
+def test_reopt_bench_path_writes_the_table_of_a_dataset_folder(tmp_path, capsys):
+    folder = tmp_path / "my market"
+    reopt.write_market(reopt.datasets.japan_2025(), folder)
+    out = tmp_path / "x.csv"
+    argv = ["bench", str(folder), "--solvers", "highs", "--repeat", "2", "--china-cap", "0.6"]
+    assert reopt_main([*argv, "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "highs" in shown and f"wrote {out}" in shown
+    table = pd.read_csv(out)
+    assert list(table.columns[:4]) == ["solver", "options", "repeat", "status"]
+    assert len(table) == 2 and table["agrees"].all()
+
+
+def test_reopt_bench_path_reads_a_scenarios_policies(tmp_path):
+    folder = tmp_path / "market"
+    reopt.write_market(reopt.datasets.japan_2025(), folder)
+    scenario = tmp_path / "cap.toml"
+    scenario.write_text('folder = "market"\nchina_cap = 0.6\n')
+    out = tmp_path / "x.csv"
+    assert main([str(scenario), "--solvers", "highs", "--repeat", "1", "--out", str(out)]) == 0
+    cost = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6).cost_usd
+    assert pd.read_csv(out)["cost_usd"].iloc[0] == pytest.approx(cost, rel=1e-6)
+
+
+def test_reopt_bench_path_refuses_a_missing_file(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "nowhere")])
+    assert stop.value.code == 2
+    assert "no such file" in capsys.readouterr().err

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reopt
-import reopt.analysis.sweeps
+import reopt.analysis.breakpoints
+import reopt.analysis.points
 
 Offer = tuple[Fraction, Fraction | None]  # price per tonne, capacity (None: unlimited)
 
@@ -105,12 +106,12 @@ def found_kinks(curve: pd.DataFrame, column: str = "china_cap") -> list[float]:
 
 def inside(kinks: list[float], curve: pd.DataFrame, column: str = "china_cap") -> list[float]:
     """The kinks strictly between the curve's first and last optimal points, those closer
-    than the sweep's resolution (`reopt.analysis.sweeps.KINK_TOL`) counted once."""
+    than the sweep's resolution (`reopt.analysis.breakpoints.KINK_TOL`) counted once."""
     optimal = curve.loc[curve["status"] == "optimal", column]
     kept: list[float] = []
     for k in kinks:
         if optimal.min() + 1e-9 < k < optimal.max() - 1e-9:
-            if not kept or k - kept[-1] > reopt.analysis.sweeps.KINK_TOL:
+            if not kept or k - kept[-1] > reopt.analysis.breakpoints.KINK_TOL:
                 kept.append(k)
     return kept
 
@@ -350,7 +351,7 @@ def test_without_pieces_the_search_falls_back_on_the_tangents(monkeypatch):
     def fail(plan, k):
         raise reopt.SolverError("ranging failed")
 
-    monkeypatch.setattr(reopt.analysis.sweeps, "policy_span", fail)
+    monkeypatch.setattr(reopt.analysis.points, "policy_span", fail)
     market = steep_market(0.7)
     curve = reopt.sweep(market, china_cap=[0.3, 0.6, 0.9], progress=False)
     assert found_kinks(curve) == pytest.approx([0.5, 0.7], abs=1e-9)

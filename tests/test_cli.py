@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import reopt
-from reopt.cli.commands import main
+from reopt.cli import main
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -96,19 +96,19 @@ def test_datasets_list_and_export(capsys, tmp_path: Path):
 
 
 def test_solver_limits_map_to_exit_3():
-    from reopt.cli.commands import _exit_code
+    from reopt.cli.common import exit_code
 
     market = reopt.datasets.synthetic(500, seed=1)
     plan = reopt.solve(market, options=reopt.SolverOptions(extra={"simplex_iteration_limit": 0}))
     assert plan.status is reopt.Status.ITERATION_LIMIT
-    assert _exit_code(plan) == 3
+    assert exit_code(plan) == 3
 
 
 def test_help_everywhere():
     commands = ["demo", "solve", "sweep", "whatif", "export", "validate", "datasets", "bench"]
     for args in ([], *([c] for c in commands)):
         result = subprocess.run(
-            [sys.executable, "-m", "reopt.cli.commands", *args, "--help"],
+            [sys.executable, "-m", "reopt.cli", *args, "--help"],
             capture_output=True,
             text=True,
             check=False,
@@ -214,10 +214,10 @@ def test_solve_prints_ranges(capsys, folder: Path):
 
 
 def test_cap_ranges_never_pass_stop():
-    from reopt.cli.commands import _share_range
+    from reopt.cli.common import share_range
 
-    assert _share_range("0:0.55:0.1")[-1] == 0.55
-    assert max(_share_range("0.45:1:0.1")) == 1.0
+    assert share_range("0:0.55:0.1")[-1] == 0.55
+    assert max(share_range("0.45:1:0.1")) == 1.0
 
 
 SMALL_SWEEP = ["sweep", "--dataset", "japan_2025", "--china-cap", "0.6:0.7:0.05"]
@@ -231,8 +231,9 @@ def no_solving(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the command solved before checking its output paths")
 
-    monkeypatch.setattr("reopt.cli.commands.sweep", refuse)
-    monkeypatch.setattr("reopt.cli.commands.solve", refuse)
+    monkeypatch.setattr("reopt.cli.sweep.sweep", refuse)
+    monkeypatch.setattr("reopt.cli.whatif.sweep", refuse)
+    monkeypatch.setattr("reopt.cli.solve.solve", refuse)
 
 
 @pytest.mark.parametrize("command", [SMALL_SWEEP, SMALL_WHATIF], ids=["sweep", "whatif"])
@@ -385,13 +386,13 @@ def test_ranges_name_the_period_and_the_group(capsys, periods_scenario: Path):
 
 
 def test_print_ranges_shows_the_group_only_where_it_tells_rows_apart(capsys, three_suppliers):
-    from reopt.cli.commands import _print_ranges
+    from reopt.cli.solve import print_ranges
 
     plan = reopt.solve(
         three_suppliers,
         policies=[reopt.cap_share(0.3, country="CN"), reopt.cap_share(0.45, each="country")],
     )
-    _print_ranges(plan)
+    print_ranges(plan)
     text = capsys.readouterr().out
     assert "  cap_share(0.3, country='CN'), A: " in text
     assert "cap_share(0.3, country='CN') [" not in text

@@ -238,7 +238,7 @@ def test_ranges_of_every_row_family_hold_to_their_ends(solver):
     (demand with the share bounds on it) to each end of its range in the LP itself, and the
     optimum moves by exactly the shadow price times the step."""
     from reopt.backends.highs import solve_highs
-    from reopt.model.formulation import demand_coupling
+    from reopt.model.shares import demand_coupling
 
     market = reopt.datasets.japan_2025()
     policies = [

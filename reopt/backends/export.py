@@ -12,16 +12,15 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import highspy
 import numpy as np
 import pandas as pd
 
-from reopt.backends.highs import new_highs, pass_model
+from reopt.backends.highs_tools import write_named_model
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem, ReoptError
-from reopt.model.formulation import LinearProgram, compile
-from reopt.model.policies import SharePolicy
-from reopt.results.planning import policies_for
+from reopt.model.formulation import compile
+from reopt.model.policy import Policy, policies_for
+from reopt.model.program import LinearProgram
 
 __all__ = ["FORMATS", "model_names", "write_model"]
 
@@ -34,7 +33,7 @@ def write_model(
     path: str | os.PathLike[str],
     *,
     china_cap: float | None = None,
-    policies: Iterable[SharePolicy] = (),
+    policies: Iterable[Policy] = (),
     names: bool = True,
 ) -> Path:
     """Write the model of ``market`` under the given policies as an MPS or LP file.
@@ -90,14 +89,8 @@ def write_model(
         raise ReoptError(f"cannot write {target}: the folder {target.parent} does not exist")
     lp = compile(market, checked)
     table = model_names(market, lp)
-    h = new_highs()
-    pass_model(h, lp)
-    for j, name in enumerate(table["name"].iloc[: lp.n_cols]):
-        h.passColName(j, name)
-    for i, name in enumerate(table["name"].iloc[lp.n_cols :]):
-        h.passRowName(i, name)
-    if h.writeModel(os.fspath(target)) == highspy.HighsStatus.kError:
-        raise ReoptError(f"HiGHS could not write {target}")
+    names_of = table["name"].tolist()
+    write_named_model(lp, target, names_of[: lp.n_cols], names_of[lp.n_cols :])
     if names:
         table.to_csv(f"{target}.names.csv", index=False)
     return target

@@ -4,25 +4,46 @@ The arrays go to HiGHS in one ``passModel`` call (no per-row Python work), and r
 back with ``np.asarray`` on HiGHS's solution vectors. reopt's default settings differ from
 HiGHS's where measurements showed HiGHS's defaults to be slow on procurement models; they are
 chosen in `default_settings` and documented in ``docs/solvers.md``.
+
+`HighsSession` keeps one model between solves: `HighsSession.apply_update` hands HiGHS only
+what changed (costs, column bounds, row bounds, coefficients: one hook each), so a re-solve
+starts from the last basis. `HIGHS` is the back end the registry lists; IIS, ranging and
+model files are in `reopt.backends.highs_tools`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import highspy
 import numpy as np
+from numpy.typing import ArrayLike
 
-from reopt.backends import Solution
+from reopt.backends.base import Feature, Solution
+from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
 from reopt.data.market import readonly
-from reopt.errors import InputError, ProblemList, SolverError
-from reopt.model.formulation import LinearProgram
+from reopt.errors import InputError, Problem, ProblemList, SolverError
+from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 
-__all__ = ["default_settings", "new_highs", "run", "solve_highs"]
+__all__ = [
+    "HIGHS",
+    "IPM_FROM_OFFERS_PER_PRODUCT",
+    "HighsBackend",
+    "HighsSession",
+    "apply_settings",
+    "default_settings",
+    "map_status",
+    "new_highs",
+    "pass_arrays",
+    "pass_model",
+    "read_solution",
+    "run",
+    "solve_highs",
+]
 
 _STATUS = {
     "kOptimal": Status.OPTIMAL,
@@ -57,66 +78,6 @@ def new_highs() -> Any:
     return h
 
 
-#: Above this many offers in one product (and period), interior point beats dual simplex.
-IPM_FROM_OFFERS_PER_PRODUCT = 8_000
-
-
-def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, object]:
-    """HiGHS option values for ``lp`` under ``options``; reopt's defaults fill the gaps.
-
-    reopt's defaults, chosen by measurement (``python -m benchmarks.settings``; the figures
-    are in ``docs/solvers.md``):
-
-    - presolve off for LPs: on single-period markets with many offers per product, HiGHS's
-      presolve took 100 s where the whole solve without it took 1-3 s;
-    - dual simplex, unless one product (in one period) has at least
-      `IPM_FROM_OFFERS_PER_PRODUCT` offers; then interior point with crossover, which was
-      2-7x faster there (crossover gives a basis, so duals stay exact);
-    - HiGHS's own choices for MILPs (minimum orders), where presolve pays off;
-    - ``threads=1``, so that parallel sweeps do not oversubscribe the cores.
-    """
-    settings: dict[str, object] = {}
-    if lp.is_mip:
-        settings["presolve"] = "choose"
-        settings["solver"] = "choose"
-    else:
-        settings["presolve"] = "off"
-        settings["solver"] = (
-            "ipm" if _widest_demand_row(lp) >= IPM_FROM_OFFERS_PER_PRODUCT else ("simplex")
-        )
-        if settings["solver"] == "ipm":
-            settings["run_crossover"] = "on"
-    if options.presolve is not None:
-        settings["presolve"] = "on" if options.presolve else "off"
-    if options.method is not Method.AUTO:
-        settings["solver"] = options.method.value
-        if options.method is Method.IPM:
-            settings["run_crossover"] = "on"
-        else:
-            settings.pop("run_crossover", None)
-    settings["threads"] = options.threads if options.threads is not None else 1
-    settings["random_seed"] = options.seed if options.seed is not None else 0
-    if options.time_limit_s is not None:
-        settings["time_limit"] = float(options.time_limit_s)
-    if options.mip_gap is not None:
-        settings["mip_rel_gap"] = float(options.mip_gap)
-    if options.log is True:
-        settings["log_to_console"] = True
-    elif options.log not in (False, None):
-        settings["log_file"] = os.fspath(options.log)  # type: ignore[arg-type]
-        settings["log_to_console"] = False
-    settings.update(options.extra)
-    return settings
-
-
-def _widest_demand_row(lp: LinearProgram) -> int:
-    """The most offers in one demand row (one product in one period)."""
-    demand = np.flatnonzero(lp.rows["family"].to_numpy() == "demand")
-    if len(demand) == 0:
-        return 0
-    return int(np.max(lp.row_start[demand + 1] - lp.row_start[demand]))
-
-
 def apply_settings(h: Any, settings: Mapping[str, object]) -> None:
     """Set every option on ``h``; unknown names or bad values raise one `InputError`."""
     problems = ProblemList()
@@ -139,23 +100,56 @@ def apply_settings(h: Any, settings: Mapping[str, object]) -> None:
 
 
 def pass_model(h: Any, lp: LinearProgram) -> None:
-    """Hand the arrays to HiGHS in one call (row-wise matrix)."""
+    """Hand the arrays of ``lp`` to HiGHS in one call (row-wise matrix)."""
+    pass_arrays(
+        h,
+        cost=lp.cost,
+        col_lower=lp.col_lower,
+        col_upper=lp.col_upper,
+        row_lower=lp.row_lower,
+        row_upper=lp.row_upper,
+        row_start=lp.row_start,
+        col_index=lp.col_index,
+        value=lp.value,
+        integrality=lp.integrality,
+        offset=lp.objective_offset,
+    )
+
+
+def pass_arrays(
+    h: Any,
+    *,
+    cost: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    row_start: np.ndarray,
+    col_index: np.ndarray,
+    value: np.ndarray,
+    integrality: np.ndarray,
+    offset: float = 0.0,
+) -> None:
+    """Hand plain arrays to HiGHS in one ``passModel`` call (numpy buffers, row-wise).
+
+    ``row_start`` has one entry per row plus one; numpy's ``inf`` is HiGHS's infinity.
+    """
     status = h.passModel(
-        lp.n_cols,
-        lp.n_rows,
-        lp.n_nonzeros,
+        len(cost),
+        len(row_lower),
+        len(value),
         int(highspy.MatrixFormat.kRowwise),
         int(highspy.ObjSense.kMinimize),
-        0.0,
-        lp.cost,
-        lp.col_lower,
-        lp.col_upper,  # numpy's inf is HiGHS's infinity (kHighsInf == inf)
-        lp.row_lower,
-        lp.row_upper,
-        lp.row_start,
-        lp.col_index,
-        lp.value,
-        lp.integrality,
+        float(offset),
+        cost,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        row_start,
+        col_index,
+        value,
+        integrality,
     )
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
@@ -229,3 +223,175 @@ def solve_highs(lp: LinearProgram, options: SolverOptions | None = None) -> Solu
     pass_model(h, lp)
     run(h)
     return read_solution(h, lp, settings)
+
+
+class HighsSession:
+    """One HiGHS model kept between solves, changed in place for warm re-solves.
+
+    `apply_update` compares the new program with the one HiGHS holds and calls one hook per
+    kind of change (`_apply_costs`, `_apply_col_bounds`, `_apply_row_bounds`,
+    `_apply_coefficients`); a program of another shape is passed whole. The next `run`
+    starts from the last basis. Moving parameters belong in bounds and right-hand sides:
+    a coefficient change costs a HiGHS call per entry.
+
+    Examples
+    --------
+    >>> import reopt
+    >>> lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.7, country="CN")])
+    >>> session = HighsSession(lp)
+    >>> session.run().status
+    <Status.OPTIMAL: 'optimal'>
+    >>> rows = lp.rows_of(0)
+    >>> session.apply_update(lp.with_row_bounds(rows, upper=lp.row_upper[rows] * 0.9))
+    >>> session.run().status
+    <Status.OPTIMAL: 'optimal'>
+    """
+
+    def __init__(
+        self,
+        lp: LinearProgram,
+        options: SolverOptions | None = None,
+        *,
+        settings: Mapping[str, object] | None = None,
+    ) -> None:
+        self.options = options or SolverOptions()
+        self.settings = dict(
+            settings if settings is not None else default_settings(lp, self.options)
+        )
+        self._h = new_highs()
+        apply_settings(self._h, self.settings)
+        pass_model(self._h, lp)
+        self.lp = lp
+        self.runs = 0
+
+    # --- changes -----------------------------------------------------------------------------
+    def apply_update(self, lp: LinearProgram) -> None:
+        """Make HiGHS's model ``lp``, changing only what differs from the current one."""
+        old = self.lp
+        if not old.same_structure(lp):
+            pass_model(self._h, lp)
+        else:
+            self._apply_costs(old, lp)
+            self._apply_col_bounds(old, lp)
+            self._apply_row_bounds(old, lp)
+            self._apply_coefficients(old, lp)
+        self.lp = lp
+
+    def _apply_costs(self, old: LinearProgram, new: LinearProgram) -> None:
+        cols = np.flatnonzero(old.cost != new.cost)
+        if len(cols):
+            self.set_costs(cols, new.cost[cols])
+
+    def _apply_col_bounds(self, old: LinearProgram, new: LinearProgram) -> None:
+        cols = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
+        if len(cols):
+            self.set_col_bounds(cols, new.col_lower[cols], new.col_upper[cols])
+
+    def _apply_row_bounds(self, old: LinearProgram, new: LinearProgram) -> None:
+        rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
+        if len(rows):
+            self.set_row_bounds(rows, new.row_lower[rows], new.row_upper[rows])
+
+    def _apply_coefficients(self, old: LinearProgram, new: LinearProgram) -> None:
+        entries = np.flatnonzero(old.value != new.value)
+        if len(entries):
+            self.set_coefficients(
+                new.entry_row[entries], new.col_index[entries], new.value[entries]
+            )
+
+    def set_costs(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """Change the costs of ``cols`` (HiGHS's model only; `lp` is not changed)."""
+        c = np.asarray(cols, dtype=np.int32)
+        self._h.changeColsCost(len(c), c, np.asarray(values, dtype=float))
+
+    def set_col_bounds(self, cols: np.ndarray, lower: ArrayLike, upper: ArrayLike) -> None:
+        """Change the bounds of ``cols``."""
+        c = np.asarray(cols, dtype=np.int32)
+        low, up = np.broadcast_to(lower, c.shape), np.broadcast_to(upper, c.shape)
+        self._h.changeColsBounds(len(c), c, np.asarray(low, float), np.asarray(up, float))
+
+    def set_row_bounds(self, rows: np.ndarray, lower: ArrayLike, upper: ArrayLike) -> None:
+        """Change the bounds of ``rows``."""
+        r = np.asarray(rows, dtype=np.int32)
+        low, up = np.broadcast_to(lower, r.shape), np.broadcast_to(upper, r.shape)
+        self._h.changeRowsBounds(len(r), r, np.asarray(low, float), np.asarray(up, float))
+
+    def set_coefficients(self, rows: ArrayLike, cols: ArrayLike, values: ArrayLike) -> None:
+        """Change matrix entries, one HiGHS call each (zero removes an entry)."""
+        for i, j, v in zip(
+            np.asarray(rows).tolist(),
+            np.asarray(cols).tolist(),
+            np.asarray(values).tolist(),
+            strict=True,
+        ):
+            self._h.changeCoeff(int(i), int(j), float(v))
+
+    def set_option(self, name: str, value: object) -> None:
+        """Set one HiGHS option for the next runs (recorded in the solutions' settings)."""
+        apply_settings(self._h, {name: value})
+        self.settings[name] = value
+
+    # --- solving -----------------------------------------------------------------------------
+    def run(self) -> Solution:
+        """Solve from the current basis; the time limit counts from this run's start."""
+        started = self._h.getRunTime()  # HiGHS's run clock does not restart between runs
+        if self.options.time_limit_s is not None:
+            self._h.setOptionValue("time_limit", started + self.options.time_limit_s)
+        run(self._h)
+        self.runs += 1
+        solution = read_solution(self._h, self.lp, self.settings)
+        return replace(solution, solve_time_s=solution.solve_time_s - started)
+
+    def resolve(self, lp: LinearProgram) -> Solution:
+        """`apply_update` then `run`; a warm LP re-solve uses simplex unless told otherwise."""
+        warm = self.runs > 0 and self.lp.same_structure(lp)
+        self.apply_update(lp)
+        if warm and self.options.method is Method.AUTO and self.settings.get("solver") != "simplex":
+            self.settings.pop("run_crossover", None)
+            self.set_option("solver", "simplex")  # from a basis, simplex is the fast way
+        return self.run()
+
+    @property
+    def highs(self) -> Any:
+        """The highspy object itself, for the back ends' own tools."""
+        return self._h
+
+    def basis(self) -> Any:
+        """HiGHS's current basis (an opaque object for `set_basis`)."""
+        return self._h.getBasis()
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next run from ``basis``."""
+        self._h.setBasis(basis)
+
+
+class HighsBackend:
+    """HiGHS in-process: the default back end, and the only one with every `Feature`."""
+
+    name = "highs"
+    features = frozenset(Feature)
+    install_hint = "pip install highspy (a reopt dependency)."
+
+    def is_available(self) -> bool:
+        """Always: highspy is a dependency of reopt."""
+        return True
+
+    def option_problems(self, lp: LinearProgram, options: SolverOptions) -> list[Problem]:
+        """HiGHS honours every `SolverOptions` field (unknown ``extra`` names fail at solve)."""
+        return []
+
+    def at_vertex(self, options: SolverOptions) -> bool:
+        """Vertices unless PDLP (interior point runs crossover)."""
+        return options.method is not Method.PDLP
+
+    def solve(self, lp: LinearProgram, options: SolverOptions) -> Solution:
+        """Solve ``lp`` once, cold (see `solve_highs`)."""
+        return solve_highs(lp, options)
+
+    def session(self, lp: LinearProgram, options: SolverOptions) -> HighsSession:
+        """A `HighsSession` for warm re-solves (`Feature.WARM_START`)."""
+        return HighsSession(lp, options)
+
+
+#: The registered HiGHS back end.
+HIGHS = HighsBackend()

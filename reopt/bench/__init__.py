@@ -1,9 +1,17 @@
-"""The benchmark suite: instances, contenders, the runner and its report.
+"""Benchmarks: reopt's back ends and settings, timed on your market or on generated ones.
 
-Run it with ``python -m benchmarks`` (from a checkout) or ``reopt bench``::
+- `reopt.bench.user`: `benchmark`, every available solver and set of options on your own
+  market, in this process (``reopt.benchmark``, ``reopt bench PATH``);
+- the suite: `reopt.bench.instances` (generated markets), `reopt.bench.contenders` (reopt
+  and the baselines `reopt.bench.raw` and `reopt.bench.pulp_model`, each run timed in a
+  fresh process by `reopt.bench.worker`), `reopt.bench.runner` and `reopt.bench.report`;
+- `reopt.bench.cli`: the options of ``reopt bench`` (also ``python -m benchmarks``)::
 
-    reopt bench --suite quick --out /tmp/bench
-    python -m benchmarks --suite full
+      reopt bench my_market/ --china-cap 0.6 --out timings.csv
+      reopt bench --suite quick --out /tmp/bench
+      python -m benchmarks --suite full
 
-See `reopt.bench.runner` for the options and `reopt.bench.contenders` for what is timed.
+- studies that measure one thing each, run as ``python -m reopt.bench.<study>``:
+  `reopt.bench.compile_vs_raw`, `reopt.bench.settings`, `reopt.bench.sweep_warm`,
+  `reopt.bench.ranging`, `reopt.bench.breakpoints`.
 """

@@ -32,8 +32,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reopt.backends import get_backend
+from reopt.backends.highs import (
+    HIGHS,
+    apply_settings,
+    map_status,
+    new_highs,
+    pass_model,
+    read_solution,
+)
+from reopt.backends.highs import run as run_highs
+from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
+from reopt.bench import pulp_model, raw
 from reopt.bench.instances import CHINA_CAP, Instance
+from reopt.data.market import Market
+from reopt.model.formulation import compile
 from reopt.options import Method, SolverOptions
+from reopt.results.planning import make_plan, solve_with
 
 __all__ = ["CONTENDERS", "HIGHS_SETTINGS", "Contender", "Measurement", "measure", "raw_settings"]
 
@@ -73,19 +88,9 @@ class Contender:
 
 
 def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurement]:
-    def run(inst: Instance, limit_s: float) -> Measurement:
-        from reopt.backends.highs import (
-            apply_settings,
-            default_settings,
-            new_highs,
-            pass_model,
-            read_solution,
-        )
-        from reopt.backends.highs import run as run_highs
-        from reopt.data.market import Market
-        from reopt.model.formulation import compile
-        from reopt.results.planning import _plan
+    """The in-process HiGHS path of reopt under ``options``, stage by stage."""
 
+    def run(inst: Instance, limit_s: float) -> Measurement:
         offers, demand = inst.tables()
         policies = inst.policies()
         chosen = options.replace(time_limit_s=limit_s, mip_gap=_gap(inst, options))
@@ -102,7 +107,7 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
         run_highs(h)
         t4 = time.perf_counter()
         solution = read_solution(h, lp, settings)
-        plan = _plan(market, policies, lp, solution, "highs", chosen)
+        plan = make_plan(market, policies, lp, solution, HIGHS, chosen)
         objective = plan.cost_usd
         t5 = time.perf_counter()
         return Measurement(
@@ -112,7 +117,7 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
             build=t2 - t1,
             handoff=t3 - t2,
             solve=t4 - t3,
-            solver=float(h.getRunTime()),
+            solver=solution.solve_time_s,
             extract=t5 - t4,
             end_to_end=t5 - t1,
             n_vars=lp.n_cols,
@@ -123,24 +128,25 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
     return run
 
 
-def _reopt_pulp(solver: str) -> Callable[[Instance, float], Measurement]:
-    def run(inst: Instance, limit_s: float) -> Measurement:
-        from reopt.data.market import Market
-        from reopt.model.formulation import compile
-        from reopt.results.planning import _plan, _run
+def _reopt_pulp(
+    solver: str, *, whole_seconds: bool = False
+) -> Callable[[Instance, float], Measurement]:
+    """A PuLP back end of reopt; ``whole_seconds`` rounds the limit up (GLPK takes no less)."""
 
+    def run(inst: Instance, limit_s: float) -> Measurement:
         offers, demand = inst.tables()
         policies = inst.policies()
-        limit = float(math.ceil(limit_s)) if solver == "glpk" else limit_s
+        limit = float(math.ceil(limit_s)) if whole_seconds else limit_s
         options = SolverOptions(time_limit_s=limit, mip_gap=_gap(inst, SolverOptions()))
+        backend = get_backend(solver)
         t0 = time.perf_counter()
         market = Market(offers, demand)
         t1 = time.perf_counter()
         lp = compile(market, policies)
         t2 = time.perf_counter()
-        solution = _run(lp, solver, options)
+        solution = solve_with(backend, lp, options)
         t3 = time.perf_counter()
-        plan = _plan(market, policies, lp, solution, solver, options)
+        plan = make_plan(market, policies, lp, solution, backend, options)
         objective = plan.cost_usd
         t4 = time.perf_counter()
         return Measurement(
@@ -171,8 +177,6 @@ def raw_settings(offers: pd.DataFrame, limit_s: float) -> dict[str, object]:
     Worked out from the table: compiling a market here would add reopt's memory to the raw
     run's peak.
     """
-    from reopt.backends.highs import IPM_FROM_OFFERS_PER_PRODUCT
-
     keys = ["product", "period"] if "period" in offers.columns else ["product"]
     widest = int(offers.groupby(keys).size().max())
     settings: dict[str, object] = {"presolve": "off", "solver": "simplex"}
@@ -183,9 +187,6 @@ def raw_settings(offers: pd.DataFrame, limit_s: float) -> dict[str, object]:
 
 
 def _raw(inst: Instance, limit_s: float) -> Measurement:
-    from reopt.backends.highs import map_status
-    from reopt.bench import raw
-
     offers, demand = inst.tables()
     settings = raw_settings(offers, limit_s)
     t1 = time.perf_counter()
@@ -216,8 +217,6 @@ def _raw(inst: Instance, limit_s: float) -> Measurement:
 
 def _pulp(solver: str) -> Callable[[Instance, float], Measurement]:
     def run(inst: Instance, limit_s: float) -> Measurement:
-        from reopt.bench import pulp_model
-
         offers, demand = inst.tables()
         result = pulp_model.solve(offers, demand, CHINA_CAP, solver, limit_s)
         optimal = result.status == "optimal"
@@ -299,7 +298,7 @@ CONTENDERS: dict[str, Contender] = {
             for name, options in HIGHS_SETTINGS.items()
         ),
         Contender("cbc", "back end", _reopt_pulp("cbc"), largest="l"),
-        Contender("glpk", "back end", _reopt_pulp("glpk"), largest="m"),
+        Contender("glpk", "back end", _reopt_pulp("glpk", whole_seconds=True), largest="m"),
         Contender("pulp-highs", "back end", _reopt_pulp("pulp-highs"), largest="l"),
         Contender("raw highspy", "baseline", _raw, variants=_BASELINE_VARIANTS),
         Contender("pulp idiomatic + highs", "baseline", _pulp("highs"), _BASELINE_VARIANTS, "l"),

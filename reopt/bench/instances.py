@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reopt.analysis import feasibility_limit
+from reopt.data.market import Market
 from reopt.datasets.synthetic import synthetic_tables
 from reopt.model.policies import SharePolicy, cap_share, min_share
 
@@ -109,9 +111,6 @@ def instance(size: str, variant: str, *, seed: int = 0) -> Instance:
     base = Instance(size, variant, seed)
     if variant != "policies":
         return base
-    from reopt.analysis.sweeps import feasibility_limit
-    from reopt.data.market import Market
-
     market = Market(*base.tables())
     china = cap_share(CHINA_CAP, country="CN")
     lowest = feasibility_limit(market, cap_share(1.0, each="country"), policies=[china])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from reopt.backends import pulp_adapter
 from reopt.backends.highs import map_status
 from reopt.status import Status
 
-__all__ = ["PulpRun", "build", "solve", "verdict"]
+__all__ = ["ENGINES", "Engine", "PulpRun", "build", "solve", "verdict"]
 
 #: PuLP's verdicts on a CBC solve that ran to an end (PuLP 3 and PuLP 4), as reopt's `Status`.
 _CBC_VERDICTS: dict[str, Status] = {
@@ -70,7 +71,7 @@ def build(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float) -> tuple
     else:  # the classic idiom; PuLP 3.3 warns that it goes away in PuLP 4
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            x = pulp.LpVariable.dicts("x", ids, lowBound=0)
+            x = pulp.LpVariable.dicts("x", ids, lowBound=0)  # type: ignore[attr-defined]
     capacity = offers["capacity_t"].tolist()
     for i in ids:
         if capacity[i] == capacity[i] and capacity[i] != float("inf"):  # not NaN, finite
@@ -117,23 +118,16 @@ def solve(
     PulpRun
         The stage times, the verdict and the cost of the tonnes read back.
     """
+    engine = ENGINES[solver]
     t0 = time.perf_counter()
     prob, x = build(offers, demand, china_cap)
     t1 = time.perf_counter()
-    engine = (
-        pulp_adapter.cbc_solver(msg=False, timeLimit=limit_s)
-        if solver == "cbc"
-        else pulp_adapter.highs_solver(msg=False, timeLimit=limit_s)
-    )
-    pulp_status, _ = pulp_adapter.solve_problem(prob, engine)
+    pulp_status, _ = pulp_adapter.solve_problem(prob, engine.make(limit_s))
     t2 = time.perf_counter()
     tonnes = np.array([x[i].value() or 0.0 for i in range(len(offers))])
     objective = float(1000.0 * offers["price_usd_per_kg"].to_numpy(dtype=float) @ tonnes)
     t3 = time.perf_counter()
-    if solver == "cbc":
-        status = verdict(pulp_status, time_limited=limit_s is not None)
-    else:
-        status = map_status(prob.solverModel.getModelStatus())
+    status = engine.status(prob, pulp_status, limit_s is not None)
     return PulpRun(t1 - t0, t2 - t1, t3 - t2, status.value, objective, pulp_status)
 
 
@@ -164,3 +158,30 @@ def verdict(pulp_status: str, *, time_limited: bool) -> Status:
     if pulp_status in _STOPS:
         return Status.TIME_LIMIT if time_limited else Status.OTHER_LIMIT
     return _CBC_VERDICTS.get(pulp_status, Status.ERROR)
+
+
+def _highs_status(prob: Any, pulp_status: str, time_limited: bool) -> Status:
+    return map_status(prob.solverModel.getModelStatus())
+
+
+def _cbc_status(prob: Any, pulp_status: str, time_limited: bool) -> Status:
+    return verdict(pulp_status, time_limited=time_limited)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A solver as idiomatic PuLP code calls it: how to make it, how to read its verdict."""
+
+    make: Callable[[float | None], Any]
+    status: Callable[[Any, str, bool], Status]
+
+
+#: The solvers of the baseline, by name, each with its own defaults and the time limit.
+ENGINES: dict[str, Engine] = {
+    "cbc": Engine(
+        lambda limit_s: pulp_adapter.cbc_solver(msg=False, timeLimit=limit_s), _cbc_status
+    ),
+    "highs": Engine(
+        lambda limit_s: pulp_adapter.highs_solver(msg=False, timeLimit=limit_s), _highs_status
+    ),
+}

@@ -11,24 +11,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import highspy
 import numpy as np
 import pandas as pd
 
-from reopt.backends.highs import new_highs
+from reopt.backends.highs import apply_settings, new_highs, pass_arrays
 
 __all__ = ["RawLP", "build", "build_from_arrays", "hand_off"]
 
 
 @dataclass
 class RawLP:
+    """The LP as the arrays HiGHS takes (row-wise matrix).
+
+    Column lower bounds (zero) and integrality (none) are made at hand-off, as a script
+    written for highspy would.
+    """
+
     cost: np.ndarray
     col_upper: np.ndarray
     row_lower: np.ndarray
     row_upper: np.ndarray
-    start: np.ndarray
-    index: np.ndarray
+    row_start: np.ndarray
+    col_index: np.ndarray
     value: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns."""
+        return len(self.cost)
 
 
 def build(offers: pd.DataFrame, demand: pd.DataFrame, china_cap: float) -> RawLP:
@@ -81,8 +91,8 @@ def build_from_arrays(
         col_upper=capacity_t,
         row_lower=np.concatenate([demand_t, np.full(n_products, -np.inf)]),
         row_upper=np.concatenate([demand_t, china_cap * demand_t]),
-        start=start,
-        index=index,
+        row_start=start,
+        col_index=index,
         value=np.ones(len(index)),
     )
 
@@ -90,27 +100,21 @@ def build_from_arrays(
 def hand_off(lp: RawLP, settings: dict[str, object]) -> Any:
     """A HiGHS instance holding ``lp``, with ``settings`` applied.
 
-    A silent instance, as reopt uses, so that only the build differs.
+    A silent instance, as reopt uses, so that only the build differs; the arrays go to HiGHS
+    in the one ``passModel`` call reopt makes (`reopt.backends.highs.pass_arrays`).
     """
     h = new_highs()
-    for name, value in settings.items():
-        h.setOptionValue(name, value)
-    n = len(lp.cost)
-    h.passModel(
-        n,
-        len(lp.row_lower),
-        len(lp.value),
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMinimize),
-        0.0,
-        lp.cost,
-        np.zeros(n),
-        lp.col_upper,
-        lp.row_lower,
-        lp.row_upper,
-        lp.start,
-        lp.index,
-        lp.value,
-        np.zeros(n, dtype=np.int32),
+    apply_settings(h, settings)
+    pass_arrays(
+        h,
+        cost=lp.cost,
+        col_lower=np.zeros(lp.n_cols),
+        col_upper=lp.col_upper,
+        row_lower=lp.row_lower,
+        row_upper=lp.row_upper,
+        row_start=lp.row_start,
+        col_index=lp.col_index,
+        value=lp.value,
+        integrality=np.zeros(lp.n_cols, dtype=np.int32),
     )
     return h

@@ -1,27 +1,22 @@
-"""The benchmark runner: ``python -m benchmarks`` or ``reopt bench``.
+"""The benchmark suite's runner: generated markets, every contender, a fresh process per run.
 
 It runs every contender (`reopt.bench.contenders`) on every instance of the suite
 (`reopt.bench.instances`), each run in a fresh process, the contenders alternating within a
 round and rounds repeated; a contender that hits the time limit, fails, or takes more than
 `SLOW_S` seconds is not repeated.
 Then it checks that every optimal objective agrees with reopt's default (rtol 1e-6) and that
-reopt's default found every instance feasible; either failure makes the run fail (exit 1)
-after the results are written. Results go to ``results.json`` in ``--out``, the plots to
-``plots/`` there and the report (`reopt.bench.report`) to `default_report` unless
-``--report`` says otherwise. ``--from-results FILE`` rewrites the report and plots from an
-earlier ``results.json`` without running, to the same places, with ``--out`` taken as
-FILE's folder: ``--from-results benchmarks/results/results.json`` rewrites
-``benchmarks/RESULTS.md`` and ``benchmarks/results/plots/``.
+reopt's default found every instance feasible (`problems`); either failure makes the run fail
+(exit 1) after the results are written. ``reopt bench`` (`reopt.bench.cli`) writes the
+results to ``results.json`` in ``--out`` and the report (`reopt.bench.report`) to
+`default_report` unless ``--report`` says otherwise.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import platform
-import shlex
 import statistics
 import subprocess
 import sys
@@ -35,7 +30,7 @@ from reopt.bench.contenders import CONTENDERS, Contender
 from reopt.bench.instances import SIZES, Instance, instance
 from reopt.progress import Progress
 
-__all__ = ["DEFAULT_OUT", "SUITES", "default_report", "main", "run_suite"]
+__all__ = ["DEFAULT_OUT", "SLOW_S", "SUITES", "default_report", "problems", "run_suite"]
 
 AGREEMENT_RTOL = 1e-6
 #: The default ``--out``: the results kept in the repository.
@@ -64,81 +59,6 @@ SUITES: dict[str, dict[str, Any]] = {
         "limit_s": 120.0,
     },
 }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="reopt bench",
-        description="Benchmark reopt's back ends and HiGHS settings against the raw numpy "
-        "build and idiomatic PuLP, on generated procurement markets.",
-    )
-    parser.add_argument("--suite", choices=list(SUITES), default="quick")
-    parser.add_argument("--sizes", default=None, help=f"comma-separated sizes ({', '.join(SIZES)})")
-    parser.add_argument(
-        "--solvers",
-        default=None,
-        help="comma-separated contenders (default: all); e.g. 'reopt default,raw highspy'",
-    )
-    parser.add_argument("--repeat", type=int, default=None, help="rounds (default: the suite's)")
-    parser.add_argument("--limit", type=float, default=None, help="solver time limit per run, s")
-    parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="folder for results.json and the plots"
-    )
-    parser.add_argument(
-        "--report",
-        type=Path,
-        default=None,
-        help=f"the Markdown report (default: benchmarks/RESULTS.md with the default --out "
-        f"({DEFAULT_OUT}), else OUT/RESULTS.md)",
-    )
-    parser.add_argument(
-        "--from-results",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="do not run: rewrite the report and plots from an earlier results.json, where a "
-        "run with --out set to FILE's folder writes them",
-    )
-    args = parser.parse_args(argv)
-    if args.from_results is not None:
-        from reopt.bench.report import write_report
-
-        results = json.loads(args.from_results.read_text())
-        out = args.from_results.parent
-        report = args.report or default_report(out)
-        write_report(results, report, out / "plots")
-        print(f"wrote {report}")
-        return 1 if results["problems"] else 0
-    suite = dict(SUITES[args.suite])
-    if args.sizes:
-        sizes = [s.strip() for s in args.sizes.split(",")]
-        unknown = [s for s in sizes if s not in SIZES]
-        if unknown:
-            parser.error(f"unknown sizes {unknown}; known: {', '.join(SIZES)}")
-        suite["sizes"] = sizes
-    names = list(CONTENDERS)
-    if args.solvers:
-        names = [s.strip() for s in args.solvers.split(",")]
-        unknown = [s for s in names if s not in CONTENDERS]
-        if unknown:
-            parser.error(f"unknown contenders {unknown}; known: {', '.join(CONTENDERS)}")
-    if args.repeat is not None:
-        suite["repeat"] = args.repeat
-    if args.limit is not None:
-        suite["limit_s"] = args.limit
-    report = args.report or default_report(args.out)
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    command = shlex.join(["python", "-m", "benchmarks", *arguments])
-    results = run_suite(suite, names, command=command)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    from reopt.bench.report import write_report
-
-    write_report(results, report, args.out / "plots")
-    print(f"wrote {args.out / 'results.json'} and {report}")
-    for problem in results["problems"]:
-        print(f"FAILED: {problem}", file=sys.stderr)
-    return 1 if results["problems"] else 0
 
 
 def default_report(out: Path) -> Path:
@@ -311,7 +231,3 @@ def versions() -> dict[str, str]:
     except OSError:
         out["glpk"] = "not installed"
     return out
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -37,9 +37,10 @@ from typing import Any
 
 import pandas as pd
 
+from reopt.checks import Optional, Share, check, input_error
 from reopt.data.market import Market, TableOrigin
 from reopt.errors import InputError, Problem, ProblemList, ReoptError
-from reopt.model.policies import FILTERS, SharePolicy, cap_share, check_share, min_share
+from reopt.model.policies import FILTERS, SharePolicy, cap_share, min_share
 
 __all__ = ["Scenario", "read_market", "read_scenario", "write_market"]
 
@@ -55,6 +56,7 @@ _SCENARIO_KEYS = (
     "name",
     "description",
 )
+_CAP_RULE = {"china_cap": Optional(Share())}
 _POLICY_KEYS = ("cap_share", "min_share", *FILTERS, "each", "scope", "basis", "name")
 
 
@@ -101,7 +103,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read a market and, from a ``.toml`` file, its policies; see `read_market`."""
     p = Path(path)
     if not p.exists():
-        raise InputError([Problem("file", str(p), None, None, "no such file or folder")])
+        raise input_error("file", str(p), None, None, "no such file or folder")
     if p.is_dir():
         return Scenario(_read_folder(p))
     suffix = p.suffix.lower()
@@ -113,9 +115,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         hint = "pass the folder that holds offers.csv and demand.csv"
     else:
         hint = "use a folder of CSVs, an .xlsx workbook or a .toml scenario"
-    raise InputError(
-        [Problem("file", str(p), None, None, f"cannot read {suffix or 'this'} files", hint)]
-    )
+    raise input_error("file", str(p), None, None, f"cannot read {suffix or 'this'} files", hint)
 
 
 def write_market(market: Market, folder: str | os.PathLike[str]) -> None:
@@ -208,13 +208,8 @@ def _read_workbook(path: Path) -> Market:
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
-        raise InputError(
-            [
-                Problem(
-                    "file", str(path), None, None, f"not a readable .xlsx workbook ({_short(err)})"
-                )
-            ]
-        ) from None
+        rule = f"not a readable .xlsx workbook ({_short(err)})"
+        raise input_error("file", str(path), None, None, rule) from None
     problems = ProblemList()
     names = [str(n) for n in book.sheet_names]
     tables: dict[str, pd.DataFrame | None] = {}
@@ -247,11 +242,9 @@ def _read_toml(path: Path) -> Scenario:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise InputError(
-            [Problem("file", str(path), None, None, f"not valid TOML ({err})")]
-        ) from None
+        raise input_error("file", str(path), None, None, f"not valid TOML ({err})") from None
     except UnicodeDecodeError:
-        raise InputError([Problem("file", str(path), None, None, "not UTF-8 text")]) from None
+        raise input_error("file", str(path), None, None, "not UTF-8 text") from None
     problems = ProblemList()
     for key in data:
         if key not in _SCENARIO_KEYS:
@@ -265,11 +258,10 @@ def _read_toml(path: Path) -> Scenario:
                 f"did you mean {close[0]!r}?" if close else f"known keys: {list(_SCENARIO_KEYS)}",
             )
     china_cap = data.get("china_cap")
-    if china_cap is not None:
-        try:
-            china_cap = check_share(china_cap, where=str(path), column="china_cap")
-        except InputError as err:
-            problems.extend(err.problems)
+    cap_problems = check({"china_cap": china_cap}, _CAP_RULE, where=str(path), table="policies")
+    problems.extend(cap_problems)
+    if china_cap is not None and not cap_problems:
+        china_cap = float(china_cap)
     policies = _toml_policies(data.get("policies", []), path, problems)
     problems.raise_if_any()
     market = _toml_market(data, path)
@@ -284,18 +276,8 @@ def _toml_market(data: dict[str, Any], path: Path) -> Market:
         given.append("offers/demand")
     if len(given) != 1:
         rule = "names no tables" if not given else f"names tables twice ({', '.join(given)})"
-        raise InputError(
-            [
-                Problem(
-                    "file",
-                    str(path),
-                    None,
-                    None,
-                    rule,
-                    "give offers and demand, or folder, or workbook",
-                )
-            ]
-        )
+        hint = "give offers and demand, or folder, or workbook"
+        raise input_error("file", str(path), None, None, rule, hint)
     if "folder" in data:
         return _read_folder(base / str(data["folder"]))
     if "workbook" in data:

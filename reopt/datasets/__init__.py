@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from reopt.checks import input_error
 from reopt.data.market import Market
 from reopt.datasets.synthetic import PRODUCTS, synthetic
-from reopt.errors import InputError, Problem
 
 __all__ = [
     "NAMES",
@@ -112,16 +112,6 @@ def export(name: str, folder: str | os.PathLike[str]) -> Path:
 
 def _folder(name: str) -> resources.abc.Traversable:
     if name not in _BUNDLED:
-        raise InputError(
-            [
-                Problem(
-                    "options",
-                    "datasets",
-                    "name",
-                    name,
-                    "no such dataset",
-                    f"available: {', '.join(_BUNDLED)}",
-                )
-            ]
-        )
+        hint = f"available: {', '.join(_BUNDLED)}"
+        raise input_error("options", "datasets", "name", name, "no such dataset", hint)
     return resources.files("reopt.datasets").joinpath(name)

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import highspy
 import numpy as np
 import pandas as pd
 
-from reopt.backends.highs import apply_settings, new_highs, pass_model, run, solve_highs
+from reopt.backends.highs import solve_highs
+from reopt.backends.highs_tools import iis
 from reopt.data.market import Market, readonly
-from reopt.model.formulation import LinearProgram, _csr, _units
-from reopt.model.policies import Basis, Bound, Scope, SharePolicy
+from reopt.model.program import LinearProgram, RowFamily
+from reopt.model.shares import Basis, Bound, Scope, SharePolicy
 from reopt.options import SolverOptions
 from reopt.status import Status
 
@@ -56,7 +56,7 @@ def infeasibility(market: Market, lp: LinearProgram) -> pd.DataFrame:
     must give way) and ``message``.
     """
     elastic, slack_rows = _elastic(lp)
-    demand_slack = lp.rows["family"].to_numpy()[slack_rows] == "demand"
+    demand_slack = lp.row_family[slack_rows] == RowFamily.DEMAND
     n_base = lp.n_cols
     options = SolverOptions(presolve=False)
 
@@ -86,32 +86,21 @@ def conflict(market: Market, lp: LinearProgram) -> list[str]:
     Empty when HiGHS cannot compute one. The default IIS strategy of HiGHS returns an empty
     set, so reopt asks for one from the LP, reduced until irreducible.
     """
-    h = new_highs()
-    strategy = int(highspy.IisStrategy.kIisStrategyFromLp) | int(
-        highspy.IisStrategy.kIisStrategyIrreducible
-    )
-    apply_settings(h, {"presolve": "off", "threads": 1, "iis_strategy": strategy})
-    pass_model(h, lp)
-    run(h)
-    status, iis = h.getIis()
-    if status != highspy.HighsStatus.kOk or not iis.valid_:
+    found = iis(lp)
+    if found is None:
         return []
     enc = market.encoded
     words = []
-    for r in iis.row_index_:
+    for r in found.rows:
         info = lp.rows.iloc[int(r)]
         product, _, when = _unit_names(market, int(info["demand_row"]), int(info["period"]))
-        if info["family"] == "demand":
+        if info["family"] == RowFamily.DEMAND:
             d = enc.demand_t[int(info["demand_row"])]
             words.append(f"demand for {product}{when} ({d:,.0f} t)")
-        elif info["family"] == "policy":
+        elif info["family"] == RowFamily.POLICY:
             words.append(f"{lp.policies[int(info['policy'])].name} on {product}{when}")
-    upper = {
-        int(highspy.IisBoundStatus.kIisBoundStatusUpper),
-        int(highspy.IisBoundStatus.kIisBoundStatusBoxed),
-    }
-    for j, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
-        if int(j) < lp.n_offers and int(bound) in upper and np.isfinite(enc.capacity_t[int(j)]):
+    for j, at_upper in zip(found.cols, found.col_at_upper, strict=True):
+        if int(j) < lp.n_offers and at_upper and np.isfinite(enc.capacity_t[int(j)]):
             source = enc.labels["source"][enc.codes["source"][int(j)]]
             product = enc.labels["product"][enc.codes["product"][int(j)]]
             words.append(f"capacity of {source} for {product} ({enc.capacity_t[int(j)]:,.0f} t)")
@@ -120,29 +109,24 @@ def conflict(market: Market, lp: LinearProgram) -> list[str]:
 
 def _elastic(lp: LinearProgram) -> tuple[LinearProgram, np.ndarray]:
     """``lp`` with one elastic column per demand and policy row (integrality dropped)."""
-    family = lp.rows["family"].to_numpy()
-    rows = np.flatnonzero((family == "demand") | (family == "policy"))
+    family = lp.row_family
+    rows = np.flatnonzero((family == RowFamily.DEMAND) | (family == RowFamily.POLICY))
     is_cap = np.isfinite(lp.row_upper[rows]) & ~np.isfinite(lp.row_lower[rows])
     sign = np.where(is_cap, -1.0, 1.0)
-    n = lp.n_cols
-    new_cols = n + np.arange(len(rows))
-    counts = np.diff(lp.row_start)
-    row_of_entry = np.repeat(np.arange(lp.n_rows), counts)
-    block = _csr(
-        np.concatenate([row_of_entry, rows]),
-        np.concatenate([lp.col_index, new_cols]),
-        np.concatenate([lp.value, sign]),
-        lp.n_rows,
+    n, k = lp.n_cols, len(rows)
+    elastic = lp.with_columns(
+        cost=np.zeros(k),
+        lower=np.zeros(k),
+        upper=np.full(k, np.inf),
+        rows=rows,
+        cols=np.arange(k),
+        vals=sign,
     )
     elastic = replace(
-        lp,
-        cost=readonly(np.zeros(n + len(rows))),
-        col_lower=readonly(np.zeros(n + len(rows))),
-        col_upper=readonly(np.concatenate([lp.col_upper, np.full(len(rows), np.inf)])),
-        row_start=readonly(block.start.astype(np.int32)),
-        col_index=readonly(block.index.astype(np.int32)),
-        value=readonly(block.value),
-        integrality=readonly(np.zeros(n + len(rows), dtype=np.int32)),
+        elastic,
+        cost=readonly(np.zeros(n + k)),
+        col_lower=readonly(np.zeros(n + k)),
+        integrality=readonly(np.zeros(n + k, dtype=np.int32)),
     )
     return elastic, rows
 
@@ -176,7 +160,7 @@ def _report(
         change = float(slack[k])
         demand_row = int(info["demand_row"])
         product, period, when = _unit_names(market, demand_row, int(info["period"]))
-        if info["family"] == "demand":
+        if info["family"] == RowFamily.DEMAND:
             supply = _capacity(enc, enc.group == demand_row)
             d = float(enc.demand_t[demand_row])
             message = (
@@ -186,7 +170,12 @@ def _report(
             records.append(("demand", product, period, "", d, supply, change, message))
             continue
         policy = lp.policies[int(info["policy"])]
-        records.append(_policy_record(market, lp, policy, info, change, x, (product, period, when)))
+        unit = (product, period, when)
+        if isinstance(policy, SharePolicy):
+            records.append(_policy_record(market, lp, policy, info, change, x, unit))
+        else:
+            message = f"{product}{when}: {policy.name} must give way by {change:,.6g}"
+            records.append((policy.name, product, period, "", np.nan, np.nan, change, message))
     table = pd.DataFrame.from_records(records, columns=INFEASIBILITY_COLUMNS)
     if not market.has_periods:
         table = table.drop(columns="period")
@@ -205,7 +194,7 @@ def _policy_record(
 ) -> tuple[object, ...]:
     enc = market.encoded
     product, period, when = unit
-    units = _units(enc, policy)
+    units = policy.units(market)
     position = int(info["demand_row"]) if policy.scope is Scope.PRODUCT else int(info["period"])
     in_unit = units.of_offer == position
     member = policy.matches(market) & in_unit

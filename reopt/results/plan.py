@@ -18,7 +18,6 @@ Sign conventions (one for every table):
 
 from __future__ import annotations
 
-import html
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,11 +26,13 @@ import numpy as np
 import pandas as pd
 
 from reopt.backends import Solution
-from reopt.data.countries import country_name
 from reopt.data.market import Market
 from reopt.errors import InputError, NoSolutionError, Problem
-from reopt.model.formulation import KG_PER_T, LinearProgram, demand_coupling
-from reopt.model.policies import Bound, SharePolicy
+from reopt.model.formulation import KG_PER_T
+from reopt.model.policy import Policy
+from reopt.model.program import LinearProgram, RowFamily
+from reopt.model.shares import demand_coupling
+from reopt.results import explain, ranging, render
 from reopt.status import Status
 
 __all__ = ["Plan"]
@@ -51,7 +52,7 @@ class Plan:
         reopt's verdict; only `Status.OPTIMAL` plans have an allocation.
     market : Market
         The market that was solved.
-    policies : tuple of SharePolicy
+    policies : tuple of Policy
         The policies in force (``china_cap`` appears as ``cap_share(..., country='CN')``).
     lp : LinearProgram
         The compiled model.
@@ -63,7 +64,7 @@ class Plan:
 
     status: Status
     market: Market
-    policies: tuple[SharePolicy, ...]
+    policies: tuple[Policy, ...]
     lp: LinearProgram
     solution: Solution
     notes: tuple[str, ...] = field(default=())
@@ -112,7 +113,7 @@ class Plan:
         """Cached allocation (shared; the public property returns a copy)."""
         x = self._x
         bought = np.flatnonzero(x > BOUGHT_T)
-        table = self._offer_table(bought)
+        table = self.offer_table(bought)
         table["tonnes"] = x[bought]
         table["price_usd_per_kg"] = self.market.encoded.price_usd_per_kg[bought]
         table["cost_usd"] = KG_PER_T * table["price_usd_per_kg"] * table["tonnes"]
@@ -132,21 +133,15 @@ class Plan:
             One row per product (and period), one column per group that supplies anything;
             each row sums to 1 (0 for a product with zero demand).
         """
-        problems = []
-        if by not in _GROUPINGS:
-            problems.append(
-                Problem(
-                    "options",
-                    "Plan.shares()",
-                    "by",
-                    by,
-                    f"must be one of {', '.join(map(repr, _GROUPINGS))}",
-                )
-            )
-        if basis not in ("tonnes", "value"):
-            problems.append(
-                Problem("options", "Plan.shares()", "basis", basis, "must be 'tonnes' or 'value'")
-            )
+        checks = (
+            ("by", by, by in _GROUPINGS, f"must be one of {', '.join(map(repr, _GROUPINGS))}"),
+            ("basis", basis, basis in ("tonnes", "value"), "must be 'tonnes' or 'value'"),
+        )
+        problems = [
+            Problem("options", "Plan.shares()", arg, value, rule)
+            for arg, value, ok, rule in checks
+            if not ok
+        ]
         if problems:
             raise InputError(problems)
         alloc = self._allocation
@@ -183,41 +178,50 @@ class Plan:
     @cached_property
     def _shadow_prices(self) -> pd.DataFrame:
         """Cached shadow prices (shared; the public property returns a copy)."""
-        row_dual, _ = self._duals
-        lp, rows = self.lp, self.lp.rows
-        family = rows["family"].to_numpy()
+        row_dual, _ = self.duals
+        lp = self.lp
         x = self.solution.x
         assert x is not None
         activity = lp.row_activity(x)
-        records = []
-        demand_price = self._demand_prices(row_dual)
-        for r in np.flatnonzero(family == "demand"):
-            d = int(rows["demand_row"].iat[r])
-            records.append(
-                ("demand", d, int(rows["period"].iat[r]), "", demand_price[d], "USD/t", True)
+        demand_row, period = lp.label("demand_row"), lp.label("period")
+        parts = []
+        demand = lp.family_rows(RowFamily.DEMAND)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "constraint": "demand",
+                    "demand_row": demand_row[demand],
+                    "period": period[demand],
+                    "group": "",
+                    "value": self._demand_prices(row_dual)[demand_row[demand]],
+                    "unit": "USD/t",
+                    "binding": True,
+                }
             )
-        for r in np.flatnonzero(family == "policy"):
-            policy = lp.policies[int(rows["policy"].iat[r])]
-            base = self._share_base(int(r), x)
-            sign = -1.0 if policy.bound is Bound.MAX else 1.0
-            value = sign * row_dual[r] * base / 100.0
-            bound = lp.row_upper[r] if policy.bound is Bound.MAX else lp.row_lower[r]
-            binding = abs(activity[r] - bound) <= 1e-7 * max(1.0, abs(bound))
-            records.append(
-                (
-                    policy.name,
-                    int(rows["demand_row"].iat[r]),
-                    int(rows["period"].iat[r]),
-                    self._group_label(policy, int(r)),
-                    value + 0.0,
-                    "USD/pp",
-                    bool(binding),
+        )
+        for k, policy in enumerate(lp.policies):
+            rows = lp.rows_of(k)
+            low, up = lp.row_lower[rows], lp.row_upper[rows]
+            tol = 1e-7 * np.maximum(1.0, np.maximum(np.abs(low), np.abs(up)))
+            tol = np.where(np.isfinite(tol), tol, 1e-7)
+            binding = (np.abs(activity[rows] - low) <= tol) | (np.abs(activity[rows] - up) <= tol)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "constraint": policy.name,
+                        "demand_row": demand_row[rows],
+                        "period": period[rows],
+                        "group": policy.groups(self.market, lp, rows),
+                        "value": np.asarray(policy.prices(lp, rows, row_dual, x)) + 0.0,
+                        "unit": policy.price_unit,
+                        "binding": binding,
+                    }
                 )
             )
-        table = pd.DataFrame.from_records(
-            records,
-            columns=["constraint", "demand_row", "period", "group", "value", "unit", "binding"],
-        )
+        table = pd.concat(parts, ignore_index=True)
+        table["demand_row"] = table["demand_row"].astype(np.int64)
+        table["period"] = table["period"].astype(np.int64)
+        table["binding"] = table["binding"].astype(bool)
         return self._label_units(table)
 
     @property
@@ -231,11 +235,11 @@ class Plan:
     @cached_property
     def _capacity_values(self) -> pd.DataFrame:
         """Cached capacity values (shared; the public property returns a copy)."""
-        _, col_dual = self._duals
+        _, col_dual = self.duals
         enc = self.market.encoded
         x = self._x
         offers = np.flatnonzero(np.isfinite(enc.capacity_t) & (enc.group >= 0))
-        table = self._offer_table(offers, extra=False)
+        table = self.offer_table(offers, extra=False)
         table["capacity_t"] = enc.capacity_t[offers]
         table["tonnes"] = x[offers]
         table["value_usd_per_t"] = np.maximum(-col_dual[offers], 0.0) + 0.0
@@ -255,11 +259,11 @@ class Plan:
     @cached_property
     def _reduced_costs(self) -> pd.DataFrame:
         """Cached reduced costs (shared; the public property returns a copy)."""
-        _, col_dual = self._duals
+        _, col_dual = self.duals
         enc = self.market.encoded
         x = self._x
         unused = np.flatnonzero((x <= BOUGHT_T) & (enc.group >= 0) & (enc.capacity_t > 0))
-        table = self._offer_table(unused, extra=False)
+        table = self.offer_table(unused, extra=False)
         table["country"] = enc.labels["country"][enc.codes["country"][unused]]
         table["price_usd_per_kg"] = enc.price_usd_per_kg[unused]
         table["reduced_cost_usd_per_kg"] = np.maximum(col_dual[unused], 0.0) / KG_PER_T + 0.0
@@ -276,9 +280,7 @@ class Plan:
 
     @cached_property
     def _shadow_price_ranges(self) -> pd.DataFrame:
-        from reopt.results.ranging import shadow_price_ranges
-
-        return shadow_price_ranges(self)
+        return ranging.shadow_price_ranges(self)
 
     @property
     def price_ranges(self) -> pd.DataFrame:
@@ -290,9 +292,7 @@ class Plan:
 
     @cached_property
     def _price_ranges(self) -> pd.DataFrame:
-        from reopt.results.ranging import price_ranges
-
-        return price_ranges(self)
+        return ranging.price_ranges(self)
 
     @property
     def infeasibility(self) -> pd.DataFrame:
@@ -305,11 +305,9 @@ class Plan:
     @cached_property
     def _infeasibility(self) -> pd.DataFrame:
         """Cached infeasibility (shared; the public property returns a copy)."""
-        from reopt.results.explain import INFEASIBILITY_COLUMNS, infeasibility
-
         if self.status is not Status.INFEASIBLE:
-            return pd.DataFrame(columns=INFEASIBILITY_COLUMNS)
-        return infeasibility(self.market, self.lp)
+            return pd.DataFrame(columns=explain.INFEASIBILITY_COLUMNS)
+        return explain.infeasibility(self.market, self.lp)
 
     @cached_property
     def conflict(self) -> tuple[str, ...]:
@@ -318,106 +316,26 @@ class Plan:
         From HiGHS's IIS, in words (demands, policies, offers at their capacity). Empty for
         any other status, or when HiGHS cannot compute one.
         """
-        from reopt.results.explain import conflict
-
         if self.status is not Status.INFEASIBLE:
             return ()
-        return tuple(conflict(self.market, self.lp))
+        return tuple(explain.conflict(self.market, self.lp))
 
-    # --- text --------------------------------------------------------------------------------
+    # --- text, HTML and files (see reopt.results.render) -------------------------------------
     def explain(self) -> str:
         """Why the plan is what it is, in words; for an infeasible market, what must give way."""
-        if self.status is Status.OPTIMAL:
-            binding = self._shadow_prices.query("binding and unit == 'USD/pp'")
-            if binding.empty:
-                return "The plan is optimal and no share policy is binding."
-            lines = ["The plan is optimal. Binding policies and what one point of slack is worth:"]
-            lines += [f"  - {line}" for line in _price_lines(binding)]
-            return "\n".join(lines)
-        if self.status is Status.INFEASIBLE:
-            table = self._infeasibility
-            lines = [
-                "No plan meets every demand and policy. The smallest changes (in tonnes) that "
-                "would make one possible:"
-            ]
-            lines += [f"  - {m}" for m in table["message"]]
-            if self.conflict:
-                lines.append(
-                    "These cannot all hold together (one irreducible conflict, from HiGHS): "
-                    + "; ".join(self.conflict)
-                )
-            return "\n".join(lines)
-        if self.status.is_limit:
-            return (
-                f"The solver stopped ({self.status.value}: {self.solution.raw_status}) before "
-                "it proved a plan optimal; reopt reports no plan. Raise the limit "
-                "(SolverOptions(time_limit_s=...)) or try another method."
-            )
-        return f"The solve ended with status {self.status.value} ({self.solution.raw_status})."
+        return render.explain_text(self)
 
     def summary(self) -> str:
         """A readable report: status, cost, shares by country, binding constraints."""
-        lines = [f"reopt plan: {self.status.value}"]
-        if self.policies:
-            lines.append("policies: " + "; ".join(p.name for p in self.policies))
-        if not self.is_optimal:
-            lines.append(self.explain())
-            return "\n".join(lines)
-        lines.append(f"total cost: USD {self.cost_usd:,.0f}")
-        lines.append(f"solved by {self.backend} in {1000 * self.solve_time_s:.1f} ms")
-        for note in self.notes:
-            lines.append(f"note: {note}")
-        shares = self.shares("country")
-        lines.append("")
-        lines.append("shares of each product's tonnes by country of origin:")
-        lines.append(_format_shares(shares))
-        if not self.has_prices:
-            lines.append("")
-            lines.append("(no shadow prices: the solver returned no duals)")
-            return "\n".join(lines)
-        prices = self._shadow_prices
-        binding = prices[(prices["unit"] == "USD/pp") & prices["binding"]]
-        lines.append("")
-        if binding.empty:
-            lines.append("no share policy is binding")
-        else:
-            lines.append("binding policies (USD saved per +1 percentage point of allowed share):")
-            lines += [f"  {line}" for line in _price_lines(binding)]
-        demand = prices[prices["constraint"] == "demand"]
-        lines.append("")
-        lines.append("marginal cost of one more tonne of demand (USD/t):")
-        for _, row in demand.iterrows():
-            period = f" {row['period']}" if "period" in demand.columns else ""
-            lines.append(f"  {row['product']}{period}: {row['value']:,.0f}")
-        return "\n".join(lines)
+        return render.summary_text(self)
 
     def __repr__(self) -> str:
         cost = f", cost_usd={self.cost_usd:,.0f}" if self.is_optimal else ""
         return f"Plan(status={self.status.value!r}{cost}, policies={list(self.policies)})"
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>reopt plan: {html.escape(self.status.value)}</b>"
-        if self.policies:
-            head += " &mdash; " + html.escape("; ".join(p.name for p in self.policies))
-        head += "</p>"
-        if not self.is_optimal:
-            return head + "<pre>" + html.escape(self.explain()) + "</pre>"
-        parts = [head, f"<p>Total cost: USD {self.cost_usd:,.0f}</p>"]
-        parts.append("<p>Shares of tonnes by country of origin</p>")
-        parts.append(
-            self.shares("country").style.format("{:.1%}").to_html()
-            if _has_jinja()
-            else self.shares("country").to_html(float_format="{:.3f}".format)
-        )
-        if self.has_prices:
-            parts.append("<p>Binding constraints</p>")
-            prices = self._shadow_prices
-            parts.append(
-                prices[prices["binding"]].to_html(index=False, float_format="{:,.2f}".format)
-            )
-        return "\n".join(parts)
+        return render.plan_html(self)
 
-    # --- files -------------------------------------------------------------------------------
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write the allocation as CSV."""
         self.allocation.to_csv(path, index=False)
@@ -428,20 +346,7 @@ class Plan:
         For a plan that is not optimal, the workbook holds the summary (and, when infeasible,
         what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``).
         """
-        from reopt.data.io import excel_writer
-
-        summary = pd.DataFrame({"summary": self.summary().splitlines()})
-        with excel_writer(path) as writer:
-            summary.to_excel(writer, sheet_name="summary", index=False)
-            if self.status is Status.INFEASIBLE:
-                self.infeasibility.to_excel(writer, sheet_name="infeasibility", index=False)
-            if not self.is_optimal:
-                return
-            self.allocation.to_excel(writer, sheet_name="allocation", index=False)
-            self.shares("country").to_excel(writer, sheet_name="shares_by_country")
-            if self.has_prices:
-                self.shadow_prices.to_excel(writer, sheet_name="shadow_prices", index=False)
-                self.reduced_costs.to_excel(writer, sheet_name="reduced_costs", index=False)
+        render.write_excel(self, path)
 
     # --- internals ---------------------------------------------------------------------------
     @property
@@ -454,7 +359,8 @@ class Plan:
         return self.solution.x[: self.lp.n_offers]
 
     @property
-    def _duals(self) -> tuple[np.ndarray, np.ndarray]:
+    def duals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The row and column duals (USD per unit of bound); `NoSolutionError` without them."""
         self._x  # noqa: B018 - raises for a plan without a solution
         if self.solution.row_dual is None or self.solution.col_dual is None:
             reason = (
@@ -465,7 +371,8 @@ class Plan:
             raise NoSolutionError(f"no shadow prices for this plan: {reason}")
         return self.solution.row_dual, self.solution.col_dual
 
-    def _offer_table(self, offers: np.ndarray, *, extra: bool = True) -> pd.DataFrame:
+    def offer_table(self, offers: np.ndarray, *, extra: bool = True) -> pd.DataFrame:
+        """Labels of ``offers``: source, product, [period] (+ country, refined_in, kind)."""
         enc = self.market.encoded
         cols = ["source", "product"] + (["period"] if self.market.has_periods else [])
         if extra:
@@ -474,25 +381,11 @@ class Plan:
             {c: str for c in cols if c != "period"}
         )
 
-    def _share_base(self, r: int, x: np.ndarray) -> float:
-        """What row ``r``'s share is a share of: tonnes, or the value column's solution."""
-        value_col = int(self.lp.rows["value_col"].iat[r])
-        if value_col >= 0:
-            return float(x[value_col])
-        return float(self.lp.rows["base_t"].iat[r])
-
     def _demand_prices(self, row_dual: np.ndarray) -> np.ndarray:
         """d(cost)/d(demand) per demand row, including share rows that scale with demand."""
         row, demand, coef = demand_coupling(self.lp, self.market.encoded)
         n_demand = len(self.market.encoded.demand_t)
         return np.bincount(demand, weights=row_dual[row] * coef, minlength=n_demand) + 0.0
-
-    def _group_label(self, policy: SharePolicy, r: int) -> str:
-        if policy.each is None:
-            return policy.group_label()
-        code = int(self.lp.rows["group"].iat[r])
-        label = self.market.encoded.labels[policy.each.value][code]
-        return f"{policy.each.value.replace('_', ' ')} {label}"
 
     def _label_units(self, table: pd.DataFrame) -> pd.DataFrame:
         """Replace demand-row and period codes with product and period labels."""
@@ -504,31 +397,3 @@ class Plan:
         if self.market.has_periods:
             table.insert(2, "period", enc.labels["period"][period])
         return table
-
-
-def _price_lines(table: pd.DataFrame) -> list[str]:
-    lines = []
-    for _, row in table.iterrows():
-        where = row["product"] + (f" {row['period']}" if "period" in table.columns else "")
-        group = f" [{row['group']}]" if "each=" in row["constraint"] else ""
-        lines.append(f"{row['constraint']}{group}, {where}: USD {row['value']:,.0f} per pp")
-    return lines
-
-
-def _format_shares(shares: pd.DataFrame, most: int = 6) -> str:
-    """Shares as percentages, the ``most`` largest groups by name and the rest as "other"."""
-    order = shares.sum().sort_values(ascending=False).index
-    shown = shares[order[:most]].copy()
-    if len(order) > most:
-        shown["other"] = shares[order[most:]].sum(axis=1)
-    legend = ", ".join(f"{c} {country_name(c)}" for c in shown.columns if c != "other")
-    table = shown.map(lambda v: f"{v:6.1%}" if v > 0 else "     -").to_string()
-    return f"{table}\n({legend})"
-
-
-def _has_jinja() -> bool:
-    try:
-        import jinja2  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -13,29 +13,25 @@ from typing import Any
 
 import numpy as np
 
-from reopt.backends import Solution, pulp_adapter
-from reopt.backends.highs import solve_highs
-from reopt.backends.pulp_backend import NAMED_SOLVERS, solve_pulp
+from reopt.backends import Backend, Solution, get_backend
 from reopt.data.market import Market, readonly
 from reopt.errors import InputError, Problem
-from reopt.model.formulation import LinearProgram, compile
-from reopt.model.policies import SharePolicy, cap_share, check_share
+from reopt.model.formulation import compile
+from reopt.model.policy import Policy, policies_for
+from reopt.model.program import LinearProgram
 from reopt.options import SolverOptions
 from reopt.results.plan import Plan
 from reopt.results.verify import check_solution
 from reopt.status import Status
 
-__all__ = ["policies_for", "solve"]
-
-#: The solvers reopt knows by name; any ``pulp.LpSolver`` instance works too.
-SOLVERS = ("highs", *NAMED_SOLVERS)
+__all__ = ["check_solver", "make_plan", "policies_for", "solve", "solve_with"]
 
 
 def solve(
     market: Market,
     *,
     china_cap: float | None = None,
-    policies: Iterable[SharePolicy] = (),
+    policies: Iterable[Policy] = (),
     solver: str | Any = "highs",
     options: SolverOptions | None = None,
 ) -> Plan:
@@ -47,8 +43,8 @@ def solve(
     china_cap : float, optional
         Shorthand for ``cap_share(china_cap, country="CN")``: China-origin tonnes at most
         this fraction of each product's purchases.
-    policies : iterable of SharePolicy, optional
-        Further policies (`cap_share`, `min_share`).
+    policies : iterable of Policy, optional
+        Further policies (`cap_share`, `min_share`, or any `reopt.model.policy.Policy`).
     solver : str or pulp.LpSolver, default="highs"
         ``"highs"`` (HiGHS in-process, the default), ``"cbc"``, ``"glpk"``, ``"pulp-highs"``
         (HiGHS through PuLP), or any ``pulp.LpSolver`` instance (Gurobi, CPLEX, SCIP, ...).
@@ -77,76 +73,20 @@ def solve(
     True
     """
     checked = policies_for(market, china_cap=china_cap, policies=policies)
-    options = _check_options(solver, options)
+    backend, options = check_solver(solver, options)
     lp = compile(market, checked)
-    solution = _run(lp, solver, options)
-    return _plan(market, checked, lp, solution, solver, options)
+    solution = solve_with(backend, lp, options)
+    return make_plan(market, checked, lp, solution, backend, options)
 
 
-def policies_for(
-    market: object, *, china_cap: object = None, policies: Iterable[SharePolicy] = ()
-) -> tuple[SharePolicy, ...]:
-    """Check ``market``, ``china_cap`` and ``policies``; the full tuple of policies."""
+def check_solver(solver: object, options: object) -> tuple[Backend, SolverOptions]:
+    """The back end for ``solver`` and the checked ``options``; one `InputError` for both."""
     problems: list[Problem] = []
-    if not isinstance(market, Market):
-        problems.append(
-            Problem(
-                "options",
-                "solve()",
-                "market",
-                type(market).__name__,
-                "expected a reopt.Market",
-                "build one with reopt.Market(...) or reopt.read_market(path)",
-            )
-        )
-    out: list[SharePolicy] = []
-    if china_cap is not None:
-        try:
-            out.append(
-                cap_share(check_share(china_cap, where="solve()", column="china_cap"), country="CN")
-            )
-        except InputError as err:
-            problems.extend(err.problems)
-    if isinstance(policies, SharePolicy):
-        policies = [policies]
+    backend = None
     try:
-        items = list(policies)
-    except TypeError:
-        items = []
-        problems.append(
-            Problem("policies", "solve()", "policies", policies, "expected a list of policies")
-        )
-    for item in items:
-        if isinstance(item, SharePolicy):
-            out.append(item)
-        else:
-            problems.append(
-                Problem(
-                    "policies",
-                    "solve()",
-                    "policies",
-                    item,
-                    "not a policy",
-                    "make one with reopt.cap_share or reopt.min_share",
-                )
-            )
-    if problems:
-        raise InputError(problems)
-    return tuple(out)
-
-
-def _check_options(solver: object, options: object) -> SolverOptions:
-    problems: list[Problem] = []
-    if not (isinstance(solver, str) and solver in SOLVERS) and not pulp_adapter.is_solver(solver):
-        problems.append(
-            Problem(
-                "options",
-                "solve()",
-                "solver",
-                solver,
-                f"unknown solver; known: {', '.join(SOLVERS)}, or a pulp.LpSolver instance",
-            )
-        )
+        backend = get_backend(solver)
+    except InputError as err:
+        problems.extend(err.problems)
     if options is not None and not isinstance(options, SolverOptions):
         problems.append(
             Problem(
@@ -158,50 +98,60 @@ def _check_options(solver: object, options: object) -> SolverOptions:
                 "e.g. SolverOptions(time_limit_s=60)",
             )
         )
+    if problems or backend is None:
+        raise InputError(problems)
+    return backend, options if isinstance(options, SolverOptions) else SolverOptions()
+
+
+def solve_with(backend: Backend, lp: LinearProgram, options: SolverOptions) -> Solution:
+    """``lp`` solved by ``backend``, after refusing the options it cannot honour."""
+    problems = backend.option_problems(lp, options)
     if problems:
         raise InputError(problems)
-    return options if isinstance(options, SolverOptions) else SolverOptions()
+    return backend.solve(lp, options)
 
 
-def _run(lp: LinearProgram, solver: str | Any, options: SolverOptions) -> Solution:
-    if solver == "highs":
-        return solve_highs(lp, options)
-    return solve_pulp(lp, solver, options)
-
-
-def _plan(
+def make_plan(
     market: Market,
-    policies: tuple[SharePolicy, ...],
+    policies: tuple[Policy, ...],
     lp: LinearProgram,
     solution: Solution,
-    solver: str | Any,
+    backend: Backend,
     options: SolverOptions,
 ) -> Plan:
+    """The plan for ``solution``: infeasibility confirmed, optimality checked in numpy.
+
+    An "infeasible" verdict is confirmed without presolve; an optimal answer is re-checked
+    (`reopt.results.verify.check_solution`) and, for a MILP, given the duals of its LP with
+    the integer choices fixed.
+    """
     notes: list[str] = []
     if solution.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
-        solution = _confirm_infeasible(lp, solution, solver, options, notes)
+        solution = _confirm_infeasible(lp, solution, backend, options, notes)
     if solution.status is Status.OPTIMAL:
         if solution.x is None:
             solution = replace(solution, status=Status.ERROR)
         else:
             check_solution(lp, solution.x, solution.objective, backend=solution.backend)
             if lp.is_mip:
-                solution = _fixed_lp_duals(lp, solution, solver, options, notes)
+                solution = _fixed_lp_duals(lp, solution, backend, options, notes)
     return Plan(solution.status, market, policies, lp, solution, tuple(notes))
 
 
 def _confirm_infeasible(
     lp: LinearProgram,
     solution: Solution,
-    solver: str | Any,
+    backend: Backend,
     options: SolverOptions,
     notes: list[str],
 ) -> Solution:
     """Presolve has declared feasible models infeasible: confirm without it."""
-    if not isinstance(solver, str):
-        notes.append("infeasibility not confirmed without presolve (a custom PuLP solver)")
+    if backend.option_problems(lp, options.replace(presolve=False)):
+        notes.append(
+            f"infeasibility not confirmed without presolve ({backend.name} takes no settings)"
+        )
     elif solution.settings.get("presolve") != "off" or options.presolve is not False:
-        confirm = _run(lp, solver, options.replace(presolve=False))
+        confirm = backend.solve(lp, options.replace(presolve=False))
         if confirm.status is Status.OPTIMAL:
             notes.append(
                 "the solver first reported the market infeasible; a re-solve without "
@@ -217,7 +167,7 @@ def _confirm_infeasible(
 def _fixed_lp_duals(
     lp: LinearProgram,
     solution: Solution,
-    solver: str | Any,
+    backend: Backend,
     options: SolverOptions,
     notes: list[str],
 ) -> Solution:
@@ -235,7 +185,7 @@ def _fixed_lp_duals(
     notes.append(
         f"minimum orders make this a MILP, solved to optimality within a relative gap of {gap}"
     )
-    again = _run(fixed, solver, options.replace(presolve=False))
+    again = solve_with(backend, fixed, options.replace(presolve=False))
     if again.status is not Status.OPTIMAL or again.x is None or again.row_dual is None:
         notes.append("no shadow prices: the LP with the buy choices fixed did not solve")
         return solution

@@ -14,23 +14,26 @@ rows that are shares of it too, so demand is ranged along that direction, the sa
 shadow price is the slope of. The spans are the widest over which the price holds.
 
 Offer prices are ranged by HiGHS on a basis of the plan's own tonnes, whichever back end
-found them (see `_ranging`), and reopt checks that the basis keeps the plan's tonnes. The
-intervals are those over which that basis stays optimal: the plan is guaranteed across them,
-and may hold further where the basis changes without the plan changing (a degenerate step).
+found them (`reopt.backends.highs_tools.cost_ranges_at`), and reopt checks that the basis
+keeps the plan's tonnes. The intervals are those over which that basis stays optimal: the
+plan is guaranteed across them, and may hold further where the basis changes without the
+plan changing (a degenerate step).
 Ranging needs an LP: a plan with minimum orders (a MILP) has none.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import highspy
 import numpy as np
 import pandas as pd
 
-from reopt.backends.highs import apply_settings, map_status, new_highs, pass_model, run
+from reopt.backends.highs import HighsSession
+from reopt.backends.highs_tools import cost_ranges_at
 from reopt.errors import NoSolutionError, SolverError
-from reopt.model.formulation import KG_PER_T, LinearProgram, demand_coupling
+from reopt.model.formulation import KG_PER_T
+from reopt.model.program import LinearProgram, RowFamily
+from reopt.model.shares import demand_coupling
 from reopt.status import Status
 
 if TYPE_CHECKING:
@@ -45,9 +48,6 @@ DUAL_RTOL = 1e-7
 DUAL_ATOL = 1e-9
 #: Matrix entries HiGHS may drop as noise in reopt's scaled ranging and limit LPs (its least).
 SMALLEST_ENTRY = 1e-12
-#: How close to a bound a value must be to sit at it, relative to its size: tried in turn,
-#: exact first (a simplex answer), then looser for answers printed with fewer digits.
-AT_BOUND_RTOLS = (0.0, 1e-9, 1e-7)
 
 
 def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
@@ -61,9 +61,9 @@ def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
     _require_lp(plan)
     lp, enc = plan.lp, plan.market.encoded
     rows = lp.rows
-    family = rows["family"].to_numpy()
+    family = lp.row_family
     # the table lists demand rows first, then policy rows, each in row order
-    order = np.concatenate([np.flatnonzero(family == "demand"), np.flatnonzero(family == "policy")])
+    order = np.concatenate([lp.family_rows(RowFamily.DEMAND), lp.family_rows(RowFamily.POLICY)])
     face = _OptimalFace(plan)
     coupled_row, coupled_demand, coupled_coef = demand_coupling(lp, enc)
     low = np.full(len(order), np.nan)
@@ -76,7 +76,7 @@ def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
             demand = float(enc.demand_t[d])
             t_low, t_high = face.span(coupled_row[along], coupled_coef[along], -demand, np.inf)
             low[i], high[i], unit[i] = demand + t_low, demand + t_high, "t"
-        elif rows["value_col"].iat[r] < 0:
+        elif rows["value_col"].iat[r] < 0 and np.isfinite(rows["share"].iat[r]):
             share, base = float(rows["share"].iat[r]), float(rows["base_t"].iat[r])
             t_low, t_high = face.span(np.array([r]), np.array([base]), -share, 1.0 - share)
             low[i], high[i], unit[i] = share + t_low, share + t_high, "share"
@@ -95,12 +95,9 @@ def policy_span(plan: Plan, k: int) -> tuple[float, float]:
     """
     _require_lp(plan)
     lp = plan.lp
-    rows = lp.rows
-    mine = np.flatnonzero(
-        (rows["family"].to_numpy() == "policy") & (rows["policy"].to_numpy() == k)
-    )
+    mine = lp.rows_of(k)
     share = lp.policies[k].share
-    base = rows["base_t"].to_numpy()[mine]
+    base = lp.label("base_t")[mine]
     low, high = _OptimalFace(plan).span(mine, base, -share, 1.0 - share)
     return share + low, share + high
 
@@ -117,8 +114,8 @@ class _OptimalFace:
 
     def __init__(self, plan: Plan) -> None:
         lp = plan.lp
-        row_dual, col_dual = plan._duals
-        rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
+        row_dual, col_dual = plan.duals
+        rows_of = lp.entry_row
         # a reduced cost is c_j - sum_i a_ij y_i: it counts as zero when small against the
         # terms it is made of, so an expensive offer elsewhere changes nothing here
         terms = np.abs(lp.cost) + np.bincount(
@@ -152,28 +149,18 @@ class _OptimalFace:
         self._lower, self._upper = lower * self._row_scale, upper * self._row_scale
         self._t = int(free.sum())
         self._direction = np.array([], dtype=np.int64)
-        h = new_highs()
-        apply_settings(h, {"presolve": "off", "threads": 1, "small_matrix_value": SMALLEST_ENTRY})
-        status = h.passModel(
-            self._t + 1,
-            lp.n_rows,
-            int(keep.sum()),
-            int(highspy.MatrixFormat.kRowwise),
-            int(highspy.ObjSense.kMinimize),
-            0.0,
-            np.zeros(self._t + 1),
-            np.append(lp.col_lower[free] / col_scale[free], 0.0),
-            np.append(lp.col_upper[free] / col_scale[free], 0.0),
-            self._lower,
-            self._upper,
-            starts.astype(np.int32),
-            new_col[lp.col_index[keep]].astype(np.int32),
-            value[keep],
-            np.zeros(self._t + 1, dtype=np.int32),
+        face = LinearProgram.from_arrays(
+            cost=np.zeros(self._t + 1),
+            col_lower=np.append(lp.col_lower[free] / col_scale[free], 0.0),
+            col_upper=np.append(lp.col_upper[free] / col_scale[free], 0.0),
+            row_lower=self._lower,
+            row_upper=self._upper,
+            row_start=starts,
+            col_index=new_col[lp.col_index[keep]],
+            value=value[keep],
         )
-        if status == highspy.HighsStatus.kError:
-            raise SolverError("ranging: HiGHS rejected the optimal-face model")
-        self._h = h
+        settings = {"presolve": "off", "threads": 1, "small_matrix_value": SMALLEST_ENTRY}
+        self._session = HighsSession(face, settings=settings)
         # the plan itself lies on the face (t = 0), or its tonnes and duals do not fit
         self.span(np.array([], dtype=np.int64), np.array([]), 0.0, 0.0)
 
@@ -186,26 +173,27 @@ class _OptimalFace:
         no step of ``t`` a column can make is small enough to pass for zero within HiGHS's
         dual tolerance, which would stop the LP short.
         """
-        h = self._h
+        session = self._session
         rows = np.asarray(rows, dtype=np.int64)
         coef = np.asarray(coef, dtype=float) * self._row_scale[rows]
         t_min, t_max = self._bounds_alone(rows, coef, t_min, t_max)
         rows, coef = rows[~self._alone[rows]], coef[~self._alone[rows]]
         scale = float(np.max(np.abs(coef), initial=0.0)) or 1.0
-        for r in self._direction:
-            h.changeCoeff(int(r), self._t, 0.0)
-        for r, c in zip(rows, coef, strict=True):
-            h.changeCoeff(int(r), self._t, -float(c) / scale)
+        t = np.array([self._t])
+        session.set_coefficients(
+            self._direction, np.full(len(self._direction), self._t), 0.0 * self._direction
+        )
+        session.set_coefficients(rows, np.full(len(rows), self._t), -coef / scale)
         self._direction = rows
-        h.changeColBounds(self._t, float(t_min) * scale, float(t_max) * scale)
+        session.set_col_bounds(t, float(t_min) * scale, float(t_max) * scale)
         ends = []
         for sense in (1.0, -1.0) if t_min < t_max else (1.0,):  # a fixed t: one feasibility LP
-            h.changeColCost(self._t, sense)
-            run(h)
-            status = map_status(h.getModelStatus())
-            if status is Status.OPTIMAL:
-                t = float(h.getSolution().col_value[self._t]) / scale
-                ends.append(min(max(t, t_min), t_max))  # within tolerance of them, or there
+            session.set_costs(t, np.array([sense]))
+            solution = session.run()
+            status = solution.status
+            if status is Status.OPTIMAL and solution.x is not None:
+                at = float(solution.x[self._t]) / scale
+                ends.append(min(max(at, t_min), t_max))  # within tolerance of them, or there
             elif status is Status.UNBOUNDED:
                 ends.append(-sense * np.inf)
             else:
@@ -253,7 +241,7 @@ def size_scales(lp: LinearProgram, enc: Encoded) -> tuple[np.ndarray, np.ndarray
     group = np.where(lp.col_offer >= 0, enc.group[np.maximum(lp.col_offer, 0)], -1)
     size = np.where(group >= 0, enc.demand_t[np.maximum(group, 0)], 1.0)
     col_scale = np.where(size > 0, size, 1.0)
-    rows_of = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
+    rows_of = lp.entry_row
     # a share row is as large as what it is a share of, however small its own entries:
     # "Vietnam's 1 kg at most 66% of 10 Mt" is a row about 10 Mt
     base = np.nan_to_num(np.abs(lp.rows["base_t"].to_numpy(dtype=float)))
@@ -271,15 +259,18 @@ def price_ranges(plan: Plan) -> pd.DataFrame:
     value-basis policy in force, prices also sit in that policy's rows, which ranging does
     not cover; the bounds are then NaN.
     """
-    ranging, lp = _ranging(plan), plan.lp
+    _require_lp(plan)
+    lp = plan.lp
+    assert plan.solution.x is not None
+    ranges = cost_ranges_at(lp, plan.solution.x)
     enc = plan.market.encoded
     offers = np.flatnonzero(enc.group >= 0)
-    table = plan._offer_table(offers, extra=False)
+    table = plan.offer_table(offers, extra=False)
     table["country"] = enc.labels["country"][enc.codes["country"][offers]]
     table["tonnes"] = plan.solution.x[offers] if plan.solution.x is not None else np.nan
     table["price_usd_per_kg"] = enc.price_usd_per_kg[offers]
-    low = np.asarray(ranging.col_cost_dn.value_, dtype=float)[offers] / KG_PER_T
-    high = np.asarray(ranging.col_cost_up.value_, dtype=float)[offers] / KG_PER_T
+    low = ranges.low[offers] / KG_PER_T
+    high = ranges.high[offers] / KG_PER_T
     if (lp.rows["value_col"].to_numpy() >= 0).any():
         low = high = np.full(len(offers), np.nan)
     table["price_low_usd_per_kg"] = low + 0.0
@@ -294,96 +285,3 @@ def _require_lp(plan: Plan) -> None:
         raise NoSolutionError(
             "no ranges for this plan: minimum orders make the model a MILP, and ranging needs an LP"
         )
-
-
-def _ranging(plan: Plan) -> Any:
-    """HiGHS's ranging on a basis at the plan's own tonnes, whichever back end found them.
-
-    First every offer at a bound is fixed there and every row at a bound made an equality:
-    at a vertex only the plan's tonnes are left, and simplex finds a basis for them. Then the
-    bounds are restored and primal simplex (without bound perturbation) makes that basis
-    optimal for the whole LP; from an optimal point its pivots cannot move the tonnes.
-    """
-    _require_lp(plan)
-    lp, x = plan.lp, plan.solution.x
-    assert x is not None
-    activity = lp.row_activity(x)
-    for rtol in (*AT_BOUND_RTOLS, None):  # the first that leaves exactly the plan's tonnes
-        h = new_highs()
-        apply_settings(h, {"presolve": "off", "solver": "simplex", "threads": 1})
-        pass_model(h, lp)
-        cols = np.arange(lp.n_cols, dtype=np.int32)
-        rows = np.arange(lp.n_rows, dtype=np.int32)
-        if rtol is None:  # last: HiGHS's own vertex, if it is the plan's within its digits
-            at_lower = at_upper = np.zeros(lp.n_cols, dtype=bool)
-            row_low = row_up = np.zeros(lp.n_rows, dtype=bool)
-        else:
-            at_lower, at_upper = _at_bounds(x, lp.col_lower, lp.col_upper, rtol)
-            row_low, row_up = _at_bounds(activity, lp.row_lower, lp.row_upper, rtol)
-            h.changeColsBounds(
-                lp.n_cols, cols, *_pinned(lp.col_lower, lp.col_upper, at_lower, at_upper)
-            )
-            h.changeRowsBounds(
-                lp.n_rows, rows, *_pinned(lp.row_lower, lp.row_upper, row_low, row_up)
-            )
-        run(h)
-        if _keeps(h, x):
-            break
-    else:
-        raise NoSolutionError(
-            "no price ranges for this plan: no basis holds its tonnes, which are not at a "
-            "vertex of the LP (a first-order or interior-point answer); solve with the "
-            "simplex method (method='simplex', or --method simplex) for ranges"
-        )
-    # HiGHS marks a fixed value "at lower"; say which bound each nonbasic one really is at
-    basis = h.getBasis()
-    basis.col_status = _statuses_at(basis.col_status, at_lower, at_upper)
-    basis.row_status = _statuses_at(basis.row_status, row_low, row_up)
-    h.changeColsBounds(lp.n_cols, cols, lp.col_lower, lp.col_upper)
-    h.changeRowsBounds(lp.n_rows, rows, lp.row_lower, lp.row_upper)
-    h.setBasis(basis)
-    h.setOptionValue("simplex_strategy", 4)  # primal simplex
-    h.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
-    run(h)
-    if not _keeps(h, x):
-        raise SolverError("ranging: HiGHS moved off the plan's tonnes while finding its basis")
-    _, ranging = h.getRanging()
-    if not ranging.valid:
-        raise SolverError("HiGHS could not compute ranges for this plan")
-    return ranging
-
-
-def _at_bounds(
-    value: np.ndarray, lower: np.ndarray, upper: np.ndarray, rtol: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which values sit at their lower bound, and which (of the others) at their upper."""
-    tol = rtol * np.maximum(1.0, np.abs(value))
-    low = np.abs(value - lower) <= tol
-    return low, ~low & (np.abs(value - upper) <= tol)
-
-
-def _pinned(
-    lower: np.ndarray, upper: np.ndarray, low: np.ndarray, up: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds with every value at a bound fixed there."""
-    at = np.where(low, lower, upper)
-    pinned = low | up
-    return np.where(pinned, at, lower), np.where(pinned, at, upper)
-
-
-def _statuses_at(status: Any, low: np.ndarray, up: np.ndarray) -> list[Any]:
-    """Basis statuses with every nonbasic entry set to the bound it sits at."""
-    out = np.array(list(status), dtype=object)
-    nonbasic = out != highspy.HighsBasisStatus.kBasic
-    out[low & nonbasic] = highspy.HighsBasisStatus.kLower
-    out[up & nonbasic] = highspy.HighsBasisStatus.kUpper
-    return out.tolist()
-
-
-def _keeps(h: Any, x: np.ndarray) -> bool:
-    """Whether ``h`` ended optimal at the tonnes ``x``."""
-    if map_status(h.getModelStatus()) is not Status.OPTIMAL:
-        return False
-    at = np.asarray(h.getSolution().col_value, dtype=float)
-    scale = max(1.0, float(np.abs(x).max(initial=0.0)))
-    return bool(np.allclose(at, x, rtol=1e-7, atol=1e-7 * scale))

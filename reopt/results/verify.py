@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from reopt.errors import SolverError
-from reopt.model.formulation import LinearProgram
+from reopt.model.program import LinearProgram
 
 __all__ = ["FEASIBILITY_RTOL", "OBJECTIVE_RTOL", "check_solution", "violations"]
 
@@ -46,10 +46,8 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
         )
 
     activity = lp.row_activity(x)
-    counts = np.diff(lp.row_start)
-    row_of_entry = np.repeat(np.arange(lp.n_rows), counts)
     magnitude = np.bincount(
-        row_of_entry, weights=np.abs(lp.value * x[lp.col_index]), minlength=lp.n_rows
+        lp.entry_row, weights=np.abs(lp.value * x[lp.col_index]), minlength=lp.n_rows
     )
     finite_bounds = np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0)
     finite_bounds = np.maximum(
@@ -57,7 +55,7 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
     )
     row_tol = FEASIBILITY_RTOL * np.maximum(1.0, np.maximum(magnitude, finite_bounds))
     bad = (activity < lp.row_lower - row_tol) | (activity > lp.row_upper + row_tol)
-    families = lp.rows["family"].to_numpy()
+    families = lp.row_family
     for i in np.flatnonzero(bad)[:10]:
         found.append(
             f"row {i} ({families[i]}): activity {activity[i]:.10g} outside "
@@ -70,7 +68,7 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
         if (frac > 1e-6).any():
             found.append(f"{int((frac > 1e-6).sum())} integer columns have fractional values")
 
-    recomputed = float(lp.cost @ x)
+    recomputed = float(lp.cost @ x) + lp.objective_offset
     if abs(recomputed - objective) > OBJECTIVE_RTOL * max(1.0, abs(recomputed)):
         found.append(f"objective {objective:.12g} differs from c @ x = {recomputed:.12g}")
     return found

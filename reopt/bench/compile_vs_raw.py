@@ -1,10 +1,10 @@
 """Compile + hand-off to HiGHS: reopt against the raw numpy build of the same LP.
 
-    python -m benchmarks.compile_vs_raw [--offers 200000] [--repeat 7]
+    python -m reopt.bench.compile_vs_raw [--offers 200000] [--repeat 7]
 
 reopt's side is ``reopt.compile`` on a validated ``Market`` (validation, which also encodes
 labels as integers, is timed separately) plus passing the arrays to HiGHS. Two raw builds of
-the same LP go against it: from the tables (`benchmarks.raw.build`, which factorises the
+the same LP go against it: from the tables (`reopt.bench.raw.build`, which factorises the
 products itself) and from arrays already encoded as integers (`raw.build_from_arrays`, the
 least work possible). The contenders run alternately and medians are compared; all three
 models are then solved once to check they are the same LP (equal optimal cost).
@@ -17,20 +17,22 @@ import json
 import platform
 import statistics
 import time
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
-import highspy
 import numpy as np
 import pandas as pd
 
 import reopt
-from reopt.backends.highs import apply_settings, default_settings, new_highs, pass_model
+from reopt.backends.highs import apply_settings, new_highs, pass_model
+from reopt.backends.highs_settings import default_settings
 from reopt.bench import raw
 
 CAP = 0.6
 
 
-def reopt_side(market: reopt.Market) -> tuple[float, object, reopt.LinearProgram]:
+def reopt_side(market: reopt.Market) -> tuple[float, Any, reopt.LinearProgram]:
     t0 = time.perf_counter()
     lp = reopt.compile(market, [reopt.cap_share(CAP, country="CN")])
     h = new_highs()
@@ -40,14 +42,21 @@ def reopt_side(market: reopt.Market) -> tuple[float, object, reopt.LinearProgram
     return time.perf_counter() - t0, h, lp
 
 
-def raw_side(offers, demand, settings) -> tuple[float, object]:
+def raw_side(
+    offers: pd.DataFrame, demand: pd.DataFrame, settings: dict[str, object]
+) -> tuple[float, Any]:
     t0 = time.perf_counter()
     lp = raw.build(offers, demand, CAP)
     h = raw.hand_off(lp, settings)
     return time.perf_counter() - t0, h
 
 
-def raw_arrays_side(arrays, settings) -> tuple[float, object]:
+#: The encoded inputs of `raw.build_from_arrays`: product codes, China mask, prices,
+#: capacities and demand per product.
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def raw_arrays_side(arrays: Arrays, settings: dict[str, object]) -> tuple[float, Any]:
     t0 = time.perf_counter()
     lp = raw.build_from_arrays(*arrays, CAP)
     h = raw.hand_off(lp, settings)
@@ -68,7 +77,7 @@ def main() -> None:
     validate_s = time.perf_counter() - t0
 
     product, products = pd.factorize(offers["product"])
-    arrays = (
+    arrays: Arrays = (
         product,
         offers["country"].to_numpy() == "CN",
         offers["price_usd_per_kg"].to_numpy(dtype=float),
@@ -110,7 +119,7 @@ def main() -> None:
         "machine": platform.machine(),
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "highspy": highspy.__version__ if hasattr(highspy, "__version__") else "?",
+        "highspy": version("highspy"),
         "reopt": reopt.__version__,
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Sensitivity ranges: their time against the solve that made the plan.
 
-    python -m benchmarks.ranging [--sizes m l] [--repeat 3]
+    python -m reopt.bench.ranging [--sizes m l] [--repeat 3]
 
 For each benchmark instance (cap, policies and periods variants), reopt solves the plan once,
 then times `reopt.results.ranging.shadow_price_ranges` (two LPs per row over the optimal face)

@@ -1,6 +1,6 @@
 """Warm-started sweeps against cold solves of the same points.
 
-    python -m benchmarks.sweep_warm [--points 200] [--repeat 3] [--offers 20000]
+    python -m reopt.bench.sweep_warm [--points 200] [--repeat 3] [--offers 20000]
 
 For each market (the bundled ``japan_2025``, and a generated market of ``--offers`` offers),
 a China-cap sweep of ``--points`` caps is timed two ways: ``reopt.sweep`` (one HiGHS model,
@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 
 import reopt
-import reopt.analysis.sweeps
 
 
 def warm(market: reopt.Market, caps: list[float]) -> tuple[float, pd.DataFrame]:
     t0 = time.perf_counter()
-    curve = reopt.analysis.sweeps.sweep(market, china_cap=caps, progress=False, exact=False)
+    curve = reopt.sweep(market, china_cap=caps, progress=False, exact=False)
     return time.perf_counter() - t0, curve
 
 
@@ -95,7 +94,7 @@ def main() -> None:
     ]
     result = {
         "benchmark": "sweep_warm",
-        "command": f"python -m benchmarks.sweep_warm --points {args.points} "
+        "command": f"python -m reopt.bench.sweep_warm --points {args.points} "
         f"--repeat {args.repeat} --offers {args.offers}",
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "versions": {

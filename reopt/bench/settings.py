@@ -1,6 +1,6 @@
 """Which HiGHS settings suit procurement LPs: the measurements behind reopt's defaults.
 
-    python -m benchmarks.settings [--quick] [--out benchmarks/results]
+    python -m reopt.bench.settings [--quick] [--out benchmarks/results]
 
 For markets of several shapes (offers, periods) it solves the same LP with presolve on and
 off, dual simplex and interior point (with crossover), and records HiGHS's own solve time.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 import reopt
-from reopt.backends.highs import apply_settings, default_settings, new_highs, pass_model
+from reopt.backends.highs import apply_settings, new_highs, pass_model
+from reopt.backends.highs_settings import default_settings
 
 CONFIGS = {
     "simplex, presolve off": {"solver": "simplex", "presolve": "off"},
@@ -90,7 +92,7 @@ def main() -> None:
     meta = {
         "machine": platform.machine(),
         "python": platform.python_version(),
-        "cpus": __import__("os").cpu_count(),
+        "cpus": os.cpu_count(),
         "reopt": reopt.__version__,
     }
     (args.out / "settings.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=2))

@@ -1,10 +1,11 @@
 """Breakpoints by back end: how far each one's lie from HiGHS's, on the bundled datasets.
 
-    python -m benchmarks.breakpoints [--points 81]
+    python -m reopt.bench.breakpoints [--points 81]
 
 Sweeps the China cap from 20% to 100% on ``japan_2025`` and ``japan_2010`` with every
-available back end and reports, per back end, the largest distance between its breakpoints
-(and minimum feasible cap) and HiGHS's. A back end that finds a different number of them is
+known back end and reports, per back end, the largest distance between its breakpoints
+(and minimum feasible cap) and those of the default sweep (HiGHS in-process; its own row is
+the check that a sweep repeats itself). A back end that finds a different number of them is
 reported as such.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 import reopt
-from reopt.backends.pulp_backend import NAMED_SOLVERS, is_available
+from reopt.backends import available_solvers, known_solvers
 
 DATASETS = ("japan_2025", "japan_2010")
 
@@ -36,11 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     for name in DATASETS:
         market = getattr(reopt.datasets, name)()
         reference = exact_points(reopt.sweep(market, china_cap=caps, progress=False))
-        for solver in sorted(NAMED_SOLVERS):
-            if not is_available(solver):
+        for solver in sorted(known_solvers()):
+            if solver not in available_solvers():
                 print(f"{name:<12}{solver:<12}{'':>7}{'not installed':>18}")
                 continue
-            found = exact_points(reopt.sweep(market, china_cap=caps, solver=solver))
+            found = exact_points(reopt.sweep(market, china_cap=caps, solver=solver, progress=False))
             if len(found) != len(reference):
                 shown = f"{len(found)} vs {len(reference)}"
                 print(f"{name:<12}{solver:<12}{len(found):>7}{shown:>18}")

@@ -1,0 +1,196 @@
+"""`Engine`: solves a sweep's points one after another, warm where the back end allows.
+
+Each point is a full `reopt.solve` (statuses, the numpy check, infeasibility confirmed). A
+back end with `reopt.backends.Feature.WARM_START` keeps one model in a session
+(`reopt.backends.highs.HighsSession`) and a new point changes only what moved (bounds, costs,
+coefficients), so it re-solves from the last basis; a cold solve re-checks every
+`COLD_CHECK_EVERY`-th warm point (the first one always), and a disagreement raises
+`SolverError`. With an executor, `map_cold` solves the grid in parallel, cold.
+
+For a tonnes-basis share sweep the model is compiled once: later points only move the swept
+policy's right-hand sides (`with_share`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+from reopt.analysis.points import SweepPoint, summarise, with_span
+from reopt.analysis.whatif import SweepSetup
+from reopt.backends import Backend, Feature, Solution
+from reopt.data.market import Market
+from reopt.errors import SolverError
+from reopt.model.formulation import compile
+from reopt.model.policy import Policy
+from reopt.model.program import LinearProgram
+from reopt.model.shares import Basis, Bound, SharePolicy
+from reopt.options import SolverOptions
+from reopt.results.planning import make_plan, solve, solve_with
+from reopt.status import Status
+
+if TYPE_CHECKING:
+    from reopt.backends.highs import HighsSession
+
+__all__ = [
+    "COLD_CHECK_EVERY",
+    "Engine",
+    "WarmStarting",
+    "can_warm_start",
+    "check_agreement",
+    "map_cold",
+    "solve_point",
+    "with_share",
+]
+
+#: A warm-started point is compared with a cold solve this often (and the first one always).
+COLD_CHECK_EVERY = 25
+
+
+@runtime_checkable
+class WarmStarting(Protocol):
+    """A back end with `Feature.WARM_START`: it opens sessions that keep one model."""
+
+    def session(self, lp: LinearProgram, options: SolverOptions) -> HighsSession:
+        """A session holding ``lp``, for warm re-solves."""
+        ...
+
+
+def can_warm_start(backend: Backend, market: Market, executor: Executor | None) -> bool:
+    """Whether points can be re-solved in one kept model: a warm-start back end, no pool, an LP."""
+    return Feature.WARM_START in backend.features and executor is None and not market.is_mip
+
+
+class Engine:
+    """Solves points one after another; with ``warm``, in one session re-solved in place."""
+
+    def __init__(self, backend: Backend, options: SolverOptions, *, warm: bool) -> None:
+        self.backend = backend
+        self.options = options
+        self.warm = warm
+        self.solves = 0
+        self.session: HighsSession | None = None
+        self._base: LinearProgram | None = None
+
+    def point(
+        self, setup: SweepSetup, value: float, kind: str, *, span: bool = False
+    ) -> SweepPoint:
+        """Solve at ``value``; with ``span``, also find the piece of the curve it is on."""
+        market, policies = setup.build(value)
+        lp = self._compile(setup, market, policies)
+        if self.warm:
+            solution = self.solve_warm(lp)
+            if self.solves % COLD_CHECK_EVERY == 0:
+                cold = self.backend.solve(lp, self.options)
+                check_agreement(solution, cold, setup.parameter, value)
+        else:
+            solution = solve_with(self.backend, lp, self.options)
+        self.solves += 1
+        plan = make_plan(market, policies, lp, solution, self.backend, self.options)
+        point = summarise(plan, setup.varied, value, kind)
+        return with_span(point, plan, setup.varied) if span else point
+
+    def solve_warm(self, lp: LinearProgram) -> Solution:
+        """``lp`` re-solved in the kept session (a new one for a model of another shape)."""
+        if self.session is None or not self.session.lp.same_structure(lp):
+            assert isinstance(self.backend, WarmStarting)
+            self.session = self.backend.session(lp, self.options)
+        return self.session.resolve(lp)
+
+    def _compile(
+        self, setup: SweepSetup, market: Market, policies: tuple[Policy, ...]
+    ) -> LinearProgram:
+        """Compile once; for a tonnes-basis share sweep, later points only move bounds."""
+        k = setup.varied
+        if k is None or setup.policy is None or setup.policy.basis is not Basis.TONNES:
+            return compile(market, policies)
+        if self._base is None:
+            self._base = compile(market, policies)
+        policy = policies[k]
+        assert isinstance(policy, SharePolicy)
+        return with_share(self._base, k, policy)
+
+
+def with_share(lp: LinearProgram, k: int, policy: SharePolicy) -> LinearProgram:
+    """``lp`` with policy ``k`` (tonnes basis) replaced by ``policy``, a new share of it.
+
+    Only the policy's right-hand sides move: ``share * base_t`` on each of its rows.
+
+    Examples
+    --------
+    >>> import reopt
+    >>> lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
+    >>> moved = with_share(lp, 0, reopt.cap_share(0.7, country="CN"))
+    >>> float(moved.label("share")[moved.rows_of(0)][0])
+    0.7
+    """
+    rows = lp.rows_of(k)
+    rhs = policy.share * lp.label("base_t")[rows]
+    labels = {"share": policy.share}
+    if policy.bound is Bound.MAX:
+        moved = lp.with_row_bounds(rows, upper=rhs, labels=labels)
+    else:
+        moved = lp.with_row_bounds(rows, lower=rhs, labels=labels)
+    return moved.with_policies((*lp.policies[:k], policy, *lp.policies[k + 1 :]))
+
+
+def check_agreement(warm: Solution, cold: Solution, parameter: str, value: float) -> None:
+    """Raise `SolverError` when a warm and a cold solve of one point disagree."""
+    same = warm.status is cold.status
+    if same and warm.status is Status.OPTIMAL:
+        same = math.isclose(warm.objective, cold.objective, rel_tol=1e-7, abs_tol=1e-6)
+    if not same:
+        raise SolverError(
+            f"a warm-started solve at {parameter}={value:g} disagrees with a cold solve: "
+            f"{warm.status.value} {warm.objective:.10g} against "
+            f"{cold.status.value} {cold.objective:.10g}"
+        )
+
+
+def map_cold(
+    setup: SweepSetup,
+    solver: str | Any,
+    options: SolverOptions,
+    executor: Executor,
+    done: Callable[[], None],
+    *,
+    span: bool,
+) -> list[SweepPoint]:
+    """Grid points solved in parallel; the tasks carry plain tables, not Market objects.
+
+    ``done`` is called as each point's result arrives (a progress bar's ``update``).
+    """
+    futures = []
+    for value in setup.values:
+        market, policies = setup.build(value)
+        tables = (market.offers, market.demand, market.sources)
+        futures.append(
+            executor.submit(
+                solve_point, tables, policies, solver, options, setup.varied, value, span
+            )
+        )
+    points = []
+    for future in futures:
+        points.append(future.result())
+        done()
+    return points
+
+
+def solve_point(
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
+    policies: tuple[Policy, ...],
+    solver: str | Any,
+    options: SolverOptions,
+    varied: int | None,
+    value: float,
+    span: bool,
+) -> SweepPoint:
+    """One grid point, solved cold in a worker (a module-level function, so it pickles)."""
+    market = Market(*tables)
+    plan = solve(market, policies=policies, solver=solver, options=options)
+    point = summarise(plan, varied, value, "grid")
+    return with_span(point, plan, varied) if span else point

@@ -1,0 +1,250 @@
+"""What a sweep varies: a share bound, offer prices or capacities, or demand, point by point.
+
+`setup_sweep` checks the parameter a user chose (``china_cap``, ``vary`` with ``shares``,
+or one ``scale_*`` filter with ``factors``) and returns a `SweepSetup`, whose `SweepSetup.build`
+gives the market and policies at any value of it. Each kind of change is a small frozen
+dataclass with a ``build`` method:
+
+- `ShareChange`: the market as it is, with the swept policy at the point's share;
+- `OfferScale`: the price or capacity of the offers a filter picks, times a factor;
+- `DemandScale`: the demand a filter picks, times a factor.
+
+Filters (``{"country": "CN"}``) are read by `reopt.data.filters.match`, as policies read theirs.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from reopt.data import filters
+from reopt.data.market import Market
+from reopt.errors import InputError, Problem, ProblemList
+from reopt.model.policies import cap_share, check_share
+from reopt.model.policy import Policy, policies_for
+from reopt.model.shares import SharePolicy
+
+__all__ = [
+    "DEMAND_FILTERS",
+    "OFFER_FILTERS",
+    "DemandScale",
+    "OfferScale",
+    "ShareChange",
+    "SweepSetup",
+    "setup_sweep",
+    "sweep_values",
+]
+
+#: Offer columns a what-if filter may name, and demand columns for ``scale_demand``.
+OFFER_FILTERS = filters.FILTER_COLUMNS
+DEMAND_FILTERS = ("product", "period")
+
+
+@dataclass(frozen=True)
+class ShareChange:
+    """Each point: the market as it is, with the swept policy at the point's share."""
+
+    market: Market
+    fixed: tuple[Policy, ...]
+    policy: SharePolicy
+
+    def build(self, share: float) -> tuple[Market, tuple[Policy, ...]]:
+        """The market and the policies (the swept one last) at ``share``."""
+        return self.market, (*self.fixed, self.policy.with_share(share))
+
+
+@dataclass(frozen=True)
+class OfferScale:
+    """Each point: one offer column (price or capacity) of the masked offers times a factor."""
+
+    market: Market
+    fixed: tuple[Policy, ...]
+    column: str
+    mask: np.ndarray
+
+    def build(self, factor: float) -> tuple[Market, tuple[Policy, ...]]:
+        """The market with the masked offers' ``column`` times ``factor``."""
+        offers = self.market.offers.copy()
+        scaled = offers[self.column].to_numpy(dtype=float).copy()
+        part = scaled[self.mask]
+        with np.errstate(invalid="ignore"):  # inf * 0: unlimited capacity scaled to nothing
+            part = np.where(np.isinf(part) & (factor == 0), 0.0, part * factor)
+        scaled[self.mask] = part  # unlimited capacity stays unlimited for factors > 0
+        offers[self.column] = scaled
+        if self.column == "capacity_t" and "min_order_t" in offers.columns:
+            # an offer whose minimum order no longer fits its capacity cannot be bought
+            minimum = offers["min_order_t"].to_numpy(dtype=float)
+            shut = np.nan_to_num(minimum) > scaled
+            offers.loc[shut, ["capacity_t", "min_order_t"]] = 0.0
+        return self.market.replace(offers=offers), self.fixed
+
+
+@dataclass(frozen=True)
+class DemandScale:
+    """Each point: the masked demand rows times a factor."""
+
+    market: Market
+    fixed: tuple[Policy, ...]
+    mask: np.ndarray
+
+    def build(self, factor: float) -> tuple[Market, tuple[Policy, ...]]:
+        """The market with the masked demand times ``factor``."""
+        demand = self.market.demand.copy()
+        scaled = demand["demand_t"].to_numpy(dtype=float).copy()
+        scaled[self.mask] = scaled[self.mask] * factor
+        demand["demand_t"] = scaled
+        return self.market.replace(demand=demand), self.fixed
+
+
+@dataclass(frozen=True)
+class SweepSetup:
+    """What a sweep varies: the parameter's name and values, and how to build each point.
+
+    Attributes
+    ----------
+    parameter : str
+        The table's column for the parameter: ``china_cap``, ``share`` or ``factor``.
+    values : tuple of float
+        The grid, as given.
+    change : ShareChange, OfferScale or DemandScale
+        How each point's market and policies are built.
+    market : Market
+        The market as given.
+    policy : SharePolicy or None
+        The swept policy (share sweeps only).
+    varied : int or None
+        Its position among each point's policies.
+    """
+
+    parameter: str
+    values: tuple[float, ...]
+    change: ShareChange | OfferScale | DemandScale
+    market: Market
+    policy: SharePolicy | None
+    varied: int | None
+
+    def build(self, value: float) -> tuple[Market, tuple[Policy, ...]]:
+        """The market and policies at ``value`` of the parameter."""
+        return self.change.build(value)
+
+
+def setup_sweep(
+    market: Market,
+    *,
+    china_cap: Iterable[float] | None,
+    vary: SharePolicy | None,
+    shares: Iterable[float] | None,
+    scale_price: Mapping[str, object] | None,
+    scale_capacity: Mapping[str, object] | None,
+    scale_demand: Mapping[str, object] | None,
+    factors: Iterable[float] | None,
+    policies: Iterable[Policy],
+) -> SweepSetup:
+    """Check the sweep's parameter (exactly one) and its values; see `reopt.sweep`."""
+    fixed = policies_for(market, policies=policies)
+    modes = {
+        "china_cap": china_cap is not None,
+        "vary": vary is not None or shares is not None,
+        "scale_price": scale_price is not None,
+        "scale_capacity": scale_capacity is not None,
+        "scale_demand": scale_demand is not None,
+    }
+    chosen = [name for name, on in modes.items() if on]
+    if len(chosen) != 1:
+        raise InputError(
+            [
+                Problem(
+                    "options",
+                    "sweep()",
+                    "parameter",
+                    ", ".join(chosen) or None,
+                    "give exactly one parameter to sweep",
+                    "china_cap=[...], vary=policy with shares=[...], or scale_price / "
+                    "scale_capacity / scale_demand with factors=[...]",
+                )
+            ]
+        )
+    mode = chosen[0]
+    if factors is not None and mode in ("china_cap", "vary"):
+        raise InputError(
+            [
+                Problem(
+                    "options",
+                    "sweep()",
+                    "factors",
+                    factors,
+                    f"factors go with scale_price, scale_capacity or scale_demand, not {mode}",
+                    "drop factors=, or sweep a scale_* what-if instead",
+                )
+            ]
+        )
+    if mode == "china_cap":
+        policy = cap_share(1.0, country="CN")
+        values = sweep_values(china_cap, "china_cap")
+        change = ShareChange(market, fixed, policy)
+        return SweepSetup("china_cap", values, change, market, policy, len(fixed))
+    if mode == "vary":
+        if not isinstance(vary, SharePolicy) or shares is None:
+            raise InputError(
+                [
+                    Problem(
+                        "options",
+                        "sweep()",
+                        "vary",
+                        vary,
+                        "vary needs a policy and shares a list of bounds",
+                        "e.g. vary=reopt.min_share(0, kind='recycler'), shares=[0, 0.1, 0.2]",
+                    )
+                ]
+            )
+        vary.matches(market)
+        values = sweep_values(shares, "shares")
+        change = ShareChange(market, fixed, vary)
+        return SweepSetup("share", values, change, market, vary, len(fixed))
+    values = sweep_values(factors, "factors")
+    what: OfferScale | DemandScale
+    if mode == "scale_price":
+        mask = _offer_mask(market, scale_price, mode)
+        what = OfferScale(market, fixed, "price_usd_per_kg", mask)
+    elif mode == "scale_capacity":
+        what = OfferScale(market, fixed, "capacity_t", _offer_mask(market, scale_capacity, mode))
+    else:
+        demand = filters.match(
+            market.demand, scale_demand or {}, allowed=DEMAND_FILTERS, argument="scale_demand"
+        )
+        what = DemandScale(market, fixed, demand)
+    return SweepSetup("factor", values, what, market, None, None)
+
+
+def sweep_values(values: Iterable[float] | None, name: str) -> tuple[float, ...]:
+    """Shares in [0, 1] (``china_cap``, ``shares``) or factors >= 0, checked together."""
+    problems = ProblemList()
+    try:
+        items = list(values) if values is not None else []
+    except TypeError:
+        items = []
+        problems.add("options", "sweep()", name, values, "expected a list of numbers")
+    out = []
+    for i, v in enumerate(items):
+        where = f"sweep() {name}[{i}]"
+        if name != "factors":
+            try:
+                out.append(check_share(v, where=where, column=name))
+            except InputError as err:
+                problems.extend(err.problems)
+        elif isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v < math.inf:
+            out.append(float(v))
+        else:
+            problems.add("options", where, name, v, "must be a finite number >= 0")
+    if not items and not problems:
+        problems.add("options", "sweep()", name, items, "needs at least one value")
+    problems.raise_if_any()
+    return tuple(out)
+
+
+def _offer_mask(market: Market, where: Mapping[str, object] | None, argument: str) -> np.ndarray:
+    return filters.match(market.offers, where or {}, allowed=OFFER_FILTERS, argument=argument)

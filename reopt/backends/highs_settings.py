@@ -1,0 +1,72 @@
+"""reopt's HiGHS settings: its measured defaults, and `SolverOptions` mapped onto HiGHS."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from reopt.model.program import LinearProgram, RowFamily
+from reopt.options import Method, SolverOptions
+
+__all__ = ["IPM_FROM_OFFERS_PER_PRODUCT", "default_settings"]
+
+
+#: Above this many offers in one product (and period), interior point beats dual simplex.
+IPM_FROM_OFFERS_PER_PRODUCT = 8_000
+
+
+def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, object]:
+    """HiGHS option values for ``lp`` under ``options``; reopt's defaults fill the gaps.
+
+    reopt's defaults, chosen by measurement (``python -m reopt.bench.settings``; the figures
+    are in ``docs/solvers.md``):
+
+    - presolve off for LPs: on single-period markets with many offers per product, HiGHS's
+      presolve took 100 s where the whole solve without it took 1-3 s;
+    - dual simplex, unless one product (in one period) has at least
+      `IPM_FROM_OFFERS_PER_PRODUCT` offers; then interior point with crossover, which was
+      2-7x faster there (crossover gives a basis, so duals stay exact);
+    - HiGHS's own choices for MILPs (minimum orders), where presolve pays off;
+    - ``threads=1``, so that parallel sweeps do not oversubscribe the cores.
+    """
+    settings: dict[str, object] = {}
+    if lp.is_mip:
+        settings["presolve"] = "choose"
+        settings["solver"] = "choose"
+    else:
+        settings["presolve"] = "off"
+        settings["solver"] = (
+            "ipm" if _widest_demand_row(lp) >= IPM_FROM_OFFERS_PER_PRODUCT else ("simplex")
+        )
+        if settings["solver"] == "ipm":
+            settings["run_crossover"] = "on"
+    if options.presolve is not None:
+        settings["presolve"] = "on" if options.presolve else "off"
+    if options.method is not Method.AUTO:
+        settings["solver"] = options.method.value
+        if options.method is Method.IPM:
+            settings["run_crossover"] = "on"
+        else:
+            settings.pop("run_crossover", None)
+    settings["threads"] = options.threads if options.threads is not None else 1
+    settings["random_seed"] = options.seed if options.seed is not None else 0
+    if options.time_limit_s is not None:
+        settings["time_limit"] = float(options.time_limit_s)
+    if options.mip_gap is not None:
+        settings["mip_rel_gap"] = float(options.mip_gap)
+    if options.log is True:
+        settings["log_to_console"] = True
+    elif options.log not in (False, None):
+        settings["log_file"] = os.fspath(options.log)  # type: ignore[arg-type]
+        settings["log_to_console"] = False
+    settings.update(options.extra)
+    return settings
+
+
+def _widest_demand_row(lp: LinearProgram) -> int:
+    """The most offers in one demand row (one product in one period)."""
+    demand = lp.family_rows(RowFamily.DEMAND)
+    if len(demand) == 0:
+        return 0
+    return int(np.max(lp.row_start[demand + 1] - lp.row_start[demand]))

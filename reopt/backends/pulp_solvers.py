@@ -1,0 +1,329 @@
+"""The PuLP solvers reopt knows by name, each with its own verdict and value readers.
+
+- `CbcBackend` (``"cbc"``): the verdict is the first line of CBC's solution file;
+- `GlpkBackend` (``"glpk"``): the status in ``glpsol``'s report, with limits read from its
+  log, and values and duals from its solution file (PuLP reads no duals from GLPK);
+- `PulpHighsBackend` (``"pulp-highs"``): HiGHS's own model status.
+
+Each maps `SolverOptions` onto its solver and refuses, as an `InputError`, what it cannot
+honour.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from typing import Any
+
+import highspy
+import numpy as np
+
+from reopt.backends import pulp_adapter as adapter
+from reopt.backends.highs import apply_settings, default_settings, map_status, new_highs
+from reopt.backends.pulp_backend import PulpBackend, Values, read_file
+from reopt.data.market import readonly
+from reopt.errors import InputError, Problem
+from reopt.model.program import LinearProgram
+from reopt.options import Method, SolverOptions
+from reopt.status import Status
+
+__all__ = ["CBC", "GLPK", "PULP_HIGHS", "CbcBackend", "GlpkBackend", "PulpHighsBackend"]
+
+_CBC = [
+    ("Optimal", Status.OPTIMAL),
+    ("Infeasible", Status.INFEASIBLE),
+    ("Integer infeasible", Status.INFEASIBLE),
+    ("Unbounded", Status.UNBOUNDED),
+    ("Stopped on time", Status.TIME_LIMIT),
+    ("Stopped on iterations", Status.ITERATION_LIMIT),
+    ("Stopped on ctrl-c", Status.INTERRUPTED),
+    ("Stopped on difficulties", Status.ERROR),
+    ("Stopped", Status.OTHER_LIMIT),
+]
+_GLPK = {
+    "OPTIMAL": Status.OPTIMAL,
+    "INTEGER OPTIMAL": Status.OPTIMAL,
+    "INFEASIBLE (FINAL)": Status.INFEASIBLE,
+    "INTEGER EMPTY": Status.INFEASIBLE,
+    "EMPTY": Status.INFEASIBLE,
+    "UNBOUNDED": Status.UNBOUNDED,
+}
+
+
+class CbcBackend(PulpBackend):
+    """CBC through PuLP (bundled with PuLP 3; ``pulp[cbc]`` on PuLP 4)."""
+
+    name = label = "cbc"
+    install_hint = (
+        "On PuLP 4 (Python 3.12+) CBC comes with pip install 'pulp[cbc]' (or 'reopt[cbc]'); "
+        "on PuLP 3 it is bundled."
+    )
+
+    def probe(self) -> Any:
+        """A silent CBC."""
+        return adapter.cbc_solver(msg=False)
+
+    def option_problems(self, lp: LinearProgram, options: SolverOptions) -> list[Problem]:
+        """PDLP."""
+        return _cbc_arguments(options)[2]
+
+    def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
+        """PuLP's CBC with ``options`` mapped."""
+        args, extra, problems = _cbc_arguments(options)
+        if problems:
+            raise InputError(problems)
+        return adapter.cbc_solver(options=extra, **args)
+
+    def verdict(
+        self, prob: Any, folder: str, pulp_status: str, has_solution: bool, options: SolverOptions
+    ) -> tuple[str, Status]:
+        """The first line of CBC's solution file."""
+        text = read_file(folder, "*.sol")
+        if text is None:
+            return "no solution file", Status.ERROR
+        line = text.splitlines()[0].strip() if text else ""
+        status = next((s for prefix, s in _CBC if line.startswith(prefix)), Status.ERROR)
+        if status is Status.ITERATION_LIMIT and _only_time_limited(options):
+            # CBC 2.10 reports an LP stopped by its time limit as stopped on iterations
+            status = Status.TIME_LIMIT
+        return line, status
+
+
+class GlpkBackend(PulpBackend):
+    """GLPK's ``glpsol`` through PuLP, without its presolver unless asked."""
+
+    name = label = "glpk"
+    install_hint = (
+        "Install GLPK's glpsol, e.g. apt-get install glpk-utils (Debian/Ubuntu) or "
+        "brew install glpk (macOS)."
+    )
+
+    def probe(self) -> Any:
+        """A silent GLPK."""
+        return adapter.glpk_solver(msg=False)
+
+    def option_problems(self, lp: LinearProgram, options: SolverOptions) -> list[Problem]:
+        """Fractional time limits, threads, PDLP, interior point for MILPs, seeds."""
+        return _glpk_arguments(lp, options, "")[1]
+
+    def at_vertex(self, options: SolverOptions) -> bool:
+        """Not with interior point (glpsol has no crossover) or PDLP."""
+        return options.method not in (Method.IPM, Method.PDLP)
+
+    def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
+        """PuLP's GLPK with ``options`` mapped; its log goes to ``folder``."""
+        args, problems = _glpk_arguments(lp, options, folder)
+        if problems:
+            raise InputError(problems)
+        t = options.time_limit_s
+        timeout = int(t) if t is not None else None
+        return adapter.glpk_solver(msg=options.log is True, timeLimit=timeout, options=args)
+
+    def unparsed_report(self, folder: str) -> bool:
+        """Whether glpsol left a report: reopt reads it and the log itself.
+
+        The report can have words PuLP does not know ("FEASIBLE", after a time limit
+        without presolve).
+        """
+        return read_file(folder, "*.out") is not None
+
+    def verdict(
+        self, prob: Any, folder: str, pulp_status: str, has_solution: bool, options: SolverOptions
+    ) -> tuple[str, Status]:
+        """The status in glpsol's report, limits from its log."""
+        report = read_file(folder, "*.out")
+        match = re.search(r"^Status:\s+(.+?)\s*$", report or "", re.MULTILINE)
+        if match is None:
+            return "no report", Status.ERROR
+        raw = match.group(1)
+        log = read_file(folder, "glpk.log") or ""
+        if "TIME LIMIT EXCEEDED" in log:
+            return f"{raw} (time limit exceeded)", Status.TIME_LIMIT
+        if "ITERATION LIMIT EXCEEDED" in log:
+            return f"{raw} (iteration limit exceeded)", Status.ITERATION_LIMIT
+        if raw == "UNDEFINED" and "HAS NO PRIMAL FEASIBLE SOLUTION" in log:
+            return f"{raw} (no primal feasible solution)", Status.INFEASIBLE
+        if raw == "UNDEFINED" and "HAS NO DUAL FEASIBLE SOLUTION" in log:
+            return f"{raw} (no dual feasible solution)", Status.INFEASIBLE_OR_UNBOUNDED
+        return raw, _GLPK.get(raw, Status.ERROR)
+
+    def values(
+        self,
+        lp: LinearProgram,
+        prob: Any,
+        variables: list[Any],
+        constraints: list[Any],
+        folder: str,
+    ) -> Values:
+        """Values and duals from glpsol's own files."""
+        return _glpk_values(lp, folder)
+
+    def after_solve(self, folder: str, options: SolverOptions) -> None:
+        """Copy glpsol's log where ``options.log`` asks."""
+        if not isinstance(options.log, bool) and options.log is not None:
+            shutil.copyfile(os.path.join(folder, "glpk.log"), os.fspath(options.log))
+
+
+class PulpHighsBackend(PulpBackend):
+    """HiGHS through PuLP, with reopt's settings."""
+
+    name = label = "pulp-highs"
+    install_hint = "pip install highspy (a reopt dependency)."
+    files = False
+
+    def probe(self) -> Any:
+        """A silent HiGHS."""
+        return adapter.highs_solver(msg=False)
+
+    def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
+        """PuLP's HiGHS with reopt's defaults; an unknown option is an InputError."""
+        settings = default_settings(lp, options)
+        apply_settings(new_highs(), settings)  # an unknown option is an InputError, not dropped
+        if "log_file" in settings:
+            settings["output_flag"] = True  # PuLP turns output off unless msg; the file needs it
+        return adapter.highs_solver(msg=options.log is True, **settings)
+
+    def verdict(
+        self, prob: Any, folder: str, pulp_status: str, has_solution: bool, options: SolverOptions
+    ) -> tuple[str, Status]:
+        """HiGHS's model status."""
+        raw_status = prob.solverModel.getModelStatus()
+        return str(raw_status.name), map_status(raw_status)
+
+    def retry(self, raw: str) -> bool:
+        """HiGHS's thread scheduler was sized by an earlier solve (see `highs.run`): reset."""
+        if raw != "kNotset":
+            return False
+        highspy.Highs.resetGlobalScheduler(True)
+        return True
+
+
+def _only_time_limited(options: SolverOptions) -> bool:
+    iterations = any(
+        "iter" in key.lower() or key.lower().startswith("maxit") for key in options.extra
+    )
+    return options.time_limit_s is not None and not iterations
+
+
+def _unsupported(solver: str, field: str, value: object, why: str) -> Problem:
+    return Problem("options", "SolverOptions", field, value, f"{solver} cannot honour it: {why}")
+
+
+def _log_args(options: SolverOptions) -> dict[str, Any]:
+    if options.log is True:
+        return {"msg": True}
+    if options.log not in (False, None):
+        return {"msg": False, "logPath": os.fspath(options.log)}  # type: ignore[arg-type]
+    return {"msg": False}
+
+
+def _cbc_arguments(options: SolverOptions) -> tuple[dict[str, Any], list[str], list[Problem]]:
+    """PuLP's CBC arguments for ``options``, and what CBC cannot honour."""
+    problems = []
+    args: dict[str, Any] = {"mip": True, **_log_args(options)}
+    extra = [f"{k} {v}" for k, v in options.extra.items()]
+    if options.time_limit_s is not None:
+        args["timeLimit"] = options.time_limit_s
+    if options.threads is not None:
+        args["threads"] = options.threads
+    if options.presolve is not None:
+        args["presolve"] = options.presolve
+    if options.method is Method.IPM:
+        extra.append("barrier")
+    elif options.method is Method.PDLP:
+        problems.append(_unsupported("CBC", "method", "pdlp", "it has no PDLP"))
+    if options.mip_gap is not None:
+        args["gapRel"] = options.mip_gap
+    if options.seed is not None:
+        extra.append(f"randomSeed {options.seed}")
+    return args, extra, problems
+
+
+def _glpk_arguments(
+    lp: LinearProgram, options: SolverOptions, folder: str
+) -> tuple[list[str], list[Problem]]:
+    """Glpsol's command-line arguments for ``options``, and what GLPK cannot honour."""
+    problems = []
+    # glpsol writes its log to a file reopt reads for limits (and copies to options.log)
+    args = ["--log", os.path.join(folder, "glpk.log")]
+    t = options.time_limit_s
+    if t is not None and not float(t).is_integer():
+        problems.append(_unsupported("GLPK", "time_limit_s", t, "it takes whole seconds"))
+    if options.threads not in (None, 1):
+        problems.append(_unsupported("GLPK", "threads", options.threads, "it runs one thread"))
+    # glpsol's presolver, its default, has answered "optimal" with a row broken outright on
+    # feasible LPs (a 1 kg product's cap turned into a bound it then ignored): off unless asked
+    args.append("--presol" if options.presolve else "--nopresol")
+    if options.method is Method.SIMPLEX:
+        args.append("--simplex")
+    elif options.method is Method.IPM:
+        if lp.is_mip:
+            problems.append(_unsupported("GLPK", "method", "ipm", "interior point is for LPs only"))
+        args.append("--interior")
+    elif options.method is Method.PDLP:
+        problems.append(_unsupported("GLPK", "method", "pdlp", "it has no PDLP"))
+    if options.mip_gap is not None:
+        args += ["--mipgap", repr(float(options.mip_gap))]
+    if options.seed is not None:
+        problems.append(_unsupported("GLPK", "seed", options.seed, "its solvers take no seed"))
+    for key, value in options.extra.items():
+        args.append(key if key.startswith("-") else f"--{key}")
+        if value is not None:
+            args.append(str(value))
+    return args, problems
+
+
+def _glpk_values(lp: LinearProgram, folder: str) -> Values:
+    """Values and duals from glpsol.
+
+    Names (and so positions) come from its report, numbers in full precision from its
+    solution file, which lists rows and columns in the same order.
+    """
+    report, solution = read_file(folder, "*.out"), read_file(folder, "*.sol")
+    if report is None or solution is None:
+        return None, None, None
+    # the report's tables list every row, then every column, in the solution file's order;
+    # PuLP adds a "_dummy" row and a "__dummy" column when a row is empty (0 >= 0)
+    sizes = re.search(r"^Rows:\s+(\d+)\s*^Columns:\s+(\d+)", report, re.MULTILINE)
+    names = re.findall(r"^\s*\d+ (\S+)", report, re.MULTILINE)
+    if sizes is None or len(names) < int(sizes[1]) + int(sizes[2]):
+        return None, None, None
+    row_names, col_names = (
+        names[: int(sizes[1])],
+        names[int(sizes[1]) : int(sizes[1]) + int(sizes[2])],
+    )
+    kind = ""
+    entries: dict[str, list[list[str]]] = {"i": [], "j": []}
+    for line in solution.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "s":
+            kind = parts[1]  # bas (simplex), ipt (interior point) or mip
+        elif parts and parts[0] in entries:
+            entries[parts[0]].append(parts)
+    if len(entries["i"]) != len(row_names) or len(entries["j"]) != len(col_names):
+        return None, None, None
+    row_at = [k for k, n in enumerate(row_names) if re.fullmatch(r"c\d+", n)]
+    col_at = [k for k, n in enumerate(col_names) if re.fullmatch(r"x\d+", n)]
+    rows = [int(row_names[k][1:]) for k in row_at]
+    cols = [int(col_names[k][1:]) for k in col_at]
+    entries = {"i": [entries["i"][k] for k in row_at], "j": [entries["j"][k] for k in col_at]}
+    # value and dual columns: "i k status value dual" (bas), "i k value dual" (ipt), "i k value"
+    at = {"bas": 3, "ipt": 2, "mip": 2}.get(kind)
+    if at is None:
+        return None, None, None
+    x = np.zeros(lp.n_cols)  # columns glpsol never saw are fixed at zero by construction
+    x[cols] = [float(p[at]) for p in entries["j"]]
+    if kind == "mip":
+        return readonly(x), None, None
+    row_dual = np.zeros(lp.n_rows)
+    row_dual[rows] = [float(p[at + 1]) for p in entries["i"]]
+    col_dual = np.array(lp.cost, dtype=float)  # unseen columns: reduced cost = cost
+    col_dual[cols] = [float(p[at + 1]) for p in entries["j"]]
+    return readonly(x), readonly(row_dual), readonly(col_dual)
+
+
+#: The registered PuLP back ends.
+CBC = CbcBackend()
+GLPK = GlpkBackend()
+PULP_HIGHS = PulpHighsBackend()

@@ -1,0 +1,294 @@
+"""What the ``reopt`` subcommands share: exit codes, common arguments, parsing, output files.
+
+Solver options (``--solver``, ``--time-limit``, ...), the market arguments (``PATH`` or
+``--dataset``), ``--china-cap`` and its share and range parsing, the checks run on output
+paths before anything is solved, and the one-line report of a file that could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from reopt import datasets
+from reopt.backends import known_solvers
+from reopt.data.io import Scenario, read_scenario
+from reopt.errors import InputError, ReoptError
+from reopt.model.policies import check_share
+from reopt.options import Method, SolverOptions
+from reopt.results.plan import Plan
+from reopt.status import Status
+
+__all__ = [
+    "EXIT_INFEASIBLE",
+    "EXIT_INPUT",
+    "EXIT_OPTIMAL",
+    "EXIT_SOLVER",
+    "MAX_POINTS",
+    "PLAN_SUFFIXES",
+    "PLOT_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "Subparsers",
+    "china_cap_argument",
+    "chosen_scenario",
+    "exit_code",
+    "market_arguments",
+    "output_problems",
+    "outputs_ok",
+    "share",
+    "share_range",
+    "solver_arguments",
+    "solver_options",
+    "write_output",
+]
+
+#: Exit codes: an optimal plan (or valid input), infeasible, bad input, solver trouble.
+EXIT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
+
+#: The files each output flag writes, by suffix (matched without regard to case).
+PLAN_SUFFIXES = (".csv", ".xlsx")
+TABLE_SUFFIXES = (".csv",)
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: The most points a START:STOP:STEP range may make.
+MAX_POINTS = 100_000
+
+
+class Subparsers(Protocol):
+    """What ``ArgumentParser.add_subparsers()`` returns, as far as a subcommand uses it."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add the subcommand ``name``; keyword arguments go to `argparse.ArgumentParser`."""
+        ...
+
+
+def solver_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``solver`` group of options.
+
+    They are ``--solver``, ``--time-limit``, ``--threads``, ``--method``,
+    ``--presolve``/``--no-presolve``, ``--mip-gap``, ``--seed`` and ``--log``; `solver_options`
+    reads them back.
+    """
+    group = parser.add_argument_group("solver")
+    group.add_argument(
+        "--solver",
+        default="highs",
+        choices=list(known_solvers()),
+        help="back end (default: highs, in-process)",
+    )
+    group.add_argument(
+        "--time-limit", type=float, default=None, metavar="SECONDS", help="stop after this long"
+    )
+    group.add_argument("--threads", type=int, default=None, metavar="N", help="solver threads")
+    group.add_argument(
+        "--method",
+        choices=[m.value for m in Method],
+        default="auto",
+        help="LP algorithm (default: auto, reopt's measured choice)",
+    )
+    presolve = group.add_mutually_exclusive_group()
+    presolve.add_argument(
+        "--presolve", dest="presolve", action="store_true", default=None, help="force presolve on"
+    )
+    presolve.add_argument(
+        "--no-presolve", dest="presolve", action="store_false", help="force presolve off"
+    )
+    group.add_argument(
+        "--mip-gap", type=float, default=None, metavar="GAP", help="relative MILP gap"
+    )
+    group.add_argument("--seed", type=int, default=None, metavar="N", help="solver seed")
+    group.add_argument(
+        "--log",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="FILE",
+        help="show the solver's log, or write it to FILE",
+    )
+
+
+def solver_options(args: argparse.Namespace) -> SolverOptions:
+    """The `SolverOptions` given by the arguments `solver_arguments` added."""
+    return SolverOptions(
+        time_limit_s=args.time_limit,
+        threads=args.threads,
+        presolve=args.presolve,
+        method=args.method,
+        mip_gap=args.mip_gap,
+        seed=args.seed,
+        log=args.log,
+    )
+
+
+def china_cap_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """Add ``--china-cap SHARE`` (a fraction or a percentage; None when not given)."""
+    parser.add_argument("--china-cap", type=share, default=None, metavar="SHARE", help=help)
+
+
+def market_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add an optional ``PATH`` and ``--dataset NAME``, of which `chosen_scenario` wants one."""
+    parser.add_argument("path", type=Path, nargs="?", default=None, metavar="PATH")
+    parser.add_argument(
+        "--dataset",
+        choices=list(datasets.NAMES),
+        default=None,
+        help="a bundled dataset instead of PATH",
+    )
+
+
+def chosen_scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario named by the arguments `market_arguments` added.
+
+    Raises
+    ------
+    ReoptError
+        When both or neither of ``PATH`` and ``--dataset`` were given.
+    """
+    if (args.path is None) == (args.dataset is None):
+        raise ReoptError("give either PATH or --dataset NAME")
+    if args.dataset is not None:
+        return Scenario(datasets.load(args.dataset), None, ())
+    return read_scenario(args.path)
+
+
+def share(text: str) -> float:
+    """A share from the command line: ``"0.6"`` or ``"60%"``.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        When the text is not a number or not a share (``"35"`` asks whether 0.35 was meant).
+    """
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    try:
+        return check_share(value, where="command line", column="--china-cap")
+    except InputError as err:
+        raise argparse.ArgumentTypeError(str(err.problems[0])) from None
+
+
+def share_range(text: str) -> list[float]:
+    """Shares from ``START:STOP:STEP`` (STOP included, never passed) or a list ``0.5,0.6``.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        When the text is neither form, a value is not a share, or the range would make
+        `MAX_POINTS` points or more.
+    """
+    parts = text.split(":")
+    try:
+        if len(parts) == 1:
+            values = [float(v) for v in text.split(",")]
+        elif len(parts) == 3:
+            start, stop, step = (float(p) for p in parts)
+            if not all(map(math.isfinite, (start, stop, step))) or step <= 0 or stop < start:
+                raise ValueError
+            count = math.floor((stop - start) / step + 1e-9)  # STOP inclusive, never past it
+            if count >= MAX_POINTS:
+                raise argparse.ArgumentTypeError(
+                    f"{text!r}: more than {MAX_POINTS:,} points (use a larger STEP)"
+                )
+            values = [start + i * step for i in range(count + 1)]
+            if values[-1] < stop - 1e-12:
+                values.append(stop)
+            values = [round(v, 12) for v in values]
+        else:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected START:STOP:STEP (e.g. 0.2:0.95:0.05) or a list 0.5,0.6"
+        ) from None
+    for value in values:
+        share(repr(value))
+    return values
+
+
+def exit_code(plan: Plan) -> int:
+    """`EXIT_OPTIMAL`, `EXIT_INFEASIBLE`, or `EXIT_SOLVER` for any other status."""
+    if plan.status is Status.OPTIMAL:
+        return EXIT_OPTIMAL
+    if plan.status is Status.INFEASIBLE:
+        return EXIT_INFEASIBLE
+    return EXIT_SOLVER
+
+
+def output_problems(flag: str, path: Path | None, suffixes: Sequence[str]) -> list[str]:
+    """What stops ``flag``'s file ``path`` from being written, one message per problem.
+
+    Parameters
+    ----------
+    flag : str
+        The option that names the file, e.g. ``"--out"``.
+    path : Path or None
+        The file to write; None when the option was not given.
+    suffixes : sequence of str
+        The suffixes the option writes, lower case with the dot, e.g. ``(".csv",)``.
+
+    Returns
+    -------
+    list of str
+        Messages such as ``"--out out/x.csv: folder out does not exist"``; empty when the
+        file can be written as far as can be told without writing it.
+    """
+    if path is None:
+        return []
+    problems = []
+    use = f"(use {_either(suffixes)})"
+    if not path.suffix:
+        problems.append(f"{flag} {path}: no suffix {use}")
+    elif path.suffix.lower() not in suffixes:
+        problems.append(f"{flag} {path}: unsupported suffix {path.suffix} {use}")
+    folder = path.parent
+    if path.is_dir():
+        problems.append(f"{flag} {path}: is a folder")
+    elif not folder.exists():
+        problems.append(f"{flag} {path}: folder {folder} does not exist")
+    elif not folder.is_dir():
+        problems.append(f"{flag} {path}: {folder} is not a folder")
+    return problems
+
+
+def _either(suffixes: Sequence[str]) -> str:
+    """``".csv"``, ``".csv or .xlsx"``, ``".png, .svg or .pdf"``."""
+    if len(suffixes) == 1:
+        return suffixes[0]
+    return f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+
+
+def outputs_ok(problems: Sequence[str]) -> bool:
+    """Print each problem to stderr as ``reopt: ...``; True when there are none."""
+    for problem in problems:
+        print(f"reopt: {problem}", file=sys.stderr)
+    return not problems
+
+
+def write_output(flag: str, path: Path, write: Callable[[Path], object]) -> bool:
+    """Call ``write(path)``; on an OS error print one line to stderr and return False.
+
+    Parameters
+    ----------
+    flag : str
+        The option that named the file, for the message.
+    path : Path
+        The file to write.
+    write : callable
+        Writes the file at the path it is given.
+
+    Returns
+    -------
+    bool
+        True when the file was written.
+    """
+    try:
+        write(path)
+    except OSError as err:
+        reason = err.strerror or str(err) or type(err).__name__
+        print(f"reopt: {flag} {path}: could not write it ({reason})", file=sys.stderr)
+        return False
+    return True

@@ -1,0 +1,288 @@
+"""Validation: the checks that turn the user's offers, demand and sources into clean tables.
+
+`validate` runs them in three rounds and raises one `InputError` after each round that found
+something: the tables themselves (DataFrames with rows), every cell of every table (columns
+present, text, codes, numbers, periods, duplicate keys, sources joined onto offers), then the
+tables against each other (periods on both sides, demand only for offered products). The
+cell-level checks live in `reopt.data.cells`.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from reopt.data.cells import (
+    TableOrigin,
+    coded_column,
+    column_problems,
+    duplicate_problems,
+    number_column,
+    period_column,
+    text_column,
+)
+from reopt.data.encoding import Encoded, encode
+from reopt.errors import ProblemList
+
+__all__ = ["validate"]
+
+_OFFER_TEXT = ("source", "product", "country", "refined_in", "kind")
+_OFFER_NUMBERS = ("capacity_t", "price_usd_per_kg", "min_order_t")
+_OFFER_KNOWN = ("source", "product", "period", *_OFFER_TEXT[2:], *_OFFER_NUMBERS)
+_DEMAND_KNOWN = ("product", "period", "demand_t")
+_SOURCE_KNOWN = ("source", "country", "refined_in", "kind")
+_JOINABLE = ("country", "refined_in", "kind")
+
+
+def validate(
+    offers: object,
+    demand: object,
+    sources: object,
+    origins: dict[str, TableOrigin],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Encoded]:
+    """Check the three tables; return them in canonical form, with their encoding.
+
+    Parameters
+    ----------
+    offers, demand, sources : object
+        What the user gave; ``sources`` may be None.
+    origins : dict of str to TableOrigin
+        How to name the rows of each table in problems.
+
+    Returns
+    -------
+    tuple
+        ``(offers, demand, sources, encoded)``, clean.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found: first those of the tables' types, then of every cell,
+        then across tables.
+    """
+    problems = ProblemList()
+    tables: dict[str, pd.DataFrame | None] = {}
+    for name, table, required in (
+        ("offers", offers, True),
+        ("demand", demand, True),
+        ("sources", sources, False),
+    ):
+        if table is None and not required:
+            tables[name] = None
+        elif not isinstance(table, pd.DataFrame):
+            problems.add(
+                name,
+                origins[name].label,
+                None,
+                None,
+                f"expected a pandas DataFrame, got {type(table).__name__}",
+                "build it with pandas.DataFrame(...) or read files with reopt.read_market",
+            )
+        elif len(table) == 0:
+            problems.add(name, origins[name].label, None, None, "the table has no rows")
+        else:
+            tables[name] = table
+    problems.raise_if_any()
+
+    src = None
+    if tables["sources"] is not None:
+        src = _clean_sources(tables["sources"], origins["sources"], problems)
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    off = _clean_offers(tables["offers"], src, origins["offers"], problems, coded)  # type: ignore[arg-type]
+    dem = _clean_demand(tables["demand"], origins["demand"], problems)  # type: ignore[arg-type]
+    problems.raise_if_any()
+    _check_cross(off, dem, tables["demand"], origins, problems)  # type: ignore[arg-type]
+    problems.raise_if_any()
+    return off, dem, src, encode(off, dem, "period" in dem.columns, coded)
+
+
+def _clean_sources(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> pd.DataFrame:
+    column_problems(df, "sources", origin, ["source"], _SOURCE_KNOWN, problems)
+    if "source" not in df.columns:
+        return df
+    out = df.copy()
+    out.columns = [str(c) for c in out.columns]
+    out["source"] = text_column(df, "source", "sources", origin, problems, required=True)
+    for col in _JOINABLE:
+        if col in df.columns:
+            text = text_column(df, col, "sources", origin, problems, required=False)
+            out[col] = coded_column(text, df, col, "sources", origin, problems)
+    duplicate_problems(out, ["source"], df, "sources", origin, problems)
+    return out.reset_index(drop=True)
+
+
+def _clean_offers(
+    df: pd.DataFrame,
+    sources: pd.DataFrame | None,
+    origin: TableOrigin,
+    problems: ProblemList,
+    coded: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
+    required = ["source", "product", "capacity_t", "price_usd_per_kg"]
+    if sources is None or "country" not in sources.columns:
+        required.insert(2, "country")
+    column_problems(df, "offers", origin, required, _OFFER_KNOWN, problems)
+    if any(col not in df.columns for col in required):
+        return df
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    for col in ("source", "product"):
+        out[col] = text_column(df, col, "offers", origin, problems, required=True, coded=coded)
+    if "period" in df.columns:
+        out["period"] = period_column(df, "offers", origin, problems)
+    for col in _JOINABLE:
+        if col in df.columns:
+            text = text_column(df, col, "offers", origin, problems, required=False)
+            out[col] = coded_column(text, df, col, "offers", origin, problems, coded)
+        else:
+            out[col] = np.full(len(df), None, dtype=object)
+    if sources is not None or out["refined_in"].isna().any() or out["kind"].isna().any():
+        for col in _JOINABLE:  # joined or defaulted below: encode the final values instead
+            coded.pop(col, None)
+    _join_sources(out, df, sources, origin, problems)
+
+    out["capacity_t"] = number_column(
+        df, "capacity_t", "offers", origin, problems, blank=np.inf, infinite_ok=True
+    )
+    out["price_usd_per_kg"] = number_column(
+        df, "price_usd_per_kg", "offers", origin, problems, blank=None, infinite_ok=False
+    )
+    if "min_order_t" in df.columns:
+        out["min_order_t"] = number_column(
+            df, "min_order_t", "offers", origin, problems, blank=0.0, infinite_ok=False
+        )
+        too_big = out["min_order_t"].to_numpy() > out["capacity_t"].to_numpy()
+        for i in np.flatnonzero(too_big):
+            problems.add(
+                "offers",
+                origin.where(df.index[i], i),
+                "min_order_t",
+                df["min_order_t"].iloc[i],
+                f"larger than capacity_t={out['capacity_t'].iloc[i]:g}",
+                "lower the minimum order or raise the capacity",
+            )
+    else:
+        out["min_order_t"] = 0.0
+    keys = ["source", "product"] + (["period"] if "period" in out.columns else [])
+    duplicate_problems(out, keys, df, "offers", origin, problems)
+
+    extras = [str(c) for c in df.columns if str(c) not in _OFFER_KNOWN]
+    for col in extras:
+        out[col] = df[col].to_numpy()
+    return out
+
+
+def _join_sources(
+    out: pd.DataFrame,
+    df: pd.DataFrame,
+    sources: pd.DataFrame | None,
+    origin: TableOrigin,
+    problems: ProblemList,
+) -> None:
+    """Fill country/refined_in/kind from ``sources``; defaults; conflicts are problems."""
+    if sources is not None and "source" in sources.columns:
+        table = sources.drop_duplicates("source").set_index("source")
+        known = out["source"].isin(table.index).to_numpy()
+        for col in _JOINABLE:
+            if col not in table.columns:
+                continue
+            joined = out["source"].map(table[col]).to_numpy()
+            mine = out[col].to_numpy()
+            conflict = known & pd.notna(mine) & pd.notna(joined) & (mine != joined)
+            for i in np.flatnonzero(conflict):
+                problems.add(
+                    "offers",
+                    origin.where(df.index[i], i),
+                    col,
+                    mine[i],
+                    f"differs from the sources table ({joined[i]!r} for {out['source'][i]!r})",
+                    "state it in one table only",
+                )
+            out[col] = np.where(pd.isna(mine), joined, mine)
+        unknown = ~known & out["country"].isna().to_numpy() & out["source"].notna().to_numpy()
+        for i in np.flatnonzero(unknown):
+            problems.add(
+                "offers",
+                origin.where(df.index[i], i),
+                "source",
+                out["source"][i],
+                "not in the sources table, and the offer has no country",
+                "add the source to sources, or a country to the offer",
+            )
+    else:
+        for i in np.flatnonzero(out["country"].isna().to_numpy()):
+            problems.add("offers", origin.where(df.index[i], i), "country", None, "missing value")
+    out["refined_in"] = out["refined_in"].where(out["refined_in"].notna(), out["country"])
+    out["kind"] = out["kind"].where(out["kind"].notna(), "other")
+
+
+def _clean_demand(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> pd.DataFrame:
+    column_problems(df, "demand", origin, ["product", "demand_t"], _DEMAND_KNOWN, problems)
+    if "product" not in df.columns or "demand_t" not in df.columns:
+        return df
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    out["product"] = text_column(df, "product", "demand", origin, problems, required=True)
+    if "period" in df.columns:
+        out["period"] = period_column(df, "demand", origin, problems)
+    out["demand_t"] = number_column(
+        df, "demand_t", "demand", origin, problems, blank=None, infinite_ok=False
+    )
+    keys = ["product"] + (["period"] if "period" in out.columns else [])
+    duplicate_problems(out, keys, df, "demand", origin, problems)
+    for col in [str(c) for c in df.columns if str(c) not in _DEMAND_KNOWN]:
+        out[col] = df[col].to_numpy()
+    return out
+
+
+def _check_cross(
+    offers: pd.DataFrame,
+    demand: pd.DataFrame,
+    demand_input: pd.DataFrame,
+    origins: dict[str, TableOrigin],
+    problems: ProblemList,
+) -> None:
+    """Checks across tables: periods on both sides, demand for products somebody offers."""
+    has_o, has_d = "period" in offers.columns, "period" in demand.columns
+    if has_o != has_d:
+        with_p, without = ("offers", "demand") if has_o else ("demand", "offers")
+        problems.add(
+            without,
+            origins[without].label,
+            "period",
+            None,
+            f"{with_p} has a period column but {without} has none",
+            "give both tables a period column, or neither",
+        )
+        return
+    keys = ["product", "period"] if has_d else ["product"]
+    offered = set(map(tuple, offers[keys].to_numpy().tolist()))
+    products = sorted(set(offers["product"]))
+    origin = origins["demand"]
+    for i, key in enumerate(map(tuple, demand[keys].to_numpy().tolist())):
+        if key in offered:
+            continue
+        product = key[0]
+        if product in set(products):
+            rule = f"nobody offers {product!r} in period {key[1]!r}"
+            hint = "add offers for that period or drop the demand row"
+        else:
+            rule = f"nobody offers {product!r}"
+            close = difflib.get_close_matches(product, products, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"offered products: {products}"
+        where = origin.where(demand_input.index[i], i)
+        problems.add("demand", where, "product", product, rule, hint)
+    if has_d:
+        periods_o = offers["period"].dropna()
+        periods_d = demand["period"].dropna()
+        if len(periods_o) and len(periods_d):
+            kinds = {type(periods_o.iloc[0]).__name__, type(periods_d.iloc[0]).__name__}
+            if len(kinds) > 1:
+                problems.add(
+                    "demand",
+                    origin.label,
+                    "period",
+                    None,
+                    "periods are integers in one table and text in the other",
+                    "use the same period labels in offers and demand",
+                )

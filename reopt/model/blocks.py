@@ -1,0 +1,88 @@
+"""Rows before they are stacked: `RowBlock`, `csr_block`, and the `RowFamily` of a row.
+
+Each policy and each ``define_*`` function of the formulation builds its family of rows as
+a `RowBlock` from (row, column, value) triplets; `reopt.model.formulation.compile` stacks
+them into one `reopt.model.program.LinearProgram`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+__all__ = ["RowBlock", "RowFamily", "csr_block", "entry_rows"]
+
+
+class RowFamily(StrEnum):
+    """What a row is. (A `StrEnum`: ``RowFamily.DEMAND == "demand"``.)"""
+
+    #: a product (in a period) is bought exactly as demanded
+    DEMAND = "demand"
+    #: a row added by a policy (``LinearProgram.rows_of(k)`` gives policy ``k``'s rows)
+    POLICY = "policy"
+    #: defines a value column: the money spent on a product (or in a period)
+    VALUE = "value"
+    #: links an offer's tonnes to its 0/1 buy column (minimum orders)
+    MIN_ORDER = "min_order"
+    #: a row of a program built from arrays or read from a file
+    OTHER = "other"
+
+
+@dataclass
+class RowBlock:
+    """A family of rows before they are stacked: CSR arrays, bounds and per-row labels.
+
+    ``start``, ``index`` and ``value`` hold the entries row-wise (row ``i`` has
+    ``value[start[i]:start[i + 1]]`` in columns ``index[...]``); ``labels`` maps names of
+    `ROW_LABELS` to one value per row.
+    """
+
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    labels: dict[str, np.ndarray]
+    family: RowFamily = RowFamily.OTHER
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows in the block."""
+        return len(self.start) - 1
+
+
+def csr_block(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    n_rows: int,
+    *,
+    presorted: bool = False,
+    family: RowFamily = RowFamily.OTHER,
+) -> RowBlock:
+    """A `RowBlock` from (row, column, value) triplets; bounds left empty for the caller.
+
+    ``presorted``: the triplets are already ordered by row (skips a sort).
+
+    Examples
+    --------
+    >>> block = csr_block(np.array([1, 0]), np.array([5, 7]), np.array([2.0, 3.0]), 2)
+    >>> block.start.tolist(), block.index.tolist(), block.value.tolist()
+    ([0, 1, 2], [7, 5], [3.0, 2.0])
+    """
+    counts = np.bincount(rows, minlength=n_rows)
+    start = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    empty = np.zeros(0)
+    if presorted:
+        return RowBlock(start, cols, vals.astype(float, copy=False), empty, empty, {}, family)
+    order = np.argsort(rows, kind="stable")
+    return RowBlock(start, cols[order], vals[order].astype(float), empty, empty, {}, family)
+
+
+def entry_rows(row_start: np.ndarray) -> np.ndarray:
+    """The row of every matrix entry, from CSR row starts."""
+    n_rows = len(row_start) - 1
+    return np.repeat(np.arange(n_rows), np.diff(row_start))
