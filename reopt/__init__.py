@@ -36,6 +36,7 @@ from reopt.model.policies import SharePolicy, cap_share, min_share
 from reopt.model.policy import Policy
 from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
+from reopt.results.lp_solve import solve_lp
 from reopt.results.plan import Plan
 from reopt.results.planning import solve
 from reopt.status import Status
@@ -76,6 +77,7 @@ __all__ = [
     "read_market",
     "read_scenario",
     "solve",
+    "solve_lp",
     "sweep",
     "write_market",
     "write_model",

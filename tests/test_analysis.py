@@ -238,13 +238,13 @@ def test_bad_sweep_arguments(kwargs, words):
 def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers):
     real = HighsSession.resolve
 
-    def off_by_one(self, lp):
+    def off_by_a_thousandth(self, lp):
         from dataclasses import replace
 
-        solution = real(self, lp)
-        return replace(solution, objective=solution.objective + 1.0)
+        solution = real(self, lp)  # reopt recomputes the objective from x: move x
+        return replace(solution, x=solution.x * 1.001)
 
-    monkeypatch.setattr(HighsSession, "resolve", off_by_one)
+    monkeypatch.setattr(HighsSession, "resolve", off_by_a_thousandth)
     with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
         reopt.sweep(three_suppliers, china_cap=[0.6, 0.7])
 

@@ -45,6 +45,9 @@ def test_kinds_are_shared_with_the_market() -> None:
         ("kind", " Mine", "mine"),
         ("source", "  Lynas ", "Lynas"),
         ("product", "NdPr oxide", "NdPr oxide"),
+        ("product", "NdPr\u00a0 oxide\u200b", "NdPr oxide"),
+        ("kind", "\ufeffMINE", "mine"),
+        ("source", "Pra\u0308seo", "Pr\u00e4seo"),
     ],
 )
 def test_normalise_text(column: str, text: str, expected: str) -> None:
@@ -97,6 +100,8 @@ def test_clean_values_cleans_and_dedupes() -> None:
         ("country", 5, "expected text or a list of text", 5),
         ("country", ["CN", 3], "expected non-empty text", 3),
         ("source", ["  "], "expected non-empty text", "  "),
+        ("source", ["\u200b"], "expected non-empty text", "\u200b"),
+        ("source", ["a\x00"], "contains the control character U+0000 NULL", "a\x00"),
         ("country", "China", "not an ISO 3166-1 alpha-2 country code", "China"),
         ("kind", ["mine", "planet"], "unknown kind", "planet"),
         ("product", [], "the list is empty", []),
@@ -205,3 +210,13 @@ def test_match_collects_into_a_problem_list() -> None:
     )
     assert mask.shape == (4,)
     assert [(p.table, p.where) for p in problems.items] == [("scenarios", "what_if()")] * 2
+
+
+def test_match_sees_through_invisible_differences() -> None:
+    table = offers()
+    mask = match(table, {"product": "NdPr\u00a0oxide"}, allowed=FILTER_COLUMNS, argument="x")
+    assert mask.tolist() == [True, True, False, True]
+    assert normalise("product", np.array(["NdPr\u2009oxide", "Dy oxide "])).tolist() == [
+        "NdPr oxide",
+        "Dy oxide",
+    ]

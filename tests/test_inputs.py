@@ -127,7 +127,7 @@ CASES = [
     ),
     (
         "misspelt product",
-        lambda: market(demand=pd.DataFrame({"product": ["NdPr  oxide"], "demand_t": [1.0]})),
+        lambda: market(demand=pd.DataFrame({"product": ["NdPr oxyde"], "demand_t": [1.0]})),
         ["nobody offers", "did you mean 'NdPr oxide'?"],
     ),
     (

@@ -65,7 +65,7 @@ def test_workbook_missing_sheet_and_bad_cell(tmp_path: Path):
 def test_corrupt_workbook(tmp_path: Path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"this is not a zip file")
-    with pytest.raises(reopt.InputError, match=r"not a readable \.xlsx workbook"):
+    with pytest.raises(reopt.InputError, match=r"not a readable Excel workbook"):
         reopt.read_market(path)
 
 
@@ -145,8 +145,9 @@ def test_malformed_and_non_utf8_csv(tmp_path: Path):
     with pytest.raises(reopt.InputError) as info:
         reopt.read_market(tmp_path)
     text = str(info.value)
-    assert "offers.csv: a line has more fields than the header" in text
-    assert "not UTF-8 text" in text
+    assert "offers.csv line 2: more fields than the header (2)" in text
+    assert "demand.csv: not UTF-8 text (line 2)" in text
+    assert "Dysprosium" not in text  # a file that cannot be read is never quoted
 
 
 def test_plan_to_csv_and_excel(tmp_path: Path):

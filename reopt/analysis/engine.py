@@ -28,9 +28,10 @@ from reopt.errors import SolverError
 from reopt.model.formulation import compile
 from reopt.model.policy import Policy
 from reopt.model.program import LinearProgram
+from reopt.model.scaling import Scaling, scaling_for
 from reopt.model.shares import Basis, Bound, SharePolicy
 from reopt.options import SolverOptions
-from reopt.results.planning import make_plan, solve, solve_with
+from reopt.results.planning import make_plan, solve, solve_with, unscaled
 from reopt.status import Status
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class Engine:
         self.solves = 0
         self.session: HighsSession | None = None
         self._base: LinearProgram | None = None
+        self._scaled: tuple[LinearProgram, Scaling] | None = None
 
     def point(
         self, setup: SweepSetup, value: float, kind: str, *, span: bool = False
@@ -82,24 +84,34 @@ class Engine:
         """Solve at ``value``; with ``span``, also find the piece of the curve it is on."""
         market, policies = setup.build(value)
         lp = self._compile(setup, market, policies)
+        scaling = self._scaling(lp)
         if self.warm:
-            solution = self.solve_warm(lp)
+            solution = self.solve_warm(lp, scaling)
             if self.solves % COLD_CHECK_EVERY == 0:
-                cold = self.backend.solve(lp, self.options)
+                cold = solve_with(self.backend, lp, self.options, scaling=scaling)
                 check_agreement(solution, cold, setup.parameter, value)
         else:
-            solution = solve_with(self.backend, lp, self.options)
+            solution = solve_with(self.backend, lp, self.options, scaling=scaling)
         self.solves += 1
-        plan = make_plan(market, policies, lp, solution, self.backend, self.options)
+        plan = make_plan(
+            market, policies, lp, solution, self.backend, self.options, scaling=scaling
+        )
         point = summarise(plan, setup.varied, value, kind)
         return with_span(point, plan, setup.varied) if span else point
 
-    def solve_warm(self, lp: LinearProgram) -> Solution:
+    def solve_warm(self, lp: LinearProgram, scaling: Scaling) -> Solution:
         """``lp`` re-solved in the kept session (a new one for a model of another shape)."""
-        if self.session is None or not self.session.lp.same_structure(lp):
+        scaled = scaling.apply(lp)
+        if self.session is None or not self.session.lp.same_structure(scaled):
             assert isinstance(self.backend, WarmStarting)
-            self.session = self.backend.session(lp, self.options)
-        return self.session.resolve(lp)
+            self.session = self.backend.session(scaled, self.options)
+        return unscaled(self.session.resolve(scaled), lp, scaling)
+
+    def _scaling(self, lp: LinearProgram) -> Scaling:
+        """One scaling for every point of one shape, so that a point moves only bounds."""
+        if self._scaled is None or not self._scaled[0].same_structure(lp):
+            self._scaled = (lp, scaling_for(lp))
+        return self._scaled[1]
 
     def _compile(
         self, setup: SweepSetup, market: Market, policies: tuple[Policy, ...]

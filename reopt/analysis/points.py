@@ -16,7 +16,7 @@ import numpy as np
 from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.shares import Bound
-from reopt.results.plan import BOUGHT_T, Plan
+from reopt.results.plan import Plan
 from reopt.results.ranging import policy_span
 from reopt.status import Status
 
@@ -75,7 +75,7 @@ def summarise(plan: Plan, varied: int | None, value: float, kind: str) -> SweepP
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(enc.demand_t > 0, china_t / enc.demand_t, 0.0)
         china = dict(zip(demand_names(plan.market), share.tolist(), strict=True))
-        bought = frozenset(np.flatnonzero(offers > BOUGHT_T).tolist())
+        bought = frozenset(np.flatnonzero(plan.bought).tolist())
         if varied is not None and plan.has_prices:
             price = policy_price(plan, varied, x)
             bound = plan.lp.policies[varied].bound

@@ -10,6 +10,7 @@ A back end does not judge the answer; `reopt.solve` re-checks every optimal solu
 numpy (`reopt.results.verify`) before it becomes a plan.
 """
 
+from reopt.backends import readers  # noqa: F401  (registers the MPS and LP reader)
 from reopt.backends.base import Backend, Feature, Solution
 from reopt.backends.registry import available_solvers, get_backend, known_solvers, register
 

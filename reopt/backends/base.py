@@ -42,6 +42,8 @@ class Feature(StrEnum):
     EXPORT = "export"
     #: solves models with integer columns (minimum orders)
     MILP = "milp"
+    #: returns values and duals in full double precision (not printed to a file)
+    FULL_PRECISION = "full_precision"
 
 
 @dataclass(frozen=True)

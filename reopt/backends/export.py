@@ -17,6 +17,7 @@ import pandas as pd
 
 from reopt.backends.highs_tools import write_named_model
 from reopt.data.market import Market
+from reopt.data.writing import write_csv
 from reopt.errors import InputError, Problem, ReoptError
 from reopt.model.formulation import compile
 from reopt.model.policy import Policy, policies_for
@@ -92,7 +93,7 @@ def write_model(
     names_of = table["name"].tolist()
     write_named_model(lp, target, names_of[: lp.n_cols], names_of[lp.n_cols :])
     if names:
-        table.to_csv(f"{target}.names.csv", index=False)
+        write_csv(table, f"{target}.names.csv")
     return target
 
 

@@ -9,11 +9,14 @@ import numpy as np
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.options import Method, SolverOptions
 
-__all__ = ["IPM_FROM_OFFERS_PER_PRODUCT", "default_settings"]
+__all__ = ["IPM_FROM_OFFERS_PER_PRODUCT", "PRIMAL_TOLERANCE", "default_settings"]
 
 
 #: Above this many offers in one product (and period), interior point beats dual simplex.
 IPM_FROM_OFFERS_PER_PRODUCT = 8_000
+#: HiGHS's primal feasibility tolerance: below reopt's own check (1e-9 of each row's size
+#: in the scaled program), where HiGHS's default (1e-7) is above it.
+PRIMAL_TOLERANCE = 1e-10
 
 
 def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, object]:
@@ -28,7 +31,9 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
       `IPM_FROM_OFFERS_PER_PRODUCT` offers; then interior point with crossover, which was
       2-7x faster there (crossover gives a basis, so duals stay exact);
     - HiGHS's own choices for MILPs (minimum orders), where presolve pays off;
-    - ``threads=1``, so that parallel sweeps do not oversubscribe the cores.
+    - ``threads=1``, so that parallel sweeps do not oversubscribe the cores;
+    - a primal feasibility tolerance of `PRIMAL_TOLERANCE`, so that HiGHS's answers pass
+      reopt's check (`reopt.results.verify`) rather than stop 1e-7 short of a vertex.
     """
     settings: dict[str, object] = {}
     if lp.is_mip:
@@ -49,6 +54,7 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
             settings["run_crossover"] = "on"
         else:
             settings.pop("run_crossover", None)
+    settings["primal_feasibility_tolerance"] = PRIMAL_TOLERANCE
     settings["threads"] = options.threads if options.threads is not None else 1
     settings["random_seed"] = options.seed if options.seed is not None else 0
     if options.time_limit_s is not None:

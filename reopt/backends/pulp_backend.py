@@ -10,15 +10,24 @@ build, the solve, the values); each solver reopt names is a subclass in
 because reopt does not take PuLP's status at its word (PuLP 3 reports CBC's "Stopped on
 time" and HiGHS's limits as optimal). `PulpSolverBackend` wraps any other ``pulp.LpSolver``
 instance, judged by PuLP's verdict; reopt's numpy check still applies to every plan.
+
+A command-line solver's own options are read once from its help (`glpsol_options`,
+`cbc_options`), so that an ``extra`` option it does not have is an `InputError` before solving
+(`unknown_option`) rather than a failed run.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import glob
 import math
 import os
+import re
+import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -31,7 +40,18 @@ from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 
-__all__ = ["PulpBackend", "PulpSolverBackend", "describe_options", "read_file"]
+__all__ = [
+    "PulpBackend",
+    "PulpSolverBackend",
+    "TempFolderError",
+    "cbc_knows",
+    "cbc_options",
+    "describe_options",
+    "glpsol_options",
+    "private_folder",
+    "read_file",
+    "unknown_option",
+]
 
 Values = tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]
 
@@ -49,6 +69,34 @@ PULP_STATUS = {
     "MemoryLimit": Status.OTHER_LIMIT,
     "Stopped": Status.OTHER_LIMIT,
 }
+
+
+class TempFolderError(ReoptError):
+    """No writable temporary folder: a PuLP solve needs one, and it is checked before solving.
+
+    Neither bad input nor a solver failure: the machine's set-up (``TMPDIR``) is at fault.
+    """
+
+
+def private_folder(label: str) -> tempfile.TemporaryDirectory[str]:
+    """A new private temporary folder for one solve with ``label``'s solver.
+
+    Raises
+    ------
+    TempFolderError
+        When the temporary folder (``TMPDIR``, or `tempfile.tempdir`) is missing or cannot
+        be written.
+    """
+    try:
+        return tempfile.TemporaryDirectory(prefix="reopt-")
+    except OSError as err:
+        where = tempfile.tempdir or os.environ.get("TMPDIR") or "the temporary folder"
+        why = err.strerror or type(err).__name__
+        raise TempFolderError(
+            f"reopt needs a writable temporary folder for the solver {label}, and {where} "
+            f"cannot be used ({why}). Set TMPDIR to a folder you can write to, e.g. "
+            "TMPDIR=$HOME/tmp (create it first)."
+        ) from None
 
 
 class PulpBackend:
@@ -126,7 +174,7 @@ class PulpBackend:
 
     def solve(self, lp: LinearProgram, options: SolverOptions) -> Solution:
         """Solve ``lp`` in a private temporary folder, removed afterwards."""
-        with tempfile.TemporaryDirectory(prefix="reopt-") as folder:
+        with private_folder(self.label) as folder:
             instance = self.make_solver(lp, options, folder)
             if self.files:
                 instance.tmpDir = folder
@@ -246,6 +294,79 @@ def build_problem(lp: LinearProgram) -> tuple[Any, list[Any], list[Any]]:
             raise SolverError(f"row {i} has two finite bounds, which reopt does not build")
         constraints.append(row)
     return prob, variables, constraints
+
+
+# ------------------------------------------------------------------------------------------
+# the options a command-line solver lists, read once
+# ------------------------------------------------------------------------------------------
+@functools.cache
+def glpsol_options(command: str) -> frozenset[str] | None:
+    """The options ``command --help`` lists (``--tmlim``, ``-m``, ``--model``, ...), or None.
+
+    Run once per command; None when it cannot be run or lists nothing (then nothing is
+    checked, and the solve says whether glpsol is there).
+    """
+    try:
+        done = subprocess.run(
+            [command, "--help"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found: set[str] = set()
+    for line in done.stdout.splitlines():
+        if line.lstrip().startswith("-"):
+            usage = re.split(r"\s{2,}", line.strip())[0]  # "-m filename, --model filename"
+            found.update(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", usage))
+    return frozenset(found) or None
+
+
+@functools.cache
+def cbc_options(command: str) -> frozenset[tuple[str, str]] | None:
+    """The parameters ``cbc -?`` lists, as (shortest accepted, rest): ``("sec", "onds")``.
+
+    Both listings are read (``-?`` and, for CBC 2.10's less common ones, ``-allCommands all
+    -?``), once per command; None when CBC cannot be run or lists nothing.
+    """
+    found: set[tuple[str, str]] = set()
+    for listing in (["-?"], ["-allCommands", "all", "-?"]):
+        try:
+            done = subprocess.run(
+                [command, *listing, "-quit"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        started = False
+        for line in done.stdout.splitlines():
+            if line.startswith("Total time"):
+                break
+            if "parameters" in line.lower() or line.startswith("Commands are"):
+                started = True  # the lists begin after the first heading
+            if started and ":" not in line and "####" not in line:
+                for name, rest in re.findall(r"(?<![\w(])([A-Za-z]\w*)(?:\(+(\w*)\)+)?", line):
+                    found.add((name.lower(), rest.lower()))
+    return frozenset(found) or None
+
+
+def cbc_knows(key: str, known: frozenset[tuple[str, str]]) -> bool:
+    """Whether CBC takes ``key``: at least the listed short form, at most the full name."""
+    typed = key.lstrip("-").lower()
+    return any(
+        typed.startswith(short) and (short + rest).startswith(typed) for short, rest in known
+    )
+
+
+def unknown_option(solver: str, key: str, shown: str, names: Iterable[str]) -> Problem:
+    """The problem of an ``extra`` option ``key`` (typed as ``shown``) ``solver`` does not list."""
+    close = difflib.get_close_matches(shown, sorted(names), n=1)
+    hint = f"did you mean {close[0]}?" if close else f"see the options {solver} lists"
+    return Problem(
+        "options", "SolverOptions", "extra", key, f"{solver} has no option {shown}", hint
+    )
 
 
 def _keep(*files: str) -> None:

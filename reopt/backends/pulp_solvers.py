@@ -20,8 +20,17 @@ import highspy
 import numpy as np
 
 from reopt.backends import pulp_adapter as adapter
+from reopt.backends.base import Feature
 from reopt.backends.highs import apply_settings, default_settings, map_status, new_highs
-from reopt.backends.pulp_backend import PulpBackend, Values, read_file
+from reopt.backends.pulp_backend import (
+    PulpBackend,
+    Values,
+    cbc_knows,
+    cbc_options,
+    glpsol_options,
+    read_file,
+    unknown_option,
+)
 from reopt.data.market import readonly
 from reopt.errors import InputError, Problem
 from reopt.model.program import LinearProgram
@@ -169,6 +178,7 @@ class PulpHighsBackend(PulpBackend):
     """HiGHS through PuLP, with reopt's settings."""
 
     name = label = "pulp-highs"
+    features = PulpBackend.features | {Feature.FULL_PRECISION}
     install_hint = "pip install highspy (a reopt dependency)."
     files = False
 
@@ -223,6 +233,11 @@ def _cbc_arguments(options: SolverOptions) -> tuple[dict[str, Any], list[str], l
     problems = []
     args: dict[str, Any] = {"mip": True, **_log_args(options)}
     extra = [f"{k} {v}" for k, v in options.extra.items()]
+    known = cbc_options(adapter.cbc_solver(msg=False).path) if options.extra else None
+    for key in options.extra:
+        if known is not None and not cbc_knows(key, known):
+            names = [short + rest for short, rest in known]
+            problems.append(unknown_option("CBC", key, key.lstrip("-").lower(), names))
     if options.time_limit_s is not None:
         args["timeLimit"] = options.time_limit_s
     if options.threads is not None:
@@ -267,8 +282,12 @@ def _glpk_arguments(
         args += ["--mipgap", repr(float(options.mip_gap))]
     if options.seed is not None:
         problems.append(_unsupported("GLPK", "seed", options.seed, "its solvers take no seed"))
+    known = glpsol_options(adapter.glpk_solver(msg=False).path) if options.extra else None
     for key, value in options.extra.items():
-        args.append(key if key.startswith("-") else f"--{key}")
+        flag = key if key.startswith("-") else f"--{key}"
+        if known is not None and flag not in known:
+            problems.append(unknown_option("glpsol", key, flag, known))
+        args.append(flag)
         if value is not None:
             args.append(str(value))
     return args, problems

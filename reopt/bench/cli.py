@@ -27,6 +27,7 @@ from reopt.bench.report import write_report
 from reopt.bench.runner import DEFAULT_OUT, SUITES, default_report, run_suite
 from reopt.bench.user import benchmark
 from reopt.data.io import read_scenario
+from reopt.data.writing import write_csv
 from reopt.errors import InputError, Problem
 
 __all__ = ["add_arguments", "main", "run"]
@@ -52,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="your market: a folder of CSVs, an .xlsx workbook or a .toml scenario; without "
         "it, the suite of generated markets runs",
+    )
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let a .toml scenario at PATH name files outside its own folder",
     )
     parser.add_argument(
         "--suite", choices=list(SUITES), default="quick", help="the suite to run (no PATH)"
@@ -154,7 +160,7 @@ def _run_market(args: argparse.Namespace) -> int:
                 for flag in given
             ]
         )
-    scenario = read_scenario(args.path)
+    scenario = read_scenario(args.path, allow_outside=args.allow_outside)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
     table = benchmark(
         scenario.market,
@@ -167,7 +173,7 @@ def _run_market(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(table.to_string(index=False))
     if args.out is not None:
-        table.to_csv(args.out, index=False)
+        write_csv(table, args.out)
         print(f"wrote {args.out}")
     return 0
 

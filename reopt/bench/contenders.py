@@ -42,7 +42,11 @@ from reopt.backends.highs import (
     read_solution,
 )
 from reopt.backends.highs import run as run_highs
-from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
+from reopt.backends.highs_settings import (
+    IPM_FROM_OFFERS_PER_PRODUCT,
+    PRIMAL_TOLERANCE,
+    default_settings,
+)
 from reopt.bench import pulp_model, raw
 from reopt.bench.instances import CHINA_CAP, Instance
 from reopt.data.market import Market
@@ -182,7 +186,12 @@ def raw_settings(offers: pd.DataFrame, limit_s: float) -> dict[str, object]:
     settings: dict[str, object] = {"presolve": "off", "solver": "simplex"}
     if widest >= IPM_FROM_OFFERS_PER_PRODUCT:
         settings.update(solver="ipm", run_crossover="on")
-    settings.update(threads=1, random_seed=0, time_limit=float(limit_s))
+    settings.update(
+        primal_feasibility_tolerance=PRIMAL_TOLERANCE,
+        threads=1,
+        random_seed=0,
+        time_limit=float(limit_s),
+    )
     return settings
 
 

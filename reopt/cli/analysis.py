@@ -20,6 +20,7 @@ from reopt.cli.common import (
     output_problems,
     write_output,
 )
+from reopt.data.writing import write_csv
 
 __all__ = ["output_arguments", "output_problems_of", "report"]
 
@@ -91,7 +92,7 @@ def report(curve: pd.DataFrame, args: argparse.Namespace, parameter: str) -> boo
                 print(f"  {value:.6g}: - {offer}")
     ok = True
     if args.out is not None:
-        if write_output("--out", args.out, lambda path: curve.to_csv(path, index=False)):
+        if write_output("--out", args.out, lambda path: write_csv(curve, path)):
             print(f"\nwrote {args.out}")
         else:
             ok = False

@@ -4,7 +4,8 @@ Each subcommand is a module of `reopt.cli` with ``add_parser(subparsers)`` and
 ``run(args) -> int``; `main` parses the command line, runs the subcommand, and turns reopt's
 errors into one line on stderr and an exit code:
 0 an optimal plan (or valid input), 1 infeasible (the explanation is printed),
-2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check).
+2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check,
+no writable temporary folder for a solver that needs one).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from reopt import __version__
+from reopt.backends.pulp_backend import TempFolderError
 from reopt.cli import bench, datasets, demo, export, solve, sweep, validate, whatif
 from reopt.cli.common import EXIT_INPUT, EXIT_SOLVER
 from reopt.errors import InputError, ReoptError, SolverError
@@ -70,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except SolverError as err:
         print(f"reopt: solver trouble: {err}", file=sys.stderr)
+        return EXIT_SOLVER
+    except TempFolderError as err:
+        print(f"reopt: {err}", file=sys.stderr)
         return EXIT_SOLVER
     except ReoptError as err:
         print(f"reopt: {err}", file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from reopt import datasets
 from reopt.backends import known_solvers
 from reopt.data.io import Scenario, read_scenario
+from reopt.data.writing import WriteError, replacing
 from reopt.errors import InputError, ReoptError
 from reopt.model.policies import check_share
 from reopt.options import Method, SolverOptions
@@ -33,6 +34,7 @@ __all__ = [
     "PLOT_SUFFIXES",
     "TABLE_SUFFIXES",
     "Subparsers",
+    "allow_outside_argument",
     "china_cap_argument",
     "chosen_scenario",
     "exit_code",
@@ -137,6 +139,19 @@ def market_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="a bundled dataset instead of PATH",
     )
+    allow_outside_argument(parser)
+
+
+def allow_outside_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--allow-outside``: a .toml scenario at PATH may name files outside its folder.
+
+    The subcommand passes ``allow_outside=args.allow_outside`` to `read_scenario`.
+    """
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let a .toml scenario at PATH name files outside its own folder",
+    )
 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
@@ -151,7 +166,7 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
         raise ReoptError("give either PATH or --dataset NAME")
     if args.dataset is not None:
         return Scenario(datasets.load(args.dataset), None, ())
-    return read_scenario(args.path)
+    return read_scenario(args.path, allow_outside=args.allow_outside)
 
 
 def share(text: str) -> float:
@@ -269,7 +284,12 @@ def outputs_ok(problems: Sequence[str]) -> bool:
 
 
 def write_output(flag: str, path: Path, write: Callable[[Path], object]) -> bool:
-    """Call ``write(path)``; on an OS error print one line to stderr and return False.
+    """Call ``write`` on a temporary file next to ``path`` and move it onto ``path``.
+
+    The file is written whole or not at all (`reopt.data.writing.replacing`): when ``write``
+    fails, no file is left behind and an existing ``path`` is kept as it was, one line goes
+    to stderr and the result is False. An `InputError` (such as text an Excel file cannot
+    hold) is raised as it is, for the caller to report in full.
 
     Parameters
     ----------
@@ -278,7 +298,7 @@ def write_output(flag: str, path: Path, write: Callable[[Path], object]) -> bool
     path : Path
         The file to write.
     write : callable
-        Writes the file at the path it is given.
+        Writes the file at the path it is given (a temporary path with the same suffix).
 
     Returns
     -------
@@ -286,9 +306,9 @@ def write_output(flag: str, path: Path, write: Callable[[Path], object]) -> bool
         True when the file was written.
     """
     try:
-        write(path)
-    except OSError as err:
-        reason = err.strerror or str(err) or type(err).__name__
-        print(f"reopt: {flag} {path}: could not write it ({reason})", file=sys.stderr)
+        with replacing(path) as temp:
+            write(temp)
+    except WriteError as err:
+        print(f"reopt: {flag} {path}: could not write it ({err.reason})", file=sys.stderr)
         return False
     return True

@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 from reopt.backends.export import FORMATS, write_model
-from reopt.cli.common import EXIT_INPUT, EXIT_OPTIMAL, Subparsers, china_cap_argument
+from reopt.cli.common import (
+    EXIT_INPUT,
+    EXIT_OPTIMAL,
+    Subparsers,
+    allow_outside_argument,
+    china_cap_argument,
+)
 from reopt.data.io import read_scenario
 
 __all__ = ["add_parser", "run"]
@@ -27,6 +33,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "row name stands for.",
     )
     parser.add_argument("path", type=Path, metavar="PATH")
+    allow_outside_argument(parser)
     parser.add_argument(
         "--format",
         choices=[suffix.lstrip(".") for suffix in FORMATS],
@@ -55,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt is None:
         fmt = args.out.suffix.lower().lstrip(".") if args.out is not None else "mps"
     out = args.out if args.out is not None else Path(f"model.{fmt}")
-    scenario = read_scenario(args.path)
+    scenario = read_scenario(args.path, allow_outside=args.allow_outside)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
     written = write_model(scenario.market, out, china_cap=china_cap, policies=scenario.policies)
     print(f"wrote {written} and {written}.names.csv")

@@ -15,6 +15,7 @@ from reopt.cli.common import (
     EXIT_INPUT,
     PLAN_SUFFIXES,
     Subparsers,
+    allow_outside_argument,
     china_cap_argument,
     exit_code,
     output_problems,
@@ -41,6 +42,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "names, or a .toml scenario file.",
     )
     parser.add_argument("path", type=Path, metavar="PATH")
+    allow_outside_argument(parser)
     china_cap_argument(
         parser,
         "cap China's share of each product (a fraction, e.g. 0.6); "
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     """Check ``--out``, solve, print the plan (and its ranges), then write ``--out``."""
     if not outputs_ok(output_problems("--out", args.out, PLAN_SUFFIXES)):
         return EXIT_INPUT
-    scenario = read_scenario(args.path)
+    scenario = read_scenario(args.path, allow_outside=args.allow_outside)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
     plan = solve(
         scenario.market,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reopt.cli.common import EXIT_OPTIMAL, Subparsers
+from reopt.cli.common import EXIT_OPTIMAL, Subparsers, allow_outside_argument
 from reopt.data.io import read_scenario
 
 __all__ = ["add_parser", "run"]
@@ -19,12 +19,13 @@ def add_parser(subparsers: Subparsers) -> None:
         description="Read and check a market without solving it; prints every problem found.",
     )
     parser.add_argument("path", type=Path, metavar="PATH")
+    allow_outside_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Read the scenario and match its policies to the market; problems raise `InputError`."""
-    scenario = read_scenario(args.path)
+    scenario = read_scenario(args.path, allow_outside=args.allow_outside)
     market = scenario.market
     print(f"{args.path}: valid. {market}")
     policies = list(scenario.policies)

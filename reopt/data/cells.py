@@ -3,27 +3,27 @@
 Each function reads a column of a user's table, returns the cleaned values per row and adds a
 `Problem` to a `ProblemList` for every bad cell, naming the row the way the user numbers it
 (`TableOrigin`). Distinct values are checked once (a column of 100,000 offers from 40 countries
-is 40 checks). Text is stripped; country codes and kinds follow `reopt.data.filters`; numbers
-accept numeric text and say why they refuse the rest (``"1,200"``, ``"35%"``, ``"69 $/kg"``).
+is 40 checks). Text and text periods are names, normalised and checked by `reopt.data.text`;
+country codes and kinds follow `reopt.data.filters`; numbers accept numeric text and say why
+they refuse the rest (``"1,200"``, ``"35%"``, ``"69 $/kg"``, a complex number).
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from reopt.data.filters import code_problem, normalise_text
+from reopt.data.text import name_problem, normalise_name
 from reopt.errors import ProblemList
 
 __all__ = [
     "TableOrigin",
     "coded_column",
-    "column_problems",
     "duplicate_problems",
     "number_column",
     "period_column",
@@ -57,39 +57,6 @@ class TableOrigin:
         return f"{self.label} {self.row_word} {self.first_row + int(position)}"
 
 
-def column_problems(
-    df: pd.DataFrame,
-    table: str,
-    origin: TableOrigin,
-    required: Sequence[str],
-    known: Sequence[str],
-    problems: ProblemList,
-) -> None:
-    """Missing required columns, and unknown columns that look like misspelt known ones."""
-    present = [str(c) for c in df.columns]
-    for col in required:
-        if col not in present:
-            close = difflib.get_close_matches(col, present, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"columns present: {present}"
-            problems.add(table, origin.label, col, None, "required column is missing", hint)
-    for col in present:
-        if col in known:
-            continue
-        close = difflib.get_close_matches(col, list(known), n=1, cutoff=0.75)
-        if close and close[0] not in present:
-            problems.add(
-                table,
-                origin.label,
-                col,
-                None,
-                "unknown column that looks like a known one",
-                f"did you mean {close[0]!r}? (units are part of the name)",
-            )
-    dupes = sorted({c for c in present if present.count(c) > 1})
-    for col in dupes:
-        problems.add(table, origin.label, col, None, "column appears more than once")
-
-
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes per row and the distinct values, so that checks run once per distinct value.
 
@@ -110,26 +77,36 @@ def text_column(
     required: bool,
     coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> np.ndarray:
-    """Stripped text per row (None where empty); integers become text (ids such as 101).
+    """Normalised text per row (None where empty); integers become text (ids such as 101).
 
-    With ``coded``, also records ``coded[col] = (codes, labels)``: an integer code per row
-    (-1 where empty) into the distinct cleaned values, for the market's encoding.
+    Text is written as `reopt.data.text.normalise_name` writes names, and a name that
+    `reopt.data.text.name_problem` refuses (control characters, look-alike letters) is a
+    problem. With ``coded``, also records ``coded[col] = (codes, labels)``: an integer code
+    per row (-1 where empty) into the distinct cleaned values, for the market's encoding.
     """
     codes, distinct = _factorize(df[col])
     clean = np.empty(len(distinct), dtype=object)
-    state = np.zeros(len(distinct), dtype=np.int8)  # 0 fine, 1 empty, 2 not text
+    state = np.zeros(len(distinct), dtype=np.int8)  # 0 fine, 1 empty, 2 not text, 3 bad name
+    refused: dict[int, tuple[str, str]] = {}
     for k, value in enumerate(distinct[:-1]):
         if isinstance(value, str):
-            clean[k] = value.strip() or None
+            clean[k] = normalise_name(value) or None
             state[k] = 0 if clean[k] else 1
+            broken = name_problem(clean[k]) if clean[k] else None
+            if broken is not None:
+                refused[k], state[k] = broken, 3
         elif isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
             clean[k] = str(value)
         else:
             state[k] = 2
     state[-1] = 1
     per_row = state[codes]
-    for i in np.flatnonzero(per_row == 2):
-        problems.add(table, origin.where(df.index[i], i), col, df[col].iloc[i], "expected text")
+    for i in np.flatnonzero(per_row >= 2):
+        where, raw = origin.where(df.index[i], i), df[col].iloc[i]
+        if per_row[i] == 2:
+            problems.add(table, where, col, raw, "expected text")
+        else:
+            problems.add(table, where, col, raw, *refused[int(codes[i])])
     if required:
         for i in np.flatnonzero(per_row == 1):
             problems.add(table, origin.where(df.index[i], i), col, None, "missing value")
@@ -156,7 +133,16 @@ def number_column(
 ) -> np.ndarray:
     """Parse a numeric column; ``blank`` is the value of an empty cell (None: not allowed)."""
     values = df[col]
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+    complex_rows = np.zeros(len(values), dtype=bool)
+    if pd.api.types.is_complex_dtype(values.dtype):
+        raw = values.to_numpy()
+        numbers = np.full(len(values), np.nan)
+        missing = np.isnan(raw)
+        complex_rows = ~missing
+        unparsed = np.zeros(len(values), dtype=bool)
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+        values.dtype
+    ):
         numbers = values.to_numpy(dtype=float, na_value=np.nan).copy()
         missing = np.isnan(numbers)
         unparsed = np.zeros(len(values), dtype=bool)
@@ -169,10 +155,14 @@ def number_column(
         state[-1] = 1
         numbers = parsed[codes]
         missing, unparsed = state[codes] == 1, state[codes] == 2
+        complex_rows = state[codes] == 3
     for i in np.flatnonzero(unparsed):
         raw = values.iloc[i]
         where = origin.where(df.index[i], i)
         problems.add(table, where, col, raw, "not a number", _number_hint(raw, col))
+    for i in np.flatnonzero(complex_rows):
+        where, hint = origin.where(df.index[i], i), "give the real number alone"
+        problems.add(table, where, col, values.iloc[i], "not a real number", hint)
     if blank is None:
         for i in np.flatnonzero(missing):
             problems.add(table, origin.where(df.index[i], i), col, None, "missing value")
@@ -187,9 +177,11 @@ def number_column(
 
 
 def _parse_number(value: object) -> tuple[float, int]:
-    """(number, state) with state 0 fine, 1 empty, 2 not a number."""
+    """(number, state) with state 0 fine, 1 empty, 2 not a number, 3 complex."""
     if isinstance(value, (bool, np.bool_)):
         return np.nan, 2
+    if isinstance(value, (complex, np.complexfloating)):
+        return np.nan, 3
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -243,6 +235,8 @@ def coded_column(
     codes, distinct = _factorize(pd.Series(values, dtype=object))
     fixed = np.array([normalise_text(col, v) for v in distinct[:-1]] + [None], dtype=object)
     for k, value in enumerate(distinct[:-1]):
+        if name_problem(value) is not None:
+            continue  # already reported by text_column
         broken = code_problem(col, value)
         if broken is None:
             continue
@@ -263,6 +257,13 @@ def period_column(
     fixed[empty] = None
     for i in np.flatnonzero(empty[codes]):
         problems.add(table, origin.where(df.index[i], i), "period", None, "missing value")
+    for k, value in enumerate(fixed[:-1]):
+        broken = name_problem(value) if isinstance(value, str) else None
+        if broken is None:
+            continue
+        for i in np.flatnonzero(codes == k):
+            where = origin.where(df.index[i], i)
+            problems.add(table, where, "period", df["period"].iloc[i], *broken)
     kinds = {type(v).__name__ for v in fixed if v is not None}
     if len(kinds) > 1 or kinds - {"int", "str"}:
         first = next(k for k, v in enumerate(fixed) if v is not None and not isinstance(v, int))
@@ -286,8 +287,8 @@ def _as_period(value: object) -> object:
     if isinstance(value, (float, np.floating)) and math.isfinite(value) and value.is_integer():
         return int(value)
     if isinstance(value, str):
-        text = value.strip()
-        return int(text) if text.lstrip("-").isdigit() else text
+        text = normalise_name(value)
+        return int(text) if text.lstrip("-").isdigit() and text.isascii() else text
     return value
 
 

@@ -4,14 +4,15 @@ Offers are picked by the label columns ``country``, ``refined_in`` (ISO 3166-1 a
 codes, upper case), ``kind`` (one of `KINDS`, lower case), ``source``, ``product`` and
 ``period``. The same cleaning applies to market cells, to policy filters
 (``cap_share(0.6, country="cn")``) and to what-if filters (``scale_price={"kind": "mine"}``):
-text is stripped, country codes are upper-cased and must exist, kinds are lower-cased and
-must be one of `KINDS`.
+text is normalised as names are (`reopt.data.text`), country codes are upper-cased and must
+exist, kinds are lower-cased and must be one of `KINDS`.
 
 Public functions
 ----------------
 ``normalise_text(column, text) -> str``
-    One value cleaned: stripped; upper case for ``country``/``refined_in``, lower case for
-    ``kind``; other columns only stripped.
+    One value cleaned: written as `reopt.data.text.normalise_name` writes names (NFC, no
+    zero-width characters, one space for every run of spaces, stripped); then upper case for
+    ``country``/``refined_in``, lower case for ``kind``.
 ``normalise(column, values: np.ndarray) -> np.ndarray``
     The same for an array (returns a numpy string array).
 ``code_problem(column, text) -> tuple[str, str] | None``
@@ -23,8 +24,9 @@ Public functions
     The policy rule: ``value`` is one text or an iterable of texts. Returns the cleaned,
     valid values, deduplicated in order. Adds a `Problem` ``(table, where, column, ...)`` to
     ``problems`` for: a value that is not iterable (``"expected text or a list of text"``),
-    an item that is not non-empty text (``"expected non-empty text"``), an invalid code (see
-    ``code_problem``), and, when nothing is left and ``problems`` is still empty,
+    an item that is not non-empty text (``"expected non-empty text"``), a name
+    `reopt.data.text.name_problem` refuses, an invalid code (see ``code_problem``), and,
+    when nothing is left and ``problems`` is still empty,
     ``"the list is empty"``. ``None`` gives ``()`` and no problem.
 ``filter_values(column, wanted) -> np.ndarray | None``
     The what-if rule for one filter value: text or integers (integers for periods), one or a
@@ -52,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from reopt.data.countries import is_country_code, suggest_country
+from reopt.data.text import name_problem, normalise_name
 from reopt.errors import ProblemList
 
 __all__ = [
@@ -81,10 +84,10 @@ def normalise_text(column: str, text: str) -> str:
 
     Examples
     --------
-    >>> normalise_text("country", " cn "), normalise_text("kind", "Mine")
+    >>> normalise_text("country", " cn "), normalise_text("kind", "Mine\u00a0")
     ('CN', 'mine')
     """
-    text = text.strip()
+    text = normalise_name(text)
     if column in CODE_COLUMNS:
         return text.upper()
     if column == "kind":
@@ -93,13 +96,12 @@ def normalise_text(column: str, text: str) -> str:
 
 
 def normalise(column: str, values: np.ndarray) -> np.ndarray:
-    """Every value of ``values`` as text written as the market writes ``column``."""
-    text = np.char.strip(np.asarray(values).astype(str))
-    if column in CODE_COLUMNS:
-        return np.char.upper(text)
-    if column == "kind":
-        return np.char.lower(text)
-    return text
+    """Every value of ``values`` as text written as the market writes ``column``.
+
+    Each distinct value is cleaned once, by `normalise_text`.
+    """
+    codes, uniques = pd.factorize(np.asarray(values).astype(str).astype(object))
+    return np.asarray([normalise_text(column, u) for u in uniques], dtype=str)[codes]
 
 
 def code_problem(column: str, text: str) -> tuple[str, str] | None:
@@ -163,10 +165,10 @@ def clean_values(
         return ()
     out = []
     for item in items:
-        if not isinstance(item, str) or not item.strip():
+        if not isinstance(item, str) or not normalise_name(item):
             problems.add(table, where, column, item, "expected non-empty text")
             continue
-        broken = code_problem(column, item)
+        broken = name_problem(normalise_name(item)) or code_problem(column, item)
         if broken is not None:
             problems.add(table, where, column, item, *broken)
             continue

@@ -17,9 +17,10 @@ Three layouts hold the same tables (``offers``, ``demand``, optional ``sources``
       min_share = 0.1
       kind = "recycler"
 
-CSV files are read as text (UTF-8, an Excel byte-order mark is fine) with nothing turned into
-a missing value except empty cells, so Namibia's ``NA`` stays a country code. Problems are
-reported with the file's own line numbers (the header is line 1) or the sheet's row numbers.
+CSV files are read as text by `reopt.data.csvfiles` and workbooks cell by cell by
+`reopt.data.excel`; problems name the line or row a user sees in an editor. A scenario's
+paths stay inside its folder (symlinks resolved) unless ``allow_outside=True``; a scenario,
+like a CSV, may start with a UTF-8 byte-order mark.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ import contextlib
 import difflib
 import os
 import tomllib
-import warnings
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +37,11 @@ from typing import Any
 import pandas as pd
 
 from reopt.checks import Optional, Share, check, input_error
-from reopt.data.market import Market, TableOrigin
+from reopt.data.cells import TableOrigin
+from reopt.data.csvfiles import read_csv_table
+from reopt.data.excel import read_workbook_tables
+from reopt.data.market import Market
+from reopt.data.writing import Workbook, WriteError, workbook, write_csv
 from reopt.errors import InputError, Problem, ProblemList, ReoptError
 from reopt.model.policies import FILTERS, SharePolicy, cap_share, min_share
 
@@ -80,8 +83,14 @@ class Scenario:
     name: str = ""
 
 
-def read_market(path: str | os.PathLike[str]) -> Market:
+def read_market(path: str | os.PathLike[str], *, allow_outside: bool = False) -> Market:
     """Read a market from a folder of CSVs, an ``.xlsx`` workbook, or a ``.toml`` scenario.
+
+    Parameters
+    ----------
+    path : str or path-like
+    allow_outside : bool, default=False
+        Let a ``.toml`` scenario name files outside its own folder (after resolving symlinks).
 
     Raises
     ------
@@ -96,11 +105,15 @@ def read_market(path: str | os.PathLike[str]) -> Market:
     >>> reopt.read_market(folder).n_offers == reopt.datasets.japan_2025().n_offers
     True
     """
-    return read_scenario(path).market
+    return read_scenario(path, allow_outside=allow_outside).market
 
 
-def read_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read a market and, from a ``.toml`` file, its policies; see `read_market`."""
+def read_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) -> Scenario:
+    """Read a market and, from a ``.toml`` file, its policies; see `read_market`.
+
+    A scenario's paths are relative to its folder and must stay inside it (symlinks resolved)
+    unless ``allow_outside`` is true.
+    """
     p = Path(path)
     if not p.exists():
         raise input_error("file", str(p), None, None, "no such file or folder")
@@ -110,7 +123,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     if suffix in (".xlsx", ".xlsm"):
         return Scenario(_read_workbook(p))
     if suffix == ".toml":
-        return _read_toml(p)
+        return _read_toml(p, allow_outside)
     if suffix == ".csv":
         hint = "pass the folder that holds offers.csv and demand.csv"
     else:
@@ -121,71 +134,44 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
 def write_market(market: Market, folder: str | os.PathLike[str]) -> None:
     """Write ``market`` as ``offers.csv``, ``demand.csv`` (and ``sources.csv``) in ``folder``.
 
-    Unlimited capacity is written as an empty cell; `read_market` reads the folder back.
+    Unlimited capacity is written as an empty cell; `read_market` reads the folder back. Each
+    file is written whole or not at all, and text a spreadsheet would run as a formula is
+    written with a leading quote (see `reopt.data.writing`).
+
+    Raises
+    ------
+    WriteError
+        When a file cannot be written.
     """
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise WriteError(out, err.strerror or str(err)) from err
     offers = market.offers
     offers["capacity_t"] = offers["capacity_t"].map(lambda v: "" if v == float("inf") else v)
-    offers.to_csv(out / "offers.csv", index=False)
-    market.demand.to_csv(out / "demand.csv", index=False)
+    write_csv(offers, out / "offers.csv")
+    write_csv(market.demand, out / "demand.csv")
     if market.sources is not None:
-        market.sources.to_csv(out / "sources.csv", index=False)
+        write_csv(market.sources, out / "sources.csv")
 
 
 @contextlib.contextmanager
-def excel_writer(path: str | os.PathLike[str]) -> Iterator[pd.ExcelWriter]:
-    """An ``openpyxl`` Excel writer, with a clear message when openpyxl is missing."""
+def excel_writer(path: str | os.PathLike[str]) -> Iterator[Workbook]:
+    """Collect sheets (``book.add(name, frame)``) and write them as one workbook at the end.
+
+    The workbook is escaped and written atomically by `reopt.data.writing.write_workbook`;
+    nothing is written when the block raises, or when openpyxl is missing (a clear message).
+    """
     _need_openpyxl()
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        yield writer
+    with workbook(path) as book:
+        yield book
 
 
 # ------------------------------------------------------------------------------------------
-def _read_csv(path: Path, table: str, problems: ProblemList) -> pd.DataFrame | None:
-    try:
-        with warnings.catch_warnings():
-            # a line with more fields than the header would otherwise lose data quietly
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[],
-                encoding="utf-8-sig",
-                skipinitialspace=True,
-                index_col=False,
-            )
-    except pd.errors.ParserWarning:
-        problems.add(
-            "file",
-            str(path),
-            None,
-            None,
-            "a line has more fields than the header",
-            "check for unquoted commas inside values",
-        )
-    except UnicodeDecodeError:
-        problems.add("file", str(path), None, None, "not UTF-8 text", "save the file as CSV UTF-8")
-    except pd.errors.EmptyDataError:
-        problems.add(table, str(path), None, None, "the file is empty", "it needs a header line")
-    except pd.errors.ParserError as err:
-        problems.add(
-            "file",
-            str(path),
-            None,
-            None,
-            f"not a readable CSV file ({_short(err)})",
-            "check that every line has as many fields as the header",
-        )
-    except OSError as err:
-        problems.add("file", str(path), None, None, f"cannot be read ({err.strerror})")
-    return None
-
-
-def _read_folder(folder: Path) -> Market:
+def _read_folder(folder: Path, root: Path | None = None, key: str = "folder") -> Market:
     problems = ProblemList()
-    tables: dict[str, pd.DataFrame | None] = {}
+    tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
     origins: dict[str, TableOrigin] = {}
     for table in TABLES:
         path = folder / f"{table}.csv"
@@ -195,56 +181,73 @@ def _read_folder(folder: Path) -> Market:
                 close = difflib.get_close_matches(path.name, present, n=1)
                 hint = f"did you mean {close[0]}?" if close else f"CSV files here: {present}"
                 problems.add("file", str(path), None, None, "missing", hint)
-            tables[table] = None
             continue
-        tables[table] = _read_csv(path, table, problems)
-        origins[table] = TableOrigin(str(path), "line", 2)
-    problems.raise_if_any()
-    return Market(tables["offers"], tables["demand"], tables["sources"], origins=origins)
+        if root is not None and not _inside(path, root, key, problems):
+            continue
+        read = read_csv_table(path, table, problems)
+        if read is not None:
+            tables[table], origins[table] = read
+    return _market(tables, origins, problems)
 
 
 def _read_workbook(path: Path) -> Market:
-    _need_openpyxl()
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
-        rule = f"not a readable .xlsx workbook ({_short(err)})"
-        raise input_error("file", str(path), None, None, rule) from None
+    found = read_workbook_tables(path, TABLES)
     problems = ProblemList()
-    names = [str(n) for n in book.sheet_names]
-    tables: dict[str, pd.DataFrame | None] = {}
-    origins: dict[str, TableOrigin] = {}
-    with book:
-        for table in TABLES:
-            match = next((n for n in names if n.strip().lower() == table), None)
-            if match is None:
-                if table != "sources":
-                    problems.add(
-                        "file",
-                        str(path),
-                        None,
-                        None,
-                        f"no sheet named {table!r}",
-                        f"sheets in the workbook: {names}",
-                    )
-                tables[table] = None
-                continue
-            frame = pd.read_excel(
-                book, sheet_name=match, dtype=object, keep_default_na=False, na_values=[""]
-            )
-            tables[table] = frame.dropna(how="all")
-            origins[table] = TableOrigin(f"{path} sheet {match!r}", "row", 2)
+    problems.extend(found.problems)
+    return _market(found.tables, dict(found.origins), problems)
+
+
+def _market(
+    tables: dict[str, pd.DataFrame | None],
+    origins: dict[str, TableOrigin],
+    problems: ProblemList,
+) -> Market:
+    """The market of ``tables``, or one InputError with the reading problems and the rest.
+
+    A cell that could not be read (an error cell, say) is None in its table; a problem the
+    market's own checks find at the same cell is left out, as the reading problem says more.
+    """
+    offers, demand = tables["offers"], tables["demand"]
+    if not problems and offers is not None and demand is not None:
+        return Market(offers, demand, tables.get("sources"), origins=origins)
+    if offers is not None and demand is not None:
+        seen = {(p.where, p.column) for p in problems.items}
+        try:
+            Market(offers, demand, tables.get("sources"), origins=origins)
+        except InputError as err:
+            problems.extend(p for p in err.problems if (p.where, p.column) not in seen)
     problems.raise_if_any()
-    return Market(tables["offers"], tables["demand"], tables["sources"], origins=origins)
+    raise input_error("file", "market", None, None, "offers and demand are both needed")
 
 
-def _read_toml(path: Path) -> Scenario:
+def _inside(path: Path, root: Path, key: str, problems: ProblemList) -> bool:
+    """Whether ``path`` (symlinks resolved) is inside ``root``; a problem when it is not."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        inside = path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        problems.add(
+            "file",
+            str(path),
+            key,
+            None,
+            f"is outside the scenario's folder {root}",
+            "move the file next to the scenario, or pass allow_outside=True "
+            "(--allow-outside on the command line) if you trust the scenario",
+        )
+    return inside
+
+
+def _read_toml(path: Path, allow_outside: bool) -> Scenario:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as err:
         raise input_error("file", str(path), None, None, f"not valid TOML ({err})") from None
     except UnicodeDecodeError:
         raise input_error("file", str(path), None, None, "not UTF-8 text") from None
+    except OSError as err:
+        raise ReoptError(f"{path}: cannot be read ({err.strerror or err})") from None
     problems = ProblemList()
     for key in data:
         if key not in _SCENARIO_KEYS:
@@ -264,13 +267,14 @@ def _read_toml(path: Path) -> Scenario:
         china_cap = float(china_cap)
     policies = _toml_policies(data.get("policies", []), path, problems)
     problems.raise_if_any()
-    market = _toml_market(data, path)
+    market = _toml_market(data, path, allow_outside)
     name = data.get("name", path.stem)
     return Scenario(market, china_cap, tuple(policies), str(name))
 
 
-def _toml_market(data: dict[str, Any], path: Path) -> Market:
+def _toml_market(data: dict[str, Any], path: Path, allow_outside: bool) -> Market:
     base = path.parent
+    root = None if allow_outside else base.resolve()
     given: list[str] = [k for k in ("folder", "workbook") if k in data]
     if "offers" in data or "demand" in data:
         given.append("offers/demand")
@@ -278,29 +282,45 @@ def _toml_market(data: dict[str, Any], path: Path) -> Market:
         rule = "names no tables" if not given else f"names tables twice ({', '.join(given)})"
         hint = "give offers and demand, or folder, or workbook"
         raise input_error("file", str(path), None, None, rule, hint)
-    if "folder" in data:
-        return _read_folder(base / str(data["folder"]))
-    if "workbook" in data:
-        return _read_workbook(base / str(data["workbook"]))
     problems = ProblemList()
-    tables: dict[str, pd.DataFrame | None] = {}
+    named = {k: _named_path(data, k, path, problems) for k in (*TABLES, "folder", "workbook")}
+    problems.raise_if_any()
+    for key, file in named.items():
+        if file is not None and root is not None:
+            _inside(file, root, key, problems)
+    problems.raise_if_any()
+    if named["folder"] is not None:
+        return _read_folder(named["folder"], root)
+    if named["workbook"] is not None:
+        return _read_workbook(named["workbook"])
+    tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
     origins: dict[str, TableOrigin] = {}
     for table in TABLES:
-        if table not in data:
+        file = named[table]
+        if file is None:
             if table != "sources":
                 problems.add(
                     "file", str(path), table, None, "missing", f'e.g. {table} = "{table}.csv"'
                 )
-            tables[table] = None
             continue
-        file = base / str(data[table])
         if not file.exists():
             problems.add("file", str(file), None, None, "no such file", f"named by {path.name}")
             continue
-        tables[table] = _read_csv(file, table, problems)
-        origins[table] = TableOrigin(str(file), "line", 2)
-    problems.raise_if_any()
-    return Market(tables["offers"], tables["demand"], tables.get("sources"), origins=origins)
+        read = read_csv_table(file, table, problems)
+        if read is not None:
+            tables[table], origins[table] = read
+    return _market(tables, origins, problems)
+
+
+def _named_path(data: dict[str, Any], key: str, path: Path, problems: ProblemList) -> Path | None:
+    """The path a scenario gives under ``key``, relative to the scenario's folder."""
+    if key not in data:
+        return None
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        problems.add("file", str(path), key, value, "must be a path as text", f'e.g. {key} = "..."')
+        return None
+    return path.parent / value
 
 
 def _toml_policies(items: object, path: Path, problems: ProblemList) -> list[SharePolicy]:
@@ -354,8 +374,3 @@ def _need_openpyxl() -> None:
         import openpyxl  # noqa: F401
     except ImportError:
         raise ReoptError("Excel files need openpyxl: pip install 'reopt[excel]'") from None
-
-
-def _short(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return text if len(text) <= 160 else text[:157] + "..."

@@ -26,12 +26,19 @@ column                 meaning
 ``sources`` (optional), one row per ``source``: ``country``, ``refined_in``, ``kind`` and any
 other columns (``name``, ...); joined onto the offers that do not state them.
 
-Other columns (citations, notes) are kept and ignored by the model.
+Other columns (citations, notes) are kept and ignored by the model. A column label that differs
+from a known one only by spaces or case (``"Price_USD_per_kg "``) is that column.
 
-The checks live in `reopt.data.validation` (tables) and `reopt.data.cells` (cells), the
-integer encoding in `reopt.data.encoding`, the rules for country codes and kinds in
-`reopt.data.filters`; `KINDS`, `TableOrigin`, `Encoded` and `readonly` are also importable
-from here.
+Names (``source``, ``product``, ``country``, ``refined_in``, ``kind``, text periods, and the
+``sources`` keys) are compared as `reopt.data.text` writes them: Unicode NFC, no zero-width
+characters, one space for any run of spaces, none at the ends. A name with control characters
+or with Cyrillic or Greek letters posing as Latin ones is refused; an offer for a product that
+nobody demands is a `ReoptWarning`.
+
+The checks live in `reopt.data.validation` (tables), `reopt.data.headers` (column labels)
+and `reopt.data.cells` (cells), the integer encoding in `reopt.data.encoding`, the rules for
+country codes and kinds in `reopt.data.filters`; `KINDS`, `TableOrigin`, `Encoded` and
+`readonly` are also importable from here.
 """
 
 from __future__ import annotations

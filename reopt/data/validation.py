@@ -1,15 +1,17 @@
 """Validation: the checks that turn the user's offers, demand and sources into clean tables.
 
 `validate` runs them in three rounds and raises one `InputError` after each round that found
-something: the tables themselves (DataFrames with rows), every cell of every table (columns
-present, text, codes, numbers, periods, duplicate keys, sources joined onto offers), then the
-tables against each other (periods on both sides, demand only for offered products). The
-cell-level checks live in `reopt.data.cells`.
+something: the tables themselves (DataFrames with rows and one readable header, see
+`reopt.data.headers`), every cell of every table (columns present, names, codes, numbers,
+periods, duplicate keys, sources joined onto offers), then the tables against each other
+(periods on both sides, demand only for offered products). Offers for a product nobody
+demands are a `ReoptWarning`. The cell-level checks live in `reopt.data.cells`.
 """
 
 from __future__ import annotations
 
 import difflib
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -17,14 +19,15 @@ import pandas as pd
 from reopt.data.cells import (
     TableOrigin,
     coded_column,
-    column_problems,
     duplicate_problems,
     number_column,
     period_column,
     text_column,
 )
 from reopt.data.encoding import Encoded, encode
-from reopt.errors import ProblemList
+from reopt.data.headers import column_problems, read_headers
+from reopt.data.magnitudes import magnitude_problems
+from reopt.errors import ProblemList, ReoptWarning
 
 __all__ = ["validate"]
 
@@ -34,6 +37,9 @@ _OFFER_KNOWN = ("source", "product", "period", *_OFFER_TEXT[2:], *_OFFER_NUMBERS
 _DEMAND_KNOWN = ("product", "period", "demand_t")
 _SOURCE_KNOWN = ("source", "country", "refined_in", "kind")
 _JOINABLE = ("country", "refined_in", "kind")
+_KNOWN = {"offers": _OFFER_KNOWN, "demand": _DEMAND_KNOWN, "sources": _SOURCE_KNOWN}
+#: How many rows a warning about offers names before it counts the rest.
+_ROWS_SHOWN = 5
 
 
 def validate(
@@ -83,7 +89,7 @@ def validate(
         elif len(table) == 0:
             problems.add(name, origins[name].label, None, None, "the table has no rows")
         else:
-            tables[name] = table
+            tables[name] = read_headers(table, name, origins[name], _KNOWN[name], problems)
     problems.raise_if_any()
 
     src = None
@@ -94,7 +100,10 @@ def validate(
     dem = _clean_demand(tables["demand"], origins["demand"], problems)  # type: ignore[arg-type]
     problems.raise_if_any()
     _check_cross(off, dem, tables["demand"], origins, problems)  # type: ignore[arg-type]
+    given = {"offers": (off, tables["offers"]), "demand": (dem, tables["demand"])}
+    magnitude_problems(given, origins, problems)  # type: ignore[arg-type]
     problems.raise_if_any()
+    _warn_undemanded(off, dem, tables["offers"], origins["offers"])  # type: ignore[arg-type]
     return off, dem, src, encode(off, dem, "period" in dem.columns, coded)
 
 
@@ -235,6 +244,30 @@ def _clean_demand(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) 
     return out
 
 
+def _warn_undemanded(
+    offers: pd.DataFrame, demand: pd.DataFrame, offers_input: pd.DataFrame, origin: TableOrigin
+) -> None:
+    """A `ReoptWarning` per product that is offered but not demanded: those offers go unused."""
+    demanded = sorted(pd.unique(demand["product"].to_numpy(dtype=object)))
+    unused = ~offers["product"].isin(demanded).to_numpy()
+    if not unused.any():
+        return
+    rows = np.flatnonzero(unused)
+    products = offers["product"].to_numpy()[rows]
+    for product in pd.unique(products):
+        at = rows[products == product]
+        shown = ", ".join(origin.where(offers_input.index[i], i) for i in at[:_ROWS_SHOWN])
+        more = f" and {len(at) - _ROWS_SHOWN} more" if len(at) > _ROWS_SHOWN else ""
+        close = difflib.get_close_matches(str(product), demanded, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"demanded products: {demanded}"
+        warnings.warn(
+            f"{shown}{more}: nobody demands product {product!r}, so "
+            f"{'these offers are' if len(at) > 1 else 'this offer is'} not used ({hint})",
+            ReoptWarning,
+            stacklevel=4,
+        )
+
+
 def _check_cross(
     offers: pd.DataFrame,
     demand: pd.DataFrame,
@@ -256,8 +289,8 @@ def _check_cross(
         )
         return
     keys = ["product", "period"] if has_d else ["product"]
-    offered = set(map(tuple, offers[keys].to_numpy().tolist()))
-    products = sorted(set(offers["product"]))
+    offered = set(map(tuple, offers[keys].drop_duplicates().to_numpy().tolist()))
+    products = sorted(pd.unique(offers["product"].to_numpy(dtype=object)))
     origin = origins["demand"]
     for i, key in enumerate(map(tuple, demand[keys].to_numpy().tolist())):
         if key in offered:

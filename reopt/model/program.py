@@ -13,6 +13,7 @@ sweeps) reads the model through this small public API rather than through privat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -24,6 +25,7 @@ import pandas as pd
 
 from reopt.data.market import readonly
 from reopt.model.blocks import RowBlock, RowFamily, csr_block, entry_rows
+from reopt.model.files import read_program
 
 __all__ = [
     "ROW_LABELS",
@@ -140,6 +142,22 @@ class LinearProgram:
             n_offers=0,
             objective_offset=float(objective_offset),
         )
+
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> LinearProgram:
+        """The program in an MPS (free or fixed format) or LP file.
+
+        The objective's constant becomes ``objective_offset``; a maximisation is read as the
+        minimisation of the negated objective, recorded so that `reopt.solve_lp` reports
+        the objective in the file's sense (`reopt.model.files.objective_sense`). The file
+        is parsed by the reader registered for its suffix (`reopt.model.files`).
+
+        Raises
+        ------
+        InputError
+            When the file is missing, its suffix is unknown, or it cannot be parsed.
+        """
+        return read_program(path)
 
     # --- sizes -------------------------------------------------------------------------------
     @property

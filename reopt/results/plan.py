@@ -27,18 +27,19 @@ import pandas as pd
 
 from reopt.backends import Solution
 from reopt.data.market import Market
+from reopt.data.writing import write_csv
 from reopt.errors import InputError, NoSolutionError, Problem
 from reopt.model.formulation import KG_PER_T
 from reopt.model.policy import Policy
-from reopt.model.program import LinearProgram, RowFamily
+from reopt.model.program import LinearProgram
 from reopt.model.shares import demand_coupling
-from reopt.results import explain, ranging, render
+from reopt.results import explain, prices, ranging, render
 from reopt.status import Status
 
 __all__ = ["Plan"]
 
-#: Tonnes below which an offer counts as not bought.
-BOUGHT_T = 1e-6
+#: An offer counts as bought above this share of its product's demand.
+BOUGHT_SHARE = 1e-9
 _GROUPINGS = ("country", "refined_in", "kind", "source")
 
 
@@ -88,6 +89,13 @@ class Plan:
         """True when the plan has shadow prices and reduced costs (an optimal LP with duals)."""
         return self.is_optimal and self.solution.row_dual is not None
 
+    @cached_property
+    def bought(self) -> np.ndarray:
+        """Per offer: bought, above `BOUGHT_SHARE` of its product's demand (not below)."""
+        enc = self.market.encoded
+        size = np.where(enc.group >= 0, enc.demand_t[np.maximum(enc.group, 0)], 0.0)
+        return self._x > BOUGHT_SHARE * size
+
     @property
     def backend(self) -> str:
         """The back end that solved the model."""
@@ -112,7 +120,7 @@ class Plan:
     def _allocation(self) -> pd.DataFrame:
         """Cached allocation (shared; the public property returns a copy)."""
         x = self._x
-        bought = np.flatnonzero(x > BOUGHT_T)
+        bought = np.flatnonzero(self.bought)
         table = self.offer_table(bought)
         table["tonnes"] = x[bought]
         table["price_usd_per_kg"] = self.market.encoded.price_usd_per_kg[bought]
@@ -178,51 +186,7 @@ class Plan:
     @cached_property
     def _shadow_prices(self) -> pd.DataFrame:
         """Cached shadow prices (shared; the public property returns a copy)."""
-        row_dual, _ = self.duals
-        lp = self.lp
-        x = self.solution.x
-        assert x is not None
-        activity = lp.row_activity(x)
-        demand_row, period = lp.label("demand_row"), lp.label("period")
-        parts = []
-        demand = lp.family_rows(RowFamily.DEMAND)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "constraint": "demand",
-                    "demand_row": demand_row[demand],
-                    "period": period[demand],
-                    "group": "",
-                    "value": self._demand_prices(row_dual)[demand_row[demand]],
-                    "unit": "USD/t",
-                    "binding": True,
-                }
-            )
-        )
-        for k, policy in enumerate(lp.policies):
-            rows = lp.rows_of(k)
-            low, up = lp.row_lower[rows], lp.row_upper[rows]
-            tol = 1e-7 * np.maximum(1.0, np.maximum(np.abs(low), np.abs(up)))
-            tol = np.where(np.isfinite(tol), tol, 1e-7)
-            binding = (np.abs(activity[rows] - low) <= tol) | (np.abs(activity[rows] - up) <= tol)
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "constraint": policy.name,
-                        "demand_row": demand_row[rows],
-                        "period": period[rows],
-                        "group": policy.groups(self.market, lp, rows),
-                        "value": np.asarray(policy.prices(lp, rows, row_dual, x)) + 0.0,
-                        "unit": policy.price_unit,
-                        "binding": binding,
-                    }
-                )
-            )
-        table = pd.concat(parts, ignore_index=True)
-        table["demand_row"] = table["demand_row"].astype(np.int64)
-        table["period"] = table["period"].astype(np.int64)
-        table["binding"] = table["binding"].astype(bool)
-        return self._label_units(table)
+        return prices.shadow_price_table(self)
 
     @property
     def capacity_values(self) -> pd.DataFrame:
@@ -243,7 +207,7 @@ class Plan:
         table["capacity_t"] = enc.capacity_t[offers]
         table["tonnes"] = x[offers]
         table["value_usd_per_t"] = np.maximum(-col_dual[offers], 0.0) + 0.0
-        table["binding"] = x[offers] >= enc.capacity_t[offers] * (1 - 1e-9) - BOUGHT_T
+        table["binding"] = x[offers] >= enc.capacity_t[offers] * (1 - BOUGHT_SHARE)
         return table
 
     @property
@@ -261,8 +225,7 @@ class Plan:
         """Cached reduced costs (shared; the public property returns a copy)."""
         _, col_dual = self.duals
         enc = self.market.encoded
-        x = self._x
-        unused = np.flatnonzero((x <= BOUGHT_T) & (enc.group >= 0) & (enc.capacity_t > 0))
+        unused = np.flatnonzero(~self.bought & (enc.group >= 0) & (enc.capacity_t > 0))
         table = self.offer_table(unused, extra=False)
         table["country"] = enc.labels["country"][enc.codes["country"][unused]]
         table["price_usd_per_kg"] = enc.price_usd_per_kg[unused]
@@ -337,8 +300,8 @@ class Plan:
         return render.plan_html(self)
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write the allocation as CSV."""
-        self.allocation.to_csv(path, index=False)
+        """Write the allocation as CSV, atomically and escaped (see `reopt.data.writing`)."""
+        write_csv(self.allocation, path)
 
     def to_excel(self, path: str | os.PathLike[str]) -> None:
         """Write a workbook: summary, allocation, shares, shadow prices, reduced costs.
@@ -381,13 +344,13 @@ class Plan:
             {c: str for c in cols if c != "period"}
         )
 
-    def _demand_prices(self, row_dual: np.ndarray) -> np.ndarray:
+    def demand_prices(self, row_dual: np.ndarray) -> np.ndarray:
         """d(cost)/d(demand) per demand row, including share rows that scale with demand."""
         row, demand, coef = demand_coupling(self.lp, self.market.encoded)
         n_demand = len(self.market.encoded.demand_t)
         return np.bincount(demand, weights=row_dual[row] * coef, minlength=n_demand) + 0.0
 
-    def _label_units(self, table: pd.DataFrame) -> pd.DataFrame:
+    def label_units(self, table: pd.DataFrame) -> pd.DataFrame:
         """Replace demand-row and period codes with product and period labels."""
         enc = self.market.encoded
         d = table.pop("demand_row").to_numpy()

@@ -123,20 +123,22 @@ def write_excel(plan: Plan, path: str | os.PathLike[str]) -> None:
     """Write a workbook: summary, allocation, shares, shadow prices, reduced costs.
 
     For a plan that is not optimal, the workbook holds the summary (and, when infeasible,
-    what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``).
+    what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``). Text that a
+    spreadsheet would run as a formula is written as text with a leading quote, and the file
+    is written whole or not at all (see `reopt.data.writing`).
     """
     summary = pd.DataFrame({"summary": summary_text(plan).splitlines()})
-    with excel_writer(path) as writer:
-        summary.to_excel(writer, sheet_name="summary", index=False)
+    with excel_writer(path) as book:
+        book.add("summary", summary)
         if plan.status is Status.INFEASIBLE:
-            plan.infeasibility.to_excel(writer, sheet_name="infeasibility", index=False)
+            book.add("infeasibility", plan.infeasibility)
         if not plan.is_optimal:
             return
-        plan.allocation.to_excel(writer, sheet_name="allocation", index=False)
-        plan.shares("country").to_excel(writer, sheet_name="shares_by_country")
+        book.add("allocation", plan.allocation)
+        book.add("shares_by_country", plan.shares("country"), index=True)
         if plan.has_prices:
-            plan.shadow_prices.to_excel(writer, sheet_name="shadow_prices", index=False)
-            plan.reduced_costs.to_excel(writer, sheet_name="reduced_costs", index=False)
+            book.add("shadow_prices", plan.shadow_prices)
+            book.add("reduced_costs", plan.reduced_costs)
 
 
 def price_lines(table: pd.DataFrame) -> list[str]:

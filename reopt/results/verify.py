@@ -1,8 +1,25 @@
 """The check every optimal solution passes before it becomes a plan.
 
 Solvers can claim optimality for points that break a row (badly scaled models, limits mapped
-to "optimal" by a modeling layer). reopt recomputes everything from its own arrays in numpy:
-column bounds, every row, integrality, and the objective. A violation raises `SolverError`.
+to "optimal" by a modeling layer) or that are not the cheapest (GLPK has answered 20% above
+the optimum, "optimal", on a product with a 1e10 price ratio). reopt recomputes everything
+from its own arrays in numpy:
+
+- feasibility (`violations`): every column bound and every row to `FEASIBILITY_RTOL` of
+  ``max(1, |bound|, sum |a_ij x_j|)``, integrality of 0/1 columns, and the objective against
+  ``c @ x``;
+- optimality (`optimality_violations`), wherever the solver returned duals: the reduced costs
+  ``d = c - A^T y`` are recomputed from the row duals ``y``; each dual must have the sign its
+  bound allows (dual feasibility) and be zero where its row or column is not at that bound
+  (complementary slackness), each to `OPTIMALITY_RTOL` of the money it is made of (plus
+  `OPTIMALITY_FLOOR`); the duality gap (``c @ x`` minus the dual objective, the sum of those
+  slacks) to the same share of the objective's terms. Where that holds, no cheaper plan exists.
+
+These tolerances are relative once the program is scaled (`reopt.model.scaling`): there,
+every product's tonnes and rows are of order one and every independent part's costs are at
+most one, so a 1e-9 t demand beside a 1e7 t one is held to the same standard.
+`reopt.results.planning.checked_answer` runs both checks on the scaled program; a violation
+is reported in words, and `check_solution` / `check_optimality` raise `SolverError`.
 """
 
 from __future__ import annotations
@@ -12,12 +29,48 @@ import numpy as np
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
 
-__all__ = ["FEASIBILITY_RTOL", "OBJECTIVE_RTOL", "check_solution", "violations"]
+__all__ = [
+    "FEASIBILITY_RTOL",
+    "OBJECTIVE_RTOL",
+    "OPTIMALITY_FLOOR",
+    "OPTIMALITY_RTOL",
+    "check_optimality",
+    "check_solution",
+    "optimality_violations",
+    "row_max",
+    "row_sizes",
+    "violations",
+]
+
+
+def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
+    """Each row's size: the largest of its finite bounds and of ``sum_j |a_ij x_j|``."""
+    terms = np.abs(lp.value * x[lp.col_index])
+    size = np.bincount(lp.entry_row, weights=terms, minlength=lp.n_rows)
+    for bound in (lp.row_lower, lp.row_upper):
+        size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
+    return size
+
+
+def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
+    """The largest of ``per_entry`` in each row (0 for an empty row)."""
+    out = np.zeros(lp.n_rows)
+    filled = np.diff(lp.row_start) > 0
+    if filled.any():
+        out[filled] = np.maximum.reduceat(per_entry, lp.row_start[:-1][filled])
+    return out
+
 
 #: Allowed violation of a bound or row, relative to max(1, |bound|, sum |a_ij x_j|).
-FEASIBILITY_RTOL = 1e-6
+FEASIBILITY_RTOL = 1e-9
 #: Allowed difference between the solver's objective and c @ x, relative to max(1, |c @ x|).
 OBJECTIVE_RTOL = 1e-6
+#: Allowed dual infeasibility and complementary slack, relative to the terms they are made of.
+OPTIMALITY_RTOL = 1e-6
+#: Dual noise allowed whatever the terms, in the scaled program's money (its costs are <= 1).
+OPTIMALITY_FLOOR = 1e-12
+#: How many violations a message lists.
+SHOWN = 10
 
 
 def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
@@ -40,25 +93,17 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
     col_tol = FEASIBILITY_RTOL * np.maximum(1.0, np.abs(x))
     low = x < lp.col_lower - col_tol
     high = x > lp.col_upper + col_tol
-    for j in np.flatnonzero(low | high)[:10]:
+    for j in np.flatnonzero(low | high)[:SHOWN]:
         found.append(
             f"column {j}: value {x[j]:.10g} outside [{lp.col_lower[j]:g}, {lp.col_upper[j]:g}]"
         )
 
     activity = lp.row_activity(x)
-    magnitude = np.bincount(
-        lp.entry_row, weights=np.abs(lp.value * x[lp.col_index]), minlength=lp.n_rows
-    )
-    finite_bounds = np.where(np.isfinite(lp.row_lower), np.abs(lp.row_lower), 0.0)
-    finite_bounds = np.maximum(
-        finite_bounds, np.where(np.isfinite(lp.row_upper), np.abs(lp.row_upper), 0.0)
-    )
-    row_tol = FEASIBILITY_RTOL * np.maximum(1.0, np.maximum(magnitude, finite_bounds))
+    row_tol = FEASIBILITY_RTOL * np.maximum(1.0, row_sizes(lp, x))
     bad = (activity < lp.row_lower - row_tol) | (activity > lp.row_upper + row_tol)
-    families = lp.row_family
-    for i in np.flatnonzero(bad)[:10]:
+    for i in np.flatnonzero(bad)[:SHOWN]:
         found.append(
-            f"row {i} ({families[i]}): activity {activity[i]:.10g} outside "
+            f"row {i} ({lp.row_family[i]}): activity {activity[i]:.10g} outside "
             f"[{lp.row_lower[i]:g}, {lp.row_upper[i]:g}]"
         )
 
@@ -74,11 +119,97 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
     return found
 
 
+def optimality_violations(
+    lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray, col_dual: np.ndarray | None = None
+) -> list[str]:
+    """Every way in which the duals fail to prove ``x`` optimal (empty when they prove it).
+
+    ``row_dual`` is the change of the objective per unit increase of a row's bound (HiGHS's
+    sign convention); ``col_dual``, if given, must equal the reduced costs ``c - A^T y``.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(row_dual, dtype=float)
+    if y.shape != (lp.n_rows,) or not np.isfinite(y).all():
+        return [f"the row duals are not {lp.n_rows} finite numbers"]
+    d = lp.cost - lp.column_activity(y)
+    # the money each reduced cost is made of (USD per unit of the column)
+    terms = np.abs(lp.cost) + np.bincount(
+        lp.col_index, weights=np.abs(lp.value * y[lp.entry_row]), minlength=lp.n_cols
+    )
+    found: list[str] = []
+    tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
+    if col_dual is not None:
+        off = np.abs(np.asarray(col_dual, dtype=float) - d) > tol
+        for j in np.flatnonzero(off)[:SHOWN]:
+            found.append(
+                f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
+            )
+    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, tol)
+    col_size = np.maximum(1.0, np.abs(x))
+    # the money a row's dual is made of: its columns' terms per unit of the row
+    with np.errstate(divide="ignore"):
+        per_entry = np.where(lp.value != 0, terms[lp.col_index] / np.abs(lp.value), 0.0)
+    row_terms = row_max(lp, per_entry)
+    activity = lp.row_activity(x)
+    row_tol = OPTIMALITY_RTOL * row_terms + OPTIMALITY_FLOOR
+    row_slack = _slacks(activity, lp.row_lower, lp.row_upper, y, row_tol)
+    row_size = np.maximum(1.0, row_sizes(lp, x))
+
+    for what, (infeasible, gap), money in (
+        ("column", col_slack, terms * col_size),
+        ("row", row_slack, row_terms * row_size),
+    ):
+        for k in np.flatnonzero(infeasible)[:SHOWN]:
+            found.append(f"{what} {k}: its dual has a sign no bound allows (dual infeasible)")
+        loose = gap > OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR
+        for k in np.flatnonzero(loose & ~infeasible)[:SHOWN]:
+            found.append(
+                f"{what} {k}: a nonzero dual away from its bound (complementary slack "
+                f"{gap[k]:.3g} USD against {money[k]:.3g})"
+            )
+    total_gap = float(col_slack[1].sum() + row_slack[1].sum())
+    scale = float(np.abs(lp.cost * x).sum() + (np.abs(y) * row_size).sum())
+    if total_gap > OPTIMALITY_RTOL * scale + OPTIMALITY_FLOOR and not found:
+        found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
+    return found
+
+
+def _slacks(
+    value: np.ndarray, lower: np.ndarray, upper: np.ndarray, dual: np.ndarray, tol: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dual infeasible, complementary slack in USD) of each value against its bounds.
+
+    A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
+    the dual times the distance to that bound; a dual whose bound is infinite is infeasible.
+    """
+    positive, negative = np.maximum(dual, 0.0), np.maximum(-dual, 0.0)
+    infeasible = ((positive > tol) & ~np.isfinite(lower)) | ((negative > tol) & ~np.isfinite(upper))
+    with np.errstate(invalid="ignore"):
+        above = np.where(np.isfinite(lower), np.maximum(value - lower, 0.0), 0.0)
+        below = np.where(np.isfinite(upper), np.maximum(upper - value, 0.0), 0.0)
+    gap = above * positive + below * negative
+    return infeasible, np.where(infeasible, np.inf, gap)
+
+
 def check_solution(lp: LinearProgram, x: np.ndarray, objective: float, *, backend: str) -> None:
     """Raise `SolverError` when ``x`` fails ``lp``; see `violations`."""
-    found = violations(lp, x, objective)
+    _raise(violations(lp, x, objective), backend, "an optimal solution that fails reopt's check")
+
+
+def check_optimality(
+    lp: LinearProgram,
+    x: np.ndarray,
+    row_dual: np.ndarray,
+    col_dual: np.ndarray | None = None,
+    *,
+    backend: str,
+) -> None:
+    """Raise `SolverError` when the duals do not prove ``x`` optimal (`optimality_violations`)."""
+    found = optimality_violations(lp, x, row_dual, col_dual)
+    _raise(found, backend, "a solution its duals do not prove optimal (reopt's check)")
+
+
+def _raise(found: list[str], backend: str, what: str) -> None:
     if found:
         listing = "\n  - ".join(found)
-        raise SolverError(
-            f"{backend} reported an optimal solution that fails reopt's check:\n  - {listing}"
-        )
+        raise SolverError(f"{backend} reported {what}:\n  - {listing}")
