@@ -51,6 +51,7 @@ from reopt.bench import pulp_model, raw
 from reopt.bench.instances import CHINA_CAP, Instance
 from reopt.data.market import Market
 from reopt.model.formulation import compile
+from reopt.model.scaling import scaling_for
 from reopt.options import Method, SolverOptions
 from reopt.results.planning import make_plan, solve_with
 
@@ -148,9 +149,10 @@ def _reopt_pulp(
         t1 = time.perf_counter()
         lp = compile(market, policies)
         t2 = time.perf_counter()
-        solution = solve_with(backend, lp, options)
+        scaling = scaling_for(lp)
+        solution = solve_with(backend, lp, options, scaling=scaling)
         t3 = time.perf_counter()
-        plan = make_plan(market, policies, lp, solution, backend, options)
+        plan = make_plan(market, policies, lp, solution, backend, options, scaling=scaling)
         objective = plan.cost_usd
         t4 = time.perf_counter()
         return Measurement(

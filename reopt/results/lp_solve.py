@@ -20,6 +20,7 @@ from reopt.data.market import readonly
 from reopt.errors import InputError, Problem
 from reopt.model.files import objective_sense
 from reopt.model.program import LinearProgram
+from reopt.model.scaling import scaling_for
 from reopt.options import SolverOptions
 from reopt.results.planning import check_solver, checked_answer, solve_with
 from reopt.status import Status
@@ -78,13 +79,14 @@ def solve_lp(
             ]
         )
     backend, options = check_solver(solver, options)
-    solution = solve_with(backend, lp, options)
+    scaling = scaling_for(lp)
+    solution = solve_with(backend, lp, options, scaling=scaling)
     if solution.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
         solution = _confirm_infeasible(lp, solution, backend, options)
     if solution.status is Status.OPTIMAL:
         if solution.x is None:
             return replace(solution, status=Status.ERROR)
-        solution = checked_answer(lp, solution, backend, options, [])
+        solution = checked_answer(lp, solution, backend, options, [], scaling=scaling)
     return _in_file_sense(solution, objective_sense(lp))
 
 

@@ -85,8 +85,9 @@ def solve(
     checked = policies_for(market, china_cap=china_cap, policies=policies)
     backend, options = check_solver(solver, options)
     lp = compile(market, checked)
-    solution = solve_with(backend, lp, options)
-    return make_plan(market, checked, lp, solution, backend, options)
+    scaling = scaling_for(lp)  # once: the solve and reopt's check use the same units
+    solution = solve_with(backend, lp, options, scaling=scaling)
+    return make_plan(market, checked, lp, solution, backend, options, scaling=scaling)
 
 
 def check_solver(solver: object, options: object) -> tuple[Backend, SolverOptions]:
