@@ -95,6 +95,57 @@ class SuboptimalBackend:
         return replace(good, x=x, objective=float(lp.cost @ x))
 
 
+class StraySignBackend(SuboptimalBackend):
+    """HiGHS's answer with a rounding-sized dual of the wrong sign on every row and column
+    that has only one bound and no dual (declared full precision, so it is not polished)."""
+
+    name = "stray-signs"
+    features = frozenset({Feature.DUALS, Feature.VERTEX, Feature.FULL_PRECISION})
+
+    def solve(self, lp, options) -> Solution:
+        good = solve_highs(lp, options)
+        assert good.row_dual is not None and good.col_dual is not None
+        tiny = 1e-10 * float(abs(lp.cost).max())
+        row_dual = good.row_dual + tiny * (lp.row_lower == -math.inf) * (good.row_dual == 0)
+        col_dual = good.col_dual - tiny * (lp.col_upper == math.inf) * (good.col_dual == 0)
+        return replace(good, row_dual=row_dual, col_dual=col_dual)
+
+
+def _stray(dual, lower, upper):
+    return ((dual > 0) & (lower == -math.inf)) | ((dual < 0) & (upper == math.inf))
+
+
+def test_no_dual_prices_a_bound_that_does_not_exist(solver):
+    """China unlimited at 1 USD/kg, Australia 0.7 t at 1.75, 1 t wanted, China cap 100%.
+
+    CBC returned +1.25e-6 as the dual of the cap row, which has no lower bound.
+    """
+    plan = reopt.solve(
+        market(
+            [("s0", "P0", "CN", "refinery", None, 1.0), ("s1", "P0", "AU", "mine", 0.7, 1.75)],
+            [("P0", 1.0)],
+        ),
+        china_cap=1.0,
+        solver=solver,
+    )
+    lp, sol = plan.lp, plan.solution
+    assert plan.cost_usd == pytest.approx(1000.0, rel=1e-9)
+    if sol.row_dual is None:
+        return
+    assert not _stray(sol.row_dual, lp.row_lower, lp.row_upper).any(), sol.row_dual
+    assert not _stray(sol.col_dual, lp.col_lower, lp.col_upper).any(), sol.col_dual
+
+
+def test_rounding_sized_duals_of_the_wrong_sign_are_zeroed(three_suppliers):
+    plan = reopt.solve(three_suppliers, china_cap=0.5, solver=StraySignBackend())
+    lp, sol = plan.lp, plan.solution
+    assert plan.status is reopt.Status.OPTIMAL
+    assert not _stray(sol.row_dual, lp.row_lower, lp.row_upper).any()
+    assert not _stray(sol.col_dual, lp.col_lower, lp.col_upper).any()
+    exact = reopt.solve(three_suppliers, china_cap=0.5)
+    assert sol.row_dual == pytest.approx(exact.solution.row_dual, abs=1e-6)
+
+
 def test_a_feasible_point_its_duals_do_not_prove_optimal_is_refused(three_suppliers):
     backend = SuboptimalBackend()
     with pytest.raises(reopt.SolverError, match="duals do not prove optimal"):

@@ -23,7 +23,13 @@ from reopt.model.scaling import Scaling, scaling_for
 from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
 from reopt.results.polish import polish
-from reopt.results.verify import check_solution, optimality_violations, row_max, violations
+from reopt.results.verify import (
+    check_solution,
+    optimality_violations,
+    row_max,
+    violations,
+    without_stray_signs,
+)
 from reopt.status import Status
 
 __all__ = [
@@ -160,6 +166,18 @@ def checked_answer(
     solved once more with another method and presolve off, and held to the same checks.
     """
     scaling = scaling if scaling is not None else scaling_for(lp)
+    return without_stray_signs(lp, _checked(lp, solution, backend, options, notes, scaling))
+
+
+def _checked(
+    lp: LinearProgram,
+    solution: Solution,
+    backend: Backend,
+    options: SolverOptions,
+    notes: list[str],
+    scaling: Scaling,
+) -> Solution:
+    """The body of `checked_answer`: polish, check, and a second attempt where needed."""
     scaled = scaling.apply(lp)
     if Feature.FULL_PRECISION not in backend.features and solution.row_dual is not None:
         # values printed with a few digits: point and duals onto their vertex, if they fit
