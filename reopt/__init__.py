@@ -8,13 +8,16 @@
 
 The pieces, in the order data flows through them: `Market` (validated inputs, or
 `read_market`), policies (`cap_share`, `min_share`), `compile` (the LP as numpy arrays),
-`solve` (a back end plus reopt's own checks), and `Plan` (the result).
+`solve` (a back end plus reopt's own checks), and `Plan` (the result). `reopt.plot` draws
+them; it is imported on first use, so matplotlib is needed only then
+(``pip install "reopt[plot]"``).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib as _importlib
+from importlib import metadata as _metadata
 
 # PuLP 4 preloads HiGHS's library; importing pulp before highspy avoids a crash on Linux
-import pulp  # noqa: F401
+import pulp
 
 from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
@@ -42,9 +45,11 @@ from reopt.results.planning import solve
 from reopt.status import Status
 
 try:
-    __version__ = version("reopt")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__: str = _metadata.version("reopt")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
+
+del pulp  # imported above for its side effect only; not part of reopt's namespace
 
 __all__ = [
     "Backend",
@@ -74,6 +79,7 @@ __all__ = [
     "known_solvers",
     "min_share",
     "model_names",
+    "plot",
     "read_market",
     "read_scenario",
     "solve",
@@ -82,3 +88,18 @@ __all__ = [
     "write_market",
     "write_model",
 ]
+
+#: Submodules reached as attributes but imported only on first use.
+_LAZY = ("plot",)
+
+
+def __getattr__(name: str) -> object:
+    """``reopt.plot`` on first use (it needs matplotlib only when a plot is drawn)."""
+    if name in _LAZY:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names: those of ``__all__``."""
+    return sorted(__all__)

@@ -15,7 +15,8 @@ all of them are raised together, so the user fixes everything in one go::
 Rules (each takes the keyword ``optional=True`` to let ``None`` through, as does `Optional`):
 
 - `InstanceOf` ``(types, rule=..., hint=..., show_type=False)``: an instance of the types.
-- `Share`: a fraction in [0, 1]; 35 gets the hint ``"did you mean 0.35?"``.
+- `Share`: a share by `reopt.share_rule`: a fraction in [0, 1] or a percentage such as
+  ``"60%"``; 35 gets the hint ``"did you mean 0.35?"``.
 - `Number` ``(low, high, low_open, high_open, integer, rule, hint)``: a finite Python int or
   float (numpy's float64 is a float) in a range; `NonNegative` (>= 0) and `Finite` are
   shorthands.
@@ -34,12 +35,12 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from reopt.errors import InputError, Problem
+from reopt.share_rule import Refusal, read_share
 
 __all__ = [
     "Failure",
@@ -125,17 +126,15 @@ class InstanceOf(Rule):
 
 @dataclass(frozen=True)
 class Share(Rule):
-    """A fraction in [0, 1] (a real number, not a bool)."""
+    """A share by reopt's one rule (`reopt.share_rule`): ``0.6``, ``"60%"`` or ``"0.6"``.
+
+    `reopt.share_rule.share_value` gives the fraction a passing value stands for.
+    """
 
     def broken(self, value: object) -> tuple[str, str] | None:
-        """The rule and hint of `reopt.model.policies.check_share`."""
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return "a share must be a number in [0, 1]", ""
-        number = float(value)
-        if math.isfinite(number) and 0.0 <= number <= 1.0:
-            return None
-        hint = f"did you mean {number / 100:g}?" if 1.0 < number <= 100.0 else ""
-        return "a share is a fraction in [0, 1]", hint
+        """The rule and hint of `reopt.share_rule.read_share`."""
+        found = read_share(value)
+        return (found.rule, found.hint) if isinstance(found, Refusal) else None
 
 
 @dataclass(frozen=True)

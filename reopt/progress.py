@@ -1,28 +1,50 @@
-"""`Progress`: a small progress bar for long runs, shown only when someone is watching.
+"""`Progress`: the progress bar of long runs (tqdm), shown only when someone is watching.
 
-Shown on standard error when it is a terminal, or in a Jupyter notebook; silent otherwise
-(scripts, CI, pipes) and whenever ``enabled=False``.
+Drawn by tqdm (`tqdm.auto`: the widget in a Jupyter notebook, a text line in a terminal) on
+standard error when it is a terminal, or in a notebook; silent otherwise (scripts, CI,
+pipes) and whenever ``enabled=False``.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from types import TracebackType
+from typing import Any, TextIO
 
 __all__ = ["Progress", "interactive"]
 
+#: ``sweep  45/200 |#####     | 00:03<00:10``: the label, then steps done of the total
+BAR_FORMAT = "{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}<{remaining}"
 
-def interactive() -> bool:
-    """True in a terminal or a notebook."""
-    if "ipykernel" in sys.modules:
+
+def interactive(stream: TextIO | None = None) -> bool:
+    """True in a notebook, or when ``stream`` (standard error by default) is a terminal."""
+    if _in_notebook():
         return True
-    stream = sys.stderr
+    stream = sys.stderr if stream is None else stream
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def _in_notebook() -> bool:
+    """True when running in a Jupyter kernel (not merely with ipykernel imported)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
 class Progress:
-    """Counts finished steps and redraws one line: ``sweep  45/200 [#####.....] 3.1 s``.
+    """Counts finished steps and shows them as a tqdm bar: ``sweep 45/200 |####  | 00:03<00:10``.
+
+    Parameters
+    ----------
+    total : int
+        Steps expected.
+    label : str
+        Shown before the count.
+    enabled : bool, optional
+        Force the bar on or off; by default shown only when `interactive`.
+    file : text stream, optional
+        Where to draw it (standard error by default).
 
     Examples
     --------
@@ -33,24 +55,40 @@ class Progress:
     3
     """
 
-    WIDTH = 30
-
-    def __init__(self, total: int, *, label: str, enabled: bool | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        label: str,
+        enabled: bool | None = None,
+        file: TextIO | None = None,
+    ) -> None:
         self.total = max(int(total), 0)
         self.label = label
-        self.enabled = interactive() if enabled is None else bool(enabled)
+        self.file = file
+        self.enabled = interactive(file) if enabled is None else bool(enabled)
         self.done = 0
-        self._start = time.perf_counter()
-        self._drawn = 0.0
+        self._bar: Any = None
 
     def __enter__(self) -> Progress:
-        self._draw(force=True)
+        if self.enabled:
+            from tqdm import auto  # the notebook widget in Jupyter, text elsewhere
+
+            self._bar = auto.tqdm(
+                total=self.total,
+                desc=self.label,
+                file=self.file if self.file is not None else sys.stderr,
+                bar_format=BAR_FORMAT,
+                leave=True,
+                dynamic_ncols=True,
+            )
         return self
 
     def update(self, steps: int = 1) -> None:
         """Record ``steps`` more finished steps."""
         self.done += steps
-        self._draw()
+        if self._bar is not None:
+            self._bar.update(steps)
 
     def __exit__(
         self,
@@ -58,21 +96,6 @@ class Progress:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._draw(force=True)
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-    def _draw(self, *, force: bool = False) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if not force and now - self._drawn < 0.1:
-            return
-        self._drawn = now
-        total = max(self.total, self.done, 1)
-        filled = int(self.WIDTH * min(self.done / total, 1.0))
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        line = f"\r{self.label} {self.done:>{len(str(total))}}/{self.total} [{bar}] "
-        sys.stderr.write(line + f"{now - self._start:.1f} s")
-        sys.stderr.flush()
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

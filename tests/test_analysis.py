@@ -26,7 +26,8 @@ CN = {"country": "CN"}
 
 def cn_price_per_pp(plan: reopt.Plan) -> float:
     table = plan.shadow_prices
-    return float(table.loc[table["constraint"].str.contains("country='CN'"), "value"].sum())
+    cn = table["constraint"].str.contains("country='CN'")
+    return float(table.loc[cn, "value_usd_per_pp"].sum())
 
 
 # --- the Japan case: warm against cold -----------------------------------------------------
@@ -69,7 +70,9 @@ def test_breakpoints_on_the_three_supplier_market(three_suppliers):
     at = curve.drop_duplicates("china_cap").set_index("china_cap")["cost_usd"]
     assert at[0.5] == pytest.approx(1_250_000)
     grid = curve[curve["point"] == "grid"].set_index("china_cap")
-    assert grid.loc[0.2, "entering"] == "cn / A"
+    # China enters where the curve begins (cap 0), not at whichever grid point comes next
+    assert curve.loc[curve["point"] == "min_feasible", "entering"].item() == "cn / A"
+    assert grid.loc[0.2, "entering"] == ""
     assert curve.loc[curve["point"] == "breakpoint", "leaving"].item() == "us / A"
     assert grid.loc[0.8, "leaving"] == grid.loc[0.8, "entering"] == ""
     # the same in typed form
@@ -169,7 +172,12 @@ def test_what_if_china_prices_rise():
     )
     assert curve["factor"].tolist() == [1, 1.5, 2, 3]
     assert "price_usd_per_pp" not in curve.columns
-    assert curve.attrs == {"parameter": "factor", "breakpoints": [], "feasibility_limit": None}
+    assert curve.attrs == {
+        "parameter": "factor",
+        "breakpoints": [],
+        "feasibility_limit": None,
+        "scaled": {"column": "price_usd_per_kg", "filter": {"country": "CN"}},
+    }
     assert curve.loc[0, "cost_usd"] == pytest.approx(reopt.solve(market, china_cap=0.9).cost_usd)
     assert np.all(np.diff(curve["cost_usd"]) > 0)
     share = curve.filter(like="china_share:").to_numpy()

@@ -221,9 +221,9 @@ def test_minimum_orders_on_every_back_end(solver):
     assert bought.to_dict() == pytest.approx({"cn": 50.0, "au": 50.0}, rel=RTOL[solver])
     assert any("MILP" in note for note in plan.notes)
     assert any("fixed as in the MILP solution" in note for note in plan.notes)
-    prices = plan.shadow_prices.set_index("constraint")["value"]
-    assert prices["demand"] == pytest.approx(10_000, rel=1e-6)
-    assert abs(prices["cap_share(0.6, country='CN')"]) <= 1e-6
+    prices = plan.shadow_prices.set_index("constraint")
+    assert prices.loc["demand", "value_usd_per_kg"] == pytest.approx(10, rel=1e-6)
+    assert abs(prices.loc["cap_share(0.6, country='CN')", "value_usd_per_pp"]) <= 1e-6
 
 
 def test_minimum_orders_agree_across_back_ends():
@@ -316,7 +316,8 @@ def test_written_model_names_say_what_each_name_is(tmp_path):
     assert set(caps["product"]) == set(market.demand["product"])
 
 
-def test_user_strings_never_become_names_in_the_file(tmp_path):
+def test_user_strings_become_safe_names_in_the_file(tmp_path):
+    """Names are readable but sanitised: no comma, space or MPS keyword from the user's text."""
     offers = offers_table(
         [
             ("RHS  ENDATA", "Nd oxide (99.5%)", "CN", "refinery", None, 10.0),
@@ -325,7 +326,10 @@ def test_user_strings_never_become_names_in_the_file(tmp_path):
     )
     market = reopt.Market(offers, demand_table([("Nd oxide (99.5%)", 80.0)]))
     path = reopt.write_model(market, tmp_path / "m.mps", china_cap=0.5)
-    assert "Lynas" not in path.read_text() and "ENDATA" in path.read_text()
+    text = path.read_text()
+    assert "Lynas, Kuantan" not in text and "RHS  ENDATA" not in text
+    assert "buy_Lynas_Kuantan_Nd_oxide_99_5" in text
+    assert [line for line in text.splitlines() if line.strip() == "ENDATA"] == ["ENDATA"]
     status, objective = read_and_solve(path)
     assert status == "Optimal"
     assert objective == pytest.approx(40 * 10_000 + 40 * 12_000)

@@ -65,7 +65,8 @@ def test_share_accepts_fractions(value: object) -> None:
         (math.nan, "a share is a fraction in [0, 1]", ""),
         (math.inf, "a share is a fraction in [0, 1]", ""),
         (True, "a share must be a number in [0, 1]", ""),
-        ("0.5", "a share must be a number in [0, 1]", ""),
+        ("abc", "a share must be a number in [0, 1] or a percentage such as '60%'", ""),
+        ("160%", "a percentage share is in [0%, 100%]", ""),
         (None, "a share must be a number in [0, 1]", ""),
     ],
 )

@@ -50,7 +50,7 @@ def test_solve_writes_csv_and_excel(capsys, folder: Path, tmp_path: Path):
         capsys, "solve", str(folder), "--china-cap", "60%", "--out", str(tmp_path / "plan.xlsx")
     )
     assert code == 0
-    assert "allocation" in pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)
+    assert "Orders" in pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)
 
 
 def test_solve_infeasible_exits_1_with_explanation(capsys, folder: Path):

@@ -25,7 +25,7 @@ def test_japan_2025_at_a_60_percent_cap_is_optimal_and_held():
     assert plan.cost_usd > free.cost_usd
     # what the cap costs is reported as binding share prices
     binding = plan.shadow_prices.query("binding and unit == 'USD/pp'")
-    assert len(binding) >= 1 and (binding["value"] > 0).all()
+    assert len(binding) >= 1 and (binding["value_usd_per_pp"] > 0).all()
 
 
 def test_japan_2025_without_china_is_infeasible_and_names_products():

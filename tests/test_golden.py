@@ -47,19 +47,20 @@ def test_three_suppliers_optimum(three_suppliers, solver, cap, cost, expected):
 def test_three_suppliers_shadow_prices(three_suppliers, solver):
     plan = reopt.solve(three_suppliers, china_cap=0.6, solver=solver)
     cap = price_of(plan, "cap_share(0.6, country='CN')")
-    assert cap["value"] == pytest.approx(5_000, rel=1e-9)
+    assert cap["value_usd_per_pp"] == pytest.approx(5_000, rel=1e-9)
     assert cap["unit"] == "USD/pp"
     assert bool(cap["binding"])
     demand = price_of(plan, "demand")
     # one more tonne: 0.6 t more from China at 10 $/kg and 0.4 t more from Australia at 15
-    assert demand["value"] == pytest.approx(0.6 * 10_000 + 0.4 * 15_000, rel=1e-9)
-    assert demand["unit"] == "USD/t"
+    assert demand["value_usd_per_kg"] == pytest.approx(0.6 * 10 + 0.4 * 15, rel=1e-9)
+    assert demand["unit"] == "USD/kg"
 
     plan = reopt.solve(three_suppliers, china_cap=0.3, solver=solver)
-    assert price_of(plan, "cap_share(0.3, country='CN')")["value"] == pytest.approx(10_000)
-    assert price_of(plan, "demand")["value"] == pytest.approx(0.3 * 10_000 + 0.7 * 20_000)
+    cap = price_of(plan, "cap_share(0.3, country='CN')")
+    assert cap["value_usd_per_pp"] == pytest.approx(10_000)
+    assert price_of(plan, "demand")["value_usd_per_kg"] == pytest.approx(0.3 * 10 + 0.7 * 20)
     capacity = plan.capacity_values.set_index("source")
-    assert capacity.loc["au", "value_usd_per_t"] == pytest.approx(5_000)
+    assert capacity.loc["au", "value_usd_per_kg"] == pytest.approx(5)
     assert bool(capacity.loc["au", "binding"])
 
 
@@ -100,14 +101,14 @@ def test_min_share_floor(solver):
     floor = reopt.min_share(0.2, kind="recycler")
     plan = reopt.solve(market, policies=[floor], solver=solver)
     assert plan.cost_usd == pytest.approx(1_040_000)
-    assert price_of(plan, floor.name)["value"] == pytest.approx(2_000)
+    assert price_of(plan, floor.name)["value_usd_per_pp"] == pytest.approx(2_000)
 
     plan = reopt.solve(market, china_cap=0.5, policies=[floor], solver=solver)
     assert plan.cost_usd == pytest.approx(1_160_000)
     assert tonnes(plan) == pytest.approx({"cn": 50, "jp": 30, "au": 20})
     row = price_of(plan, floor.name)
     assert not row["binding"]
-    assert row["value"] == pytest.approx(0.0, abs=1e-6)
+    assert row["value_usd_per_pp"] == pytest.approx(0.0, abs=1e-6)
 
 
 def test_total_scope_moves_independence_to_the_cheapest_product(solver):
@@ -134,7 +135,8 @@ def test_total_scope_moves_independence_to_the_cheapest_product(solver):
     shares = plan.shares("country")
     assert shares.loc["A", "AU"] == pytest.approx(0.8)
     assert shares.loc["B", "CN"] == pytest.approx(1.0)
-    assert price_of(plan, policy.name, product="all products")["value"] == pytest.approx(10_000)
+    total = price_of(plan, policy.name, product="all products")
+    assert total["value_usd_per_pp"] == pytest.approx(10_000)
 
 
 def test_demand_price_counts_only_the_products_a_total_cap_covers(solver):
@@ -154,13 +156,14 @@ def test_demand_price_counts_only_the_products_a_total_cap_covers(solver):
     market = reopt.Market(offers, demand_table([("A", 100.0), ("B", 100.0), ("C", 100.0)]))
     policy = reopt.cap_share(0.5, country="CN", product=["A", "B"], scope="total")
     plan = reopt.solve(market, policies=[policy], solver=solver)
-    prices = plan.shadow_prices.query("constraint == 'demand'").set_index("product")["value"]
-    assert prices.to_dict() == pytest.approx({"A": 12_500, "B": 12_500, "C": 10_000})
+    demand = plan.shadow_prices.query("constraint == 'demand'").set_index("product")
+    prices = demand["value_usd_per_kg"]
+    assert prices.to_dict() == pytest.approx({"A": 12.5, "B": 12.5, "C": 10})
     # nothing runs short, so each price holds for any demand and the cap's for any share
     ranges = plan.shadow_price_ranges
     assert ranges["valid_from"].tolist() == pytest.approx([0, 0, 0, 0], abs=1e-9)
     assert ranges["valid_to"].tolist() == [np.inf, np.inf, np.inf, pytest.approx(1.0)]
-    assert ranges["value"].iloc[-1] == pytest.approx(10_000)  # 1 pp = 2 t from AU to CN
+    assert ranges["value_usd_per_pp"].iloc[-1] == pytest.approx(10_000)  # 1 pp = 2 t from AU to CN
 
 
 def test_value_basis_cap(solver):
@@ -181,7 +184,7 @@ def test_value_basis_cap(solver):
     plan = reopt.solve(market, policies=[policy], solver=solver)
     assert plan.cost_usd == pytest.approx(1_200_000)
     assert plan.shares("country", basis="value").loc["A", "CN"] == pytest.approx(0.5)
-    assert price_of(plan, policy.name)["value"] == pytest.approx(4_800, rel=1e-7)
+    assert price_of(plan, policy.name)["value_usd_per_pp"] == pytest.approx(4_800, rel=1e-7)
 
 
 def test_each_country_cap_price_lies_between_one_sided_derivatives(solver):
@@ -203,9 +206,9 @@ def test_each_country_cap_price_lies_between_one_sided_derivatives(solver):
     policy = reopt.cap_share(0.5, each="country")
     plan = reopt.solve(market, policies=[policy], solver=solver)
     assert plan.cost_usd == pytest.approx(1_100_000)
-    cn = price_of(plan, policy.name, group="country CN")["value"]
+    cn = price_of(plan, policy.name, group="country CN")["value_usd_per_pp"]
     assert 2_000 - 1e-6 <= cn <= 10_000 + 1e-6
-    assert price_of(plan, "demand")["value"] == pytest.approx(11_000)
+    assert price_of(plan, "demand")["value_usd_per_kg"] == pytest.approx(11)
     groups = set(plan.shadow_prices["group"])
     assert {"country CN", "country AU", "country US"} <= groups
 

@@ -142,8 +142,8 @@ CASES = [
     ),
     (
         "china_cap text",
-        lambda: reopt.solve(market(), china_cap="60%"),
-        ["china_cap='60%'", "must be a number"],
+        lambda: reopt.solve(market(), china_cap="160%"),
+        ["china_cap='160%'", "[0%, 100%]"],
     ),
     ("empty offers", lambda: market(good_offers().iloc[:0]), ["offers", "no rows"]),
     ("empty demand", lambda: market(demand=good_demand().iloc[:0]), ["demand", "no rows"]),

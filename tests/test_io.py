@@ -157,13 +157,11 @@ def test_plan_to_csv_and_excel(tmp_path: Path):
     assert back["cost_usd"].sum() == pytest.approx(plan.cost_usd)
     plan.to_excel(tmp_path / "plan.xlsx")
     sheets = pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)
-    assert {"summary", "allocation", "shares_by_country", "shadow_prices", "reduced_costs"} <= set(
-        sheets
-    )
+    assert {"Summary", "Orders", "Shares", "Binding limits", "Shadow prices"} <= set(sheets)
 
 
 def test_infeasible_plan_to_excel(tmp_path: Path):
     plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.0)
     plan.to_excel(tmp_path / "plan.xlsx")
     sheets = pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)
-    assert set(sheets) == {"summary", "infeasibility"}
+    assert set(sheets) == {"Summary", "Infeasibility"}

@@ -71,9 +71,9 @@ def test_a_new_rule_solves_and_is_priced_on_every_back_end(
     assert len(rows) == 1 and plan.lp.row_family[rows[0]] == RowFamily.POLICY
     prices = plan.shadow_prices.set_index("constraint")
     mine = prices.loc[rule.name]
-    assert mine["unit"] == "USD/t"
+    assert mine["unit"] == "USD/kg"  # a rule priced per tonne is reported per kg
     assert mine["group"] == "source cn"
-    assert mine["value"] == pytest.approx(price, rel=1e-6, abs=1e-6)
+    assert mine["value_usd_per_kg"] == pytest.approx(price / 1000, rel=1e-6, abs=1e-6)
     assert bool(mine["binding"]) is (max_t < 100)
 
 
@@ -84,8 +84,9 @@ def test_a_new_rule_beside_a_share_cap(three_suppliers):
     assert plan.cost_usd == pytest.approx(500_000 + 750_000)
     prices = plan.shadow_prices.set_index("constraint")
     # one more cn tonne displaces an au tonne (15 - 10 $/kg); China's cap is slack
-    assert prices.loc[rule.name, "value"] == pytest.approx(5_000.0)
-    assert prices.loc["cap_share(0.6, country='CN')", "value"] == pytest.approx(0.0, abs=1e-6)
+    assert prices.loc[rule.name, "value_usd_per_kg"] == pytest.approx(5.0)
+    cap = prices.loc["cap_share(0.6, country='CN')", "value_usd_per_pp"]
+    assert cap == pytest.approx(0.0, abs=1e-6)
     assert "source_tonnes_cap('cn', 50)" in plan.summary()
 
 

@@ -86,7 +86,7 @@ def test_plan_to_excel_writes_names_as_text_never_formulas(plan: reopt.Plan, tmp
     _assert_excel_escaped(tmp_path / "plan.xlsx")
     book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
     # the shares sheet has the products as its index: labels are escaped too
-    shares = book["shares_by_country"]
+    shares = book["Shares"]
     assert "'" + SUM in [row[0].value for row in shares.iter_rows()]
 
 

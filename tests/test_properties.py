@@ -76,7 +76,7 @@ def test_cap_price_lies_between_finite_differences(solver, case, cap):
     h = 0.01
     plan = reopt.solve(case.market, china_cap=cap, solver=solver)
     # the prices are "USD saved per +1 pp", per product; d cost / d cap sums them
-    slope = -100.0 * float(china_cap_row(plan)["value"].sum())
+    slope = -100.0 * float(china_cap_row(plan)["value_usd_per_pp"].sum())
     f0 = plan.cost_usd
     left = (f0 - cost_at(case, cap - h, solver)) / h
     right = (cost_at(case, cap + h, solver) - f0) / h

@@ -32,7 +32,7 @@ def test_ranges_on_the_three_supplier_market(three_suppliers):
         "share",
     )
     demand = ranges.loc["demand"]
-    assert demand["value"] == pytest.approx(12_000)
+    assert demand["value_usd_per_kg"] == pytest.approx(12)
     assert (demand["valid_from"], demand["valid_to"]) == (0, pytest.approx(125))
     prices = plan.price_ranges.set_index("source")
     assert prices.loc["cn", "price_high_usd_per_kg"] == pytest.approx(15)
@@ -59,9 +59,10 @@ def test_demand_range_moves_the_share_rules_along():
 
     table = reopt.solve(reopt.Market(offers, demand_table([("A", 100.0)])), china_cap=0.6)
     demand = table.shadow_price_ranges.set_index("constraint").loc["demand"]
-    assert demand["value"] == pytest.approx(0.6 * 10_000 + 0.4 * 12_000)
+    assert demand["value_usd_per_kg"] == pytest.approx(0.6 * 10 + 0.4 * 12)
     assert (demand["valid_from"], demand["valid_to"]) == (0, pytest.approx(61 / 0.6))
-    assert cost(61 / 0.6) - cost(100) == pytest.approx(demand["value"] * (61 / 0.6 - 100))
+    per_t = 1000 * demand["value_usd_per_kg"]
+    assert cost(61 / 0.6) - cost(100) == pytest.approx(per_t * (61 / 0.6 - 100))
     assert cost(103) - cost(102) == pytest.approx(12_000)
 
 
@@ -192,7 +193,9 @@ def test_each_range_is_where_its_price_holds_and_no_further(solver, case, cap):
     tol = 20 * RTOL[solver] * max(1.0, f0)
     for row in table.itertuples():
         at = demand[row.product] if row.range_unit == "t" else cap
-        per_unit = row.value if row.range_unit == "t" else -100 * row.value
+        per_unit = (
+            1000 * row.value_usd_per_kg if row.range_unit == "t" else -100 * row.value_usd_per_pp
+        )
 
         def moved(to: float, row=row) -> reopt.Plan:
             if row.range_unit == "t":
@@ -265,12 +268,12 @@ def test_ranges_of_every_row_family_hold_to_their_ends(solver):
         if row.range_unit == "t":
             d = int(lp.rows["demand_row"].iat[r])
             rows, coef = coupled_row[coupled_demand == d], coupled_coef[coupled_demand == d]
-            at, slope = float(market.encoded.demand_t[d]), row.value
+            at, slope = float(market.encoded.demand_t[d]), 1000 * row.value_usd_per_kg
         else:
             rows, coef = np.array([r]), np.array([lp.rows["base_t"].iat[r]])
             at = float(lp.rows["share"].iat[r])
             sign = -1.0 if row.constraint.startswith("cap_share") else 1.0
-            slope = sign * 100 * row.value
+            slope = sign * 100 * row.value_usd_per_pp
         for end in (row.valid_from, row.valid_to):
             if not np.isfinite(end) or end == at:
                 continue
@@ -293,7 +296,7 @@ def product_cap_price(market: reopt.Market, product: str, share: float) -> float
         for p in market.products
     ]
     prices = reopt.solve(market, policies=policies).shadow_prices
-    return float(prices.loc[prices["product"] == product, "value"].iloc[-1])
+    return float(prices.loc[prices["product"] == product, "value_usd_per_pp"].iloc[-1])
 
 
 def test_a_ten_million_tonne_demands_range_beside_a_one_kilogram_product(solver):
@@ -315,7 +318,7 @@ def test_a_ten_million_tonne_demands_range_beside_a_one_kilogram_product(solver)
     ranges = plan.shadow_price_ranges
     big = ranges[(ranges["constraint"] == "demand") & (ranges["product"] == "Big")].iloc[0]
     # a tonne more of Big: 0.68 t more from Vietnam, 0.32 t more from China
-    assert big["value"] == pytest.approx(0.68 * 11_270 + 0.32 * 14_350)
+    assert big["value_usd_per_kg"] == pytest.approx(0.68 * 11.27 + 0.32 * 14.35)
     assert big["valid_to"] == pytest.approx(8_400_000 / 0.68 - 1e-3, rel=1e-9)
     assert 0 < big["valid_from"] < 1.0  # within a tonne of zero: see docs/analysis.md
 
@@ -336,7 +339,7 @@ def test_a_share_row_about_ten_million_tonnes_holding_one_kilogram(solver):
     policies = [reopt.cap_share(0.66, each="country", scope="total")]
     ranges = reopt.solve(market, policies=policies, solver=solver).shadow_price_ranges
     big = ranges[(ranges["constraint"] == "demand") & (ranges["product"] == "Big")].iloc[0]
-    assert big["value"] == pytest.approx(21_610, rel=RTOL[solver])
+    assert big["value_usd_per_kg"] == pytest.approx(21.61, rel=RTOL[solver])
     assert big["valid_from"] == pytest.approx(6_600_000 / 0.66 - 1e-3, rel=1e-12)
     assert big["valid_to"] == pytest.approx(6_600_000 + 10_843_960, rel=1e-9)
     assert (ranges.loc[ranges["constraint"] == "demand", "valid_from"] >= 0).all()
@@ -371,7 +374,7 @@ def test_each_shadow_price_holds_across_its_range():
         width = row.valid_to - row.valid_from
         for share in (row.valid_from + 1e-3 * width, row.valid_to - 1e-3 * width):
             assert product_cap_price(market, row.product, share) == pytest.approx(
-                row.value, rel=1e-7
+                row.value_usd_per_pp, rel=1e-7
             ), (row.product, share)
 
 
@@ -454,7 +457,7 @@ def test_plots_return_their_axes_with_labels():
     curve = reopt.sweep(market, china_cap=np.linspace(0.4, 1, 7).tolist())
     _, axes = plt.subplots(1, 3)
     assert reopt.plot.frontier(curve, ax=axes[0], label="2025") is axes[0]
-    assert "USD million" in axes[0].get_ylabel()
+    assert "%" in axes[0].get_ylabel() and "cheapest plan" in axes[0].get_ylabel()
     assert any("minimum feasible cap" in t.get_text() for t in axes[0].get_legend().get_texts())
     plan = reopt.solve(market, china_cap=0.6)
     assert reopt.plot.supply_mix(plan, ax=axes[1]) is axes[1]
@@ -479,7 +482,7 @@ def test_a_slack_caps_zero_price_holds_while_it_stays_slack():
     slack = table[(table["unit"] == "USD/pp") & ~table["binding"]]
     assert len(slack) >= 1
     for row in slack.itertuples():
-        assert row.value == 0 and row.valid_to == 1.0 and row.valid_from < 0.8
+        assert row.value_usd_per_pp == 0 and row.valid_to == 1.0 and row.valid_from < 0.8
         assert product_cap_price(market, row.product, row.valid_from + 1e-3) == 0.0
 
 

@@ -5,7 +5,8 @@ piecewise-linear function of it. Each solved point comes with its piece of the c
 exact span of its price, `reopt.results.ranging.policy_span`); a piece's ends inside the
 swept range are breakpoints, and where two neighbouring pieces do not meet, the point where
 their lines cross is solved for the piece between (`KinkSearch`). Where a point has no
-piece (its ranging failed), the tangents of its neighbours locate the kink.
+piece (its ranging failed), the tangents of its neighbours locate the kink. Between the
+breakpoints, one point per piece names the offers its cheapest plans buy (`piece_points`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from reopt.errors import ReoptWarning
 from reopt.model.shares import Bound, SharePolicy
 from reopt.status import Status
 
-__all__ = ["EDGE_TOL", "KINK_TOL", "MAX_KINK_SOLVES", "KinkSearch", "find_breakpoints", "slope"]
+__all__ = [
+    "EDGE_TOL",
+    "KINK_TOL",
+    "MAX_KINK_SOLVES",
+    "KinkSearch",
+    "find_breakpoints",
+    "piece_points",
+    "slope",
+]
 
 #: The most extra solves the breakpoint search may spend.
 MAX_KINK_SOLVES = 500
@@ -38,14 +47,47 @@ EDGE_TOL = 1e-9
 def find_breakpoints(
     setup: SweepSetup, engine: Engine, points: list[SweepPoint]
 ) -> list[SweepPoint]:
-    """The exact breakpoints between the sweep's optimal points (see `KinkSearch`)."""
+    """The exact breakpoints between the sweep's optimal points (see `KinkSearch`).
+
+    Followed by the ``piece`` points of the pieces between them (`piece_points`).
+    """
     known = sorted(
         (p for p in points if p.status is Status.OPTIMAL and math.isfinite(p.price_usd_per_pp)),
         key=lambda p: p.value,
     )
     if len(known) < 2:
         return []
-    return KinkSearch(setup, engine, known).run()
+    found = KinkSearch(setup, engine, known).run()
+    return found + piece_points(setup, engine, known, found)
+
+
+def piece_points(
+    setup: SweepSetup, engine: Engine, known: list[SweepPoint], found: list[SweepPoint]
+) -> list[SweepPoint]:
+    """A ``piece`` point at the middle of every piece between the breakpoints, and at the ends.
+
+    Each says which offers the piece's cheapest plans buy (`SweepPoint.cheapest`): the same
+    set at every share inside a piece (the optimal face changes only where the curve kinks),
+    so the offers entering or leaving are those of the pieces either side of a breakpoint,
+    whatever points the grid has and whichever cheapest plan the solver returns. Its
+    ``span`` is the piece. An end of the curve -- the feasibility limit, or a share of 0 or
+    1 where the swept bound starts or stops binding -- gets a point of its own (a piece of
+    no width), since its cheapest plans may buy fewer offers than the piece next to it. One
+    solve per piece and per end.
+    """
+    low, high = known[0].value, known[-1].value
+    cuts = sorted({low, high, *(p.value for p in found)})
+    pieces = list(itertools.pairwise(cuts))
+    limits = {p.value for p in known if p.kind in ("min_feasible", "max_feasible")}
+    for end in sorted({low, high}):
+        if end in limits or end in (0.0, 1.0):
+            pieces.append((end, end))
+    points = []
+    for a, b in pieces:
+        point = engine.point(setup, 0.5 * (a + b), "piece", cheapest=True)
+        if point.status is Status.OPTIMAL and point.cheapest is not None:
+            points.append(replace(point, span=(a, b)))
+    return points
 
 
 def slope(policy: SharePolicy, point: SweepPoint) -> float:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-from reopt.analysis.points import SweepPoint, summarise, with_span
+from reopt.analysis.points import SweepPoint, cheapest_plans_buy, summarise, with_span
 from reopt.analysis.whatif import SweepSetup
 from reopt.backends import Backend, Feature, Solution
 from reopt.data.market import Market
@@ -79,9 +80,19 @@ class Engine:
         self._scaled: tuple[LinearProgram, Scaling] | None = None
 
     def point(
-        self, setup: SweepSetup, value: float, kind: str, *, span: bool = False
+        self,
+        setup: SweepSetup,
+        value: float,
+        kind: str,
+        *,
+        span: bool = False,
+        cheapest: bool = False,
     ) -> SweepPoint:
-        """Solve at ``value``; with ``span``, also find the piece of the curve it is on."""
+        """Solve at ``value``; with ``span``, also find the piece of the curve it is on.
+
+        With ``cheapest``, also name the offers bought in at least one cheapest plan there
+        (`reopt.analysis.points.cheapest_plans_buy`).
+        """
         market, policies = setup.build(value)
         lp = self._compile(setup, market, policies)
         scaling = self._scaling(lp)
@@ -97,6 +108,8 @@ class Engine:
             market, policies, lp, solution, self.backend, self.options, scaling=scaling
         )
         point = summarise(plan, setup.varied, value, kind)
+        if cheapest and plan.is_optimal:
+            point = replace(point, cheapest=cheapest_plans_buy(plan))
         return with_span(point, plan, setup.varied) if span else point
 
     def solve_warm(self, lp: LinearProgram, scaling: Scaling) -> Solution:

@@ -3,6 +3,8 @@
 A sweep makes hundreds of plans; `summarise` keeps of each only its status, cost, the swept
 policy's price, China's share of each product and the offers bought, computed in numpy.
 `with_span` adds the piece of the cost curve the point is on (for the breakpoint search).
+`cheapest_plans_buy` names the offers bought in at least one cheapest plan: where offers tie
+in price, the plan a solver returns buys some of them, and which is its own choice.
 """
 
 from __future__ import annotations
@@ -13,14 +15,29 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from reopt.backends.highs import solve_highs
 from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.shares import Bound
+from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
-from reopt.results.ranging import policy_span
+from reopt.results.ranging import DUAL_ATOL, DUAL_RTOL, SMALLEST_ENTRY, policy_span, size_scales
 from reopt.status import Status
 
-__all__ = ["SweepPoint", "demand_names", "policy_price", "summarise", "with_span"]
+__all__ = [
+    "FACE_TOL",
+    "SweepPoint",
+    "cheapest_plans_buy",
+    "demand_names",
+    "policy_price",
+    "summarise",
+    "with_span",
+]
+
+#: Tonnes (as a share of their product's demand) that an LP over the cheapest plans must give
+#: an offer to count it as bought there: HiGHS's feasibility tolerance, so that no rounding
+#: passes for a purchase.
+FACE_TOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -32,7 +49,9 @@ class SweepPoint:
     value : float
         The parameter's value.
     kind : str
-        ``grid``, ``breakpoint``, ``min_feasible`` or ``max_feasible``.
+        ``grid``, ``breakpoint``, ``min_feasible`` or ``max_feasible``; ``piece`` for a point
+        solved inside a piece of the curve only to say which offers the piece buys (it is
+        not a row of the table).
     status : Status
     cost_usd : float
     price_usd_per_pp : float
@@ -43,6 +62,9 @@ class SweepPoint:
         Offers bought (positions in the market).
     span : tuple of float, optional
         The piece of the curve this point is on (its ends, in shares).
+    cheapest : frozenset of int, optional
+        Offers bought in at least one cheapest plan at this value (`cheapest_plans_buy`),
+        where it was asked for.
     """
 
     value: float
@@ -53,6 +75,7 @@ class SweepPoint:
     china: Mapping[str, float]
     bought: frozenset[int]
     span: tuple[float, float] | None = None
+    cheapest: frozenset[int] | None = None
 
 
 def summarise(plan: Plan, varied: int | None, value: float, kind: str) -> SweepPoint:
@@ -103,6 +126,75 @@ def with_span(point: SweepPoint, plan: Plan, varied: int | None) -> SweepPoint:
         return replace(point, span=policy_span(plan, varied))
     except SolverError:
         return point  # the breakpoint search then falls back on the tangents alone
+
+
+def cheapest_plans_buy(plan: Plan) -> frozenset[int]:
+    """The offers (positions in the market) bought in at least one cheapest plan.
+
+    Any optimal shadow prices and reduced costs describe every cheapest plan (complementary
+    slackness): an offer whose reduced cost is positive is bought in none of them, one whose
+    reduced cost is negative up to its capacity in all, and the rest -- offers priced at the
+    margin, such as two offers tied in price -- in any amounts that keep every row with a
+    shadow price at its bound. Whatever the plan itself buys is in; each marginal offer it
+    leaves out is tested by LPs over that set, in units of each product's demand: the most
+    the untested offers can buy together, where those bought join, until the rest can buy
+    nothing (one LP per group of tied offers, and one more). The answer is the same whichever
+    cheapest plan the solver returned. Without shadow prices: the offers the plan buys.
+    """
+    bought = plan.bought.copy()
+    if not plan.has_prices:
+        return frozenset(np.flatnonzero(bought).tolist())
+    lp, enc = plan.lp, plan.market.encoded
+    row_dual, col_dual = plan.duals
+    # a reduced cost or a dual is zero when small against the terms it is made of
+    terms = np.abs(lp.cost) + np.bincount(
+        lp.col_index, weights=np.abs(lp.value * row_dual[lp.entry_row]), minlength=lp.n_cols
+    )
+    at_lower = col_dual > DUAL_RTOL * terms + DUAL_ATOL
+    at_upper = col_dual < -DUAL_RTOL * terms - DUAL_ATOL
+    row_terms = np.zeros(lp.n_rows)
+    np.maximum.at(row_terms, lp.entry_row, terms[lp.col_index] / np.abs(lp.value))
+    tight_low = row_dual > DUAL_RTOL * row_terms + DUAL_ATOL
+    tight_high = row_dual < -DUAL_RTOL * row_terms - DUAL_ATOL
+    n = lp.n_offers
+    col_scale, row_scale = size_scales(lp, enc)
+    demanded = enc.group >= 0
+    open_ = demanded & (lp.col_upper[:n] / col_scale[:n] > FACE_TOL)
+    bought |= at_upper[:n] & open_
+    unknown = open_ & ~bought & ~at_lower[:n] & ~at_upper[:n]
+    if not unknown.any():
+        return frozenset(np.flatnonzero(bought).tolist())
+    # the cheapest plans: offers with a reduced cost at their bound, priced rows at theirs
+    lower = np.where(at_lower, lp.col_lower, np.where(at_upper, lp.col_upper, lp.col_lower))
+    upper = np.where(at_lower, lp.col_lower, np.where(at_upper, lp.col_upper, lp.col_upper))
+    if not (np.all(np.isfinite(lower)) and np.all(lower <= upper)):
+        return frozenset(np.flatnonzero(bought).tolist())  # duals at an infinite bound
+    everything = np.arange(lp.n_cols)
+    rows = np.arange(lp.n_rows)
+    face = (
+        lp.with_col_bounds(everything, lower=lower, upper=upper)
+        .with_row_bounds(
+            rows,
+            lower=np.where(tight_high, lp.row_upper, lp.row_lower),
+            upper=np.where(tight_low, lp.row_lower, lp.row_upper),
+        )
+        .scaled(col_scale, row_scale)
+    )
+    options = SolverOptions(
+        method=Method.SIMPLEX, presolve=False, extra={"small_matrix_value": SMALLEST_ENTRY}
+    )
+    while unknown.any():
+        cost = np.zeros(lp.n_cols)
+        cost[:n][unknown] = -1.0  # as much as the untested offers can buy together
+        solution = solve_highs(face.with_costs(cost), options)
+        if solution.status is not Status.OPTIMAL or solution.x is None:
+            break
+        new = unknown & (solution.x[:n] > FACE_TOL)
+        if not new.any():
+            break
+        bought |= new
+        unknown &= ~new
+    return frozenset(np.flatnonzero(bought).tolist())
 
 
 def demand_names(market: Market) -> list[str]:

@@ -17,6 +17,7 @@ exact breakpoints of the cost curve (`reopt.analysis.breakpoints`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
@@ -54,7 +55,7 @@ _EXECUTOR = InstanceOf(
 def sweep(
     market: Market,
     *,
-    china_cap: Iterable[float] | None = None,
+    china_cap: float | str | Iterable[float | str] | None = None,
     vary: SharePolicy | None = None,
     shares: Iterable[float] | None = None,
     scale_price: Mapping[str, object] | None = None,
@@ -73,8 +74,11 @@ def sweep(
     Parameters
     ----------
     market : Market
-    china_cap : iterable of float
-        Caps on China's share of each product (``cap_share(c, country="CN")``).
+    china_cap : iterable of float or str, or one float or str
+        A list: the caps on China's share of each product to sweep
+        (``cap_share(c, country="CN")``). One value: a cap held at every point of another
+        sweep, as `reopt.solve` reads it (``reopt whatif --china-cap``). Shares are
+        ``0.6`` or ``"60%"`` (`reopt.share_rule`).
     vary, shares : SharePolicy and iterable of float
         Sweep the bound of ``vary`` (its own share is ignored) over ``shares``.
     scale_price, scale_capacity : mapping
@@ -106,8 +110,18 @@ def sweep(
         ``status``, ``cost_usd``, ``price_usd_per_pp`` (for share sweeps: the cost saved by
         loosening the swept bound by one percentage point, all its rows together),
         ``china_share:<product>`` for each product, and ``entering`` / ``leaving``: the
-        offers (``source / product``) bought here and not at the previous optimal point,
-        and the reverse, each a ``"; "``-joined text.
+        offers (``source / product``) that come into the plan and drop out of it as the
+        parameter rises through this row, each a ``"; "``-joined text.
+
+        With the breakpoints (a tonnes-basis share sweep, ``exact=True``), an offer is in
+        the plan on a piece of the curve when at least one cheapest plan there buys it;
+        that set is the same all along the piece, whichever cheapest plan the solver
+        returns, so offers enter and leave only on ``breakpoint`` rows (the piece below
+        against the piece above) and at the ends of the curve: the ``min_feasible`` /
+        ``max_feasible`` row, and a row at a share of 0 or 1 (the end's own cheapest plans
+        against the piece next to it), the same on any grid.
+        Offers tied in price are listed together. Other sweeps compare each optimal point's
+        plan with the previous one's.
 
         ``table.attrs`` holds the same in typed form: ``parameter`` (the parameter's column),
         ``breakpoints`` (the sorted shares of the ``breakpoint`` rows) and
@@ -182,12 +196,14 @@ def _not_at_vertex(backend: Backend, options: SolverOptions) -> Problem:
 def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
     """The sweep's table (see `sweep`), sorted by the parameter, with its ``attrs``."""
     order = {"grid": 0, "min_feasible": 1, "max_feasible": 1, "breakpoint": 2}
-    points = sorted(points, key=lambda p: (p.value, order[p.kind]))
+    pieces = sorted((p for p in points if p.kind == "piece"), key=lambda p: p.value)
+    rows = (p for p in points if p.kind != "piece")
+    points = sorted(rows, key=lambda p: (p.value, order[p.kind]))
     products = demand_names(setup.market)
     names = _offer_names(setup)
+    changes = _changes_at_kinks(points, pieces) if pieces else _changes_between(points)
     records = []
-    previous: frozenset[int] | None = None
-    for p in points:
+    for p, (came, went) in zip(points, changes, strict=True):
         record: dict[str, object] = {
             setup.parameter: p.value,
             "point": p.kind,
@@ -197,22 +213,68 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
         }
         for product in products:
             record[f"china_share:{product}"] = p.china.get(product, math.nan)
-        entering = leaving = ""
-        if p.status is Status.OPTIMAL:
-            if previous is not None:
-                entering = "; ".join(sorted(names[list(p.bought - previous)]))
-                leaving = "; ".join(sorted(names[list(previous - p.bought)]))
-            previous = p.bought
-        record["entering"], record["leaving"] = entering, leaving
+        record["entering"] = "; ".join(sorted(names[sorted(came)]))
+        record["leaving"] = "; ".join(sorted(names[sorted(went)]))
         records.append(record)
     table = pd.DataFrame.from_records(records)
     if setup.varied is None:
         table = table.drop(columns=["price_usd_per_pp"])
     limits = [p.value for p in points if p.kind in ("min_feasible", "max_feasible")]
     table.attrs["parameter"] = setup.parameter
+    if setup.scaled is not None:
+        table.attrs["scaled"] = setup.scaled
     table.attrs["breakpoints"] = sorted({p.value for p in points if p.kind == "breakpoint"})
     table.attrs["feasibility_limit"] = limits[0] if limits else None
     return table
+
+
+def _changes_between(points: list[SweepPoint]) -> list[tuple[frozenset[int], frozenset[int]]]:
+    """Offers bought at each optimal point and not at the previous one, and the reverse."""
+    changes: list[tuple[frozenset[int], frozenset[int]]] = []
+    previous: frozenset[int] | None = None
+    for p in points:
+        came = went = frozenset[int]()
+        if p.status is Status.OPTIMAL:
+            if previous is not None:
+                came, went = p.bought - previous, previous - p.bought
+            previous = p.bought
+        changes.append((came, went))
+    return changes
+
+
+def _changes_at_kinks(
+    points: list[SweepPoint], pieces: list[SweepPoint]
+) -> list[tuple[frozenset[int], frozenset[int]]]:
+    """Offers entering and leaving at each breakpoint and at the ends of the curve.
+
+    At a breakpoint: the offers of the piece above it (those bought in at least one
+    cheapest plan there, `SweepPoint.cheapest`) that the piece below does not have, and the
+    reverse. At an end (the feasibility limit, a share of 0 or 1; a ``piece`` of no width):
+    between that end's own cheapest plans and the piece next to it, on the end's last row
+    (the ``min_feasible`` / ``max_feasible`` one, where a grid point shares its value).
+    Nothing changes inside a piece.
+    """
+    spans = [p.span or (p.value, p.value) for p in pieces]
+    inner = [(p.value, p.cheapest) for p, (a, b) in zip(pieces, spans, strict=True) if a < b]
+    middles = [value for value, _ in inner]
+    ends = {a: p.cheapest for p, (a, b) in zip(pieces, spans, strict=True) if a == b}
+    last_row = {p.value: i for i, p in enumerate(points) if p.kind != "breakpoint"}
+    changes: list[tuple[frozenset[int], frozenset[int]]] = []
+    for i, p in enumerate(points):
+        below = above = None
+        k = bisect.bisect_left(middles, p.value)
+        if p.kind == "breakpoint" and 0 < k < len(inner):
+            below, above = inner[k - 1][1], inner[k][1]
+        elif p.value in ends and last_row.get(p.value) == i and inner:
+            if k < len(inner):  # the lower end: the piece above it
+                below, above = ends[p.value], inner[k][1]
+            else:  # the upper end
+                below, above = inner[k - 1][1], ends[p.value]
+        if below is None or above is None:
+            changes.append((frozenset(), frozenset()))
+        else:
+            changes.append((above - below, below - above))
+    return changes
 
 
 def _offer_names(setup: SweepSetup) -> np.ndarray:

@@ -1,15 +1,18 @@
 """What a sweep varies: a share bound, offer prices or capacities, or demand, point by point.
 
-`setup_sweep` checks the parameter a user chose (``china_cap``, ``vary`` with ``shares``,
-or one ``scale_*`` filter with ``factors``) and returns a `SweepSetup`, whose `SweepSetup.build`
-gives the market and policies at any value of it. Each kind of change is a small frozen
-dataclass with a ``build`` method:
+`setup_sweep` checks the parameter a user chose (``china_cap`` as a list, ``vary`` with
+``shares``, or one ``scale_*`` filter with ``factors``) and returns a `SweepSetup`, whose
+`SweepSetup.build` gives the market and policies at any value of it. Each kind of change is
+a small frozen dataclass with a ``build`` method:
 
 - `ShareChange`: the market as it is, with the swept policy at the point's share;
 - `OfferScale`: the price or capacity of the offers a filter picks, times a factor;
 - `DemandScale`: the demand a filter picks, times a factor.
 
 Filters (``{"country": "CN"}``) are read by `reopt.data.filters.match`, as policies read theirs.
+A single ``china_cap`` (``0.6`` or ``"60%"``, by the rule of `reopt.share_rule`) is not swept:
+it is ``cap_share(china_cap, country="CN")`` held at every point of another sweep, as
+`reopt.solve` reads it and as ``reopt whatif --china-cap`` passes it.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ import numpy as np
 from reopt.data import filters
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem, ProblemList
-from reopt.model.policies import cap_share, check_share
+from reopt.model.policies import cap_share
 from reopt.model.policy import Policy, policies_for
 from reopt.model.shares import SharePolicy
+from reopt.share_rule import share_value
 
 __all__ = [
     "DEMAND_FILTERS",
@@ -118,6 +122,9 @@ class SweepSetup:
         The swept policy (share sweeps only).
     varied : int or None
         Its position among each point's policies.
+    scaled : dict or None
+        For a what-if: the ``column`` scaled and the ``filter`` that chose the offers or
+        demand rows (copied to the sweep table's ``attrs["scaled"]`` for plots).
     """
 
     parameter: str
@@ -126,6 +133,7 @@ class SweepSetup:
     market: Market
     policy: SharePolicy | None
     varied: int | None
+    scaled: dict[str, object] | None = None
 
     def build(self, value: float) -> tuple[Market, tuple[Policy, ...]]:
         """The market and policies at ``value`` of the parameter."""
@@ -135,7 +143,7 @@ class SweepSetup:
 def setup_sweep(
     market: Market,
     *,
-    china_cap: Iterable[float] | None,
+    china_cap: float | str | Iterable[float | str] | None,
     vary: SharePolicy | None,
     shares: Iterable[float] | None,
     scale_price: Mapping[str, object] | None,
@@ -144,10 +152,19 @@ def setup_sweep(
     factors: Iterable[float] | None,
     policies: Iterable[Policy],
 ) -> SweepSetup:
-    """Check the sweep's parameter (exactly one) and its values; see `reopt.sweep`."""
+    """Check the sweep's parameter (exactly one) and its values; see `reopt.sweep`.
+
+    A single ``china_cap`` (a number or text) is a cap held at every point, not the parameter.
+    """
     fixed = policies_for(market, policies=policies)
+    swept: Iterable[object] | None = None
+    if isinstance(china_cap, (int, float, str, numbers.Real)):  # one cap, held
+        cap = share_value(china_cap, where="sweep()", column="china_cap")
+        fixed = (cap_share(cap, country="CN"), *fixed)
+    else:
+        swept = china_cap
     modes = {
-        "china_cap": china_cap is not None,
+        "china_cap": swept is not None,
         "vary": vary is not None or shares is not None,
         "scale_price": scale_price is not None,
         "scale_capacity": scale_capacity is not None,
@@ -164,7 +181,8 @@ def setup_sweep(
                     ", ".join(chosen) or None,
                     "give exactly one parameter to sweep",
                     "china_cap=[...], vary=policy with shares=[...], or scale_price / "
-                    "scale_capacity / scale_demand with factors=[...]",
+                    "scale_capacity / scale_demand with factors=[...]; a single china_cap "
+                    "(not a list) is held at every point of one of those",
                 )
             ]
         )
@@ -184,7 +202,7 @@ def setup_sweep(
         )
     if mode == "china_cap":
         policy = cap_share(1.0, country="CN")
-        values = sweep_values(china_cap, "china_cap")
+        values = sweep_values(swept, "china_cap")
         change = ShareChange(market, fixed, policy)
         return SweepSetup("china_cap", values, change, market, policy, len(fixed))
     if mode == "vary":
@@ -210,18 +228,23 @@ def setup_sweep(
     if mode == "scale_price":
         mask = _offer_mask(market, scale_price, mode)
         what = OfferScale(market, fixed, "price_usd_per_kg", mask)
+        where = scale_price
     elif mode == "scale_capacity":
         what = OfferScale(market, fixed, "capacity_t", _offer_mask(market, scale_capacity, mode))
+        where = scale_capacity
     else:
         demand = filters.match(
             market.demand, scale_demand or {}, allowed=DEMAND_FILTERS, argument="scale_demand"
         )
         what = DemandScale(market, fixed, demand)
-    return SweepSetup("factor", values, what, market, None, None)
+        where = scale_demand
+    column = what.column if isinstance(what, OfferScale) else "demand_t"
+    scaled: dict[str, object] = {"column": column, "filter": dict(where or {})}
+    return SweepSetup("factor", values, what, market, None, None, scaled)
 
 
-def sweep_values(values: Iterable[float] | None, name: str) -> tuple[float, ...]:
-    """Shares in [0, 1] (``china_cap``, ``shares``) or factors >= 0, checked together."""
+def sweep_values(values: Iterable[object] | None, name: str) -> tuple[float, ...]:
+    """Shares (``china_cap``, ``shares``; `reopt.share_rule`) or factors >= 0, checked together."""
     problems = ProblemList()
     try:
         items = list(values) if values is not None else []
@@ -233,10 +256,10 @@ def sweep_values(values: Iterable[float] | None, name: str) -> tuple[float, ...]
         where = f"sweep() {name}[{i}]"
         if name != "factors":
             try:
-                out.append(check_share(v, where=where, column=name))
+                out.append(share_value(v, where=where, column=name))
             except InputError as err:
                 problems.extend(err.problems)
-        elif isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= v < math.inf:
+        elif isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= float(v) < math.inf:
             out.append(float(v))
         else:
             problems.add("options", where, name, v, "must be a finite number >= 0")

@@ -8,6 +8,12 @@ Three ways to run:
 - ``reopt bench``: the generated-market suite (`reopt.bench.runner`), its results and plots
   to ``--out`` and the report (`reopt.bench.report`) to ``--report``;
 - ``reopt bench --from-results FILE``: rewrite the report and plots from an earlier run.
+
+``reopt bench`` is an ordinary subcommand of the ``reopt`` parser (`reopt.cli.bench` adds
+these options to it); ``python -m benchmarks`` parses the same options and runs them through
+the same error handling (`reopt.cli.exits.run_command`), so both exit with the same codes:
+0, 2 bad input, 3 solver trouble (a solver not installed here, or a suite that found a
+disagreement or an unsolved instance).
 """
 
 from __future__ import annotations
@@ -26,11 +32,24 @@ from reopt.bench.instances import SIZES
 from reopt.bench.report import write_report
 from reopt.bench.runner import DEFAULT_OUT, SUITES, default_report, run_suite
 from reopt.bench.user import benchmark
+from reopt.cli.common import (
+    TABLE_SUFFIXES,
+    allow_outside_argument,
+    china_cap_argument,
+    output_problems,
+)
+from reopt.cli.exits import (
+    EXIT_INPUT,
+    EXIT_OPTIMAL,
+    EXIT_SOLVER,
+    check_available,
+    run_command,
+)
 from reopt.data.io import read_scenario
 from reopt.data.writing import write_csv
 from reopt.errors import InputError, Problem
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["DESCRIPTION", "add_arguments", "main", "run"]
 
 DESCRIPTION = (
     "Benchmark reopt's back ends: on your own market (PATH), or, without PATH, the suite of "
@@ -54,11 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="your market: a folder of CSVs, an .xlsx workbook or a .toml scenario; without "
         "it, the suite of generated markets runs",
     )
-    parser.add_argument(
-        "--allow-outside",
-        action="store_true",
-        help="let a .toml scenario at PATH name files outside its own folder",
-    )
+    allow_outside_argument(parser)
     parser.add_argument(
         "--suite", choices=list(SUITES), default="quick", help="the suite to run (no PATH)"
     )
@@ -74,12 +89,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repeat", type=int, default=None, help="rounds (default: 3 with PATH, else the suite's)"
     )
-    parser.add_argument("--limit", type=float, default=None, help="solver time limit per run, s")
     parser.add_argument(
-        "--china-cap",
+        "--time-limit",
+        "--limit",
+        dest="limit",
         type=float,
         default=None,
-        help="with PATH: cap China's share at this fraction (overrides the scenario's)",
+        metavar="SECONDS",
+        help="solver time limit per run",
+    )
+    china_cap_argument(
+        parser, "with PATH: cap China's share (e.g. 0.6 or 60%%; overrides the scenario's)"
     )
     parser.add_argument(
         "--out",
@@ -111,13 +131,16 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        The exit code: 0, or 1 when the suite found a disagreement or an unsolved instance.
+        The exit code: 0, or 3 (`EXIT_SOLVER`) when the suite found a disagreement or an
+        unsolved instance.
 
     Raises
     ------
     InputError
         For a bad market, scenario or option with PATH; an unknown size or contender of the
         suite.
+    reopt.cli.exits.SolverUnavailableError
+        With PATH, for a solver of ``--solvers`` that is not installed here.
     """
     if args.path is not None:
         return _run_market(args)
@@ -127,19 +150,25 @@ def run(args: argparse.Namespace) -> int:
         report = args.report or default_report(out)
         write_report(results, report, out / "plots")
         print(f"wrote {report}")
-        return 1 if results["problems"] else 0
+        return EXIT_SOLVER if results["problems"] else EXIT_OPTIMAL
     return _run_suite(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m benchmarks``: parse ``argv`` with `add_arguments` and `run`."""
+    """``python -m benchmarks``: the options of ``reopt bench``, run as ``reopt bench`` runs them.
+
+    Returns
+    -------
+    int
+        The exit code of `run`, through `reopt.cli.exits.run_command`. Bad input exits
+        through `SystemExit` with code 2 (after its message on stderr), as bad arguments do.
+    """
     parser = argparse.ArgumentParser(prog="reopt bench", description=DESCRIPTION)
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except InputError as err:
-        parser.exit(2, f"{err}\n")
+    code = run_command(run, parser.parse_args(argv))
+    if code == EXIT_INPUT:
+        raise SystemExit(code)
+    return code
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -160,6 +189,12 @@ def _run_market(args: argparse.Namespace) -> int:
                 for flag in given
             ]
         )
+    unwritable = output_problems("--out", args.out, TABLE_SUFFIXES)
+    if unwritable:
+        raise InputError(
+            [Problem("options", "reopt bench", "--out", None, text) for text in unwritable]
+        )
+    check_available(_split(args.solvers) or [])
     scenario = read_scenario(args.path, allow_outside=args.allow_outside)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
     table = benchmark(
@@ -204,7 +239,7 @@ def _run_suite(args: argparse.Namespace) -> int:
     print(f"wrote {out / 'results.json'} and {report}")
     for problem in results["problems"]:
         print(f"FAILED: {problem}", file=sys.stderr)
-    return 1 if results["problems"] else 0
+    return EXIT_SOLVER if results["problems"] else EXIT_OPTIMAL
 
 
 def _bad_option(flag: str, value: object, rule: str, known: Iterable[str]) -> InputError:

@@ -292,8 +292,11 @@ def _plots(table: pd.DataFrame, results: dict[str, Any], folder: Path) -> dict[s
 
     if len(sizes) >= 2:
         fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
-        for stage in ("validate", "build", "handoff", "solver", "extract", "end_to_end"):
-            ax.plot(offers, series("reopt default", stage), "o-", label=stage.replace("_", " "))
+        stages = ("validate", "build", "handoff", "solver", "extract", "end_to_end")
+        for i, stage in enumerate(stages):
+            # hollow markers, smaller the later drawn: lines lying on each other stay visible
+            (line,) = ax.plot(offers, series("reopt default", stage), "osD^vP"[i] + "-")
+            line.set(mfc="none", ms=11 - 1.3 * i, label=stage.replace("_", " "))
         ax.plot(offers, series("raw highspy", "end_to_end"), "k--", label="raw highspy, end to end")
         ax.plot(
             offers,
@@ -301,7 +304,12 @@ def _plots(table: pd.DataFrame, results: dict[str, Any], folder: Path) -> dict[s
             "r:",
             label="idiomatic PuLP + HiGHS",
         )
-        ax.set(xscale="log", yscale="log", xlabel="offers", ylabel="seconds (median)")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="offers in the market (log scale)",
+            ylabel="median time (s, log scale)",
+        )
         ax.set_title("reopt's stages by size (China-cap instances)")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
@@ -312,7 +320,8 @@ def _plots(table: pd.DataFrame, results: dict[str, Any], folder: Path) -> dict[s
         fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
         for contender in ("reopt default", "raw highspy", "pulp idiomatic + highs"):
             ax.plot(offers, series(contender, "peak_mb"), "o-", label=contender)
-        ax.set(xscale="log", xlabel="offers", ylabel="peak memory of the process (MB)")
+        ax.set(xscale="log", xlabel="offers in the market (log scale)")
+        ax.set(ylabel="peak memory of the process (MB)", ylim=(0, None))
         ax.set_title("peak memory by size (China-cap instances)")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
@@ -323,17 +332,25 @@ def _plots(table: pd.DataFrame, results: dict[str, Any], folder: Path) -> dict[s
     settings = table[(table["group"] == "settings") & table["instance"].str.endswith("-cap")]
     if not settings.empty:
         names = list(dict.fromkeys(settings["contender"]))
+        limit = results["suite"]["limit_s"]
         fig, ax = plt.subplots(figsize=(9, 4.8), layout="constrained")
-        width = 0.8 / max(len(names), 1)
+        # dots, not bars: a bar on a log axis has no honest base
+        markers = "osD^vP<X>*"
+        step = 0.8 / max(len(names), 1)
         for i, contender in enumerate(names):
             values = [_get(table, f"{s}-cap", contender, "solver") for s in sizes]
-            limit = results["suite"]["limit_s"]
-            shown = [limit if math.isnan(v) else v for v in values]
-            ax.bar([k + i * width for k in range(len(sizes))], shown, width, label=contender)
-        ax.set_xticks(
-            [k + 0.4 - width / 2 for k in range(len(sizes))], [f"{s} ({SIZES[s]:,})" for s in sizes]
-        )
-        ax.set(yscale="log", ylabel="HiGHS solve time (s; the limit where it stopped)")
+            at = [k - 0.4 + step * (i + 0.5) for k in range(len(sizes))]
+            (dots,) = ax.plot(at, values, markers[i % len(markers)], ls="", label=contender)
+            stopped = [a for a, v in zip(at, values, strict=True) if math.isnan(v)]
+            if stopped:  # no solve time: stopped on the limit or failed, drawn hollow on it
+                shape, color = markers[i % len(markers)], dots.get_color()
+                (hollow,) = ax.plot(stopped, [limit] * len(stopped), shape, color=color)
+                hollow.set(mfc="none")
+        ax.axhline(limit, color="k", ls=":", lw=1, label=f"time limit ({limit:g} s)")
+        ax.set_xticks(range(len(sizes)), [f"{s} ({SIZES[s]:,})" for s in sizes])
+        ax.set(yscale="log", xlabel="instance size (offers)")
+        ax.set_ylabel("HiGHS solve time (s, log scale; hollow: stopped or failed)")
+        ax.grid(True, axis="y", alpha=0.3)
         ax.set_title("HiGHS settings by size (China-cap instances)")
         ax.legend(fontsize="x-small", ncols=2)
         out["settings"] = folder / "settings_by_size.png"

@@ -9,7 +9,6 @@ the table and the plot.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +38,13 @@ def output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def output_problems_of(args: argparse.Namespace) -> list[str]:
-    """Problems with the ``--out`` and ``--plot`` of ``args``, found before solving."""
+    """Problems with the ``--out`` and ``--plot`` of ``args``, found before solving.
+
+    `reopt.cli.common.output_problems` also says when matplotlib, which ``--plot`` needs, is
+    not installed.
+    """
     problems = output_problems("--out", args.out, TABLE_SUFFIXES)
     problems += output_problems("--plot", args.plot, PLOT_SUFFIXES)
-    if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
-        problems.append(f'--plot {args.plot}: plotting needs matplotlib: pip install "reopt[plot]"')
     return problems
 
 
@@ -120,9 +121,6 @@ def _save_plot(curve: pd.DataFrame, path: Path, parameter: str) -> None:
         plot.frontier(curve, ax=top)
         plot.sweep_shares(curve, ax=bottom)
         top.set_xlabel("")
-        top.set_title(
-            "cost of the cheapest plan" + (" by China cap" if parameter == "china_cap" else "")
-        )
         fig.savefig(path, dpi=120)
     finally:
         plt.close(fig)

@@ -1,25 +1,24 @@
 """The ``reopt`` command: the top-level parser, its subcommands, and errors as exit codes.
 
 Each subcommand is a module of `reopt.cli` with ``add_parser(subparsers)`` and
-``run(args) -> int``; `main` parses the command line, runs the subcommand, and turns reopt's
-errors into one line on stderr and an exit code:
+``run(args) -> int``; `main` parses the command line, checks that a solver named with
+``--solver`` runs here, runs the subcommand, and turns reopt's errors into one line on stderr
+and an exit code. The codes are listed once, in `reopt.cli.exits` (and in ``reopt --help``):
 0 an optimal plan (or valid input), 1 infeasible (the explanation is printed),
 2 bad input (every problem is listed), 3 solver trouble (a limit, a failure, a failed check,
-no writable temporary folder for a solver that needs one).
+a solver not installed here, no writable temporary folder for a solver that needs one),
+141 the output pipe was closed early.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 from reopt import __version__
-from reopt.backends.pulp_backend import TempFolderError
 from reopt.cli import bench, datasets, demo, export, solve, sweep, validate, whatif
-from reopt.cli.common import EXIT_INPUT, EXIT_SOLVER
-from reopt.errors import InputError, ReoptError, SolverError
+from reopt.cli.exits import EPILOG, EXIT_INPUT, check_available, run_command
 
 __all__ = ["COMMANDS", "main", "parser"]
 
@@ -32,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="reopt",
         description="Cheapest rare-earth purchasing plans under a cap on China's share.",
-        epilog="Exit codes: 0 optimal, 1 infeasible, 2 bad input, 3 solver trouble.",
+        epilog=EPILOG,
     )
     top.add_argument("--version", action="version", version=f"reopt {__version__}")
     subparsers = top.add_subparsers(title="commands", metavar="COMMAND")
@@ -52,8 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 optimal (or valid), 1 infeasible, 2 bad input, 3 solver trouble. Bad arguments
-        exit through `SystemExit` with code 2, as argparse does.
+        0 optimal (or valid), 1 infeasible, 2 bad input, 3 solver trouble, 141 the output
+        pipe closed early (`reopt.cli.exits`). Bad arguments exit through `SystemExit` with
+        code 2, as argparse does.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     top = parser()
@@ -61,21 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         top.print_help()
         return EXIT_INPUT
-    try:
-        return int(args.run(args))
-    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
-    except InputError as err:
-        print(f"reopt: {err}", file=sys.stderr)
-        return EXIT_INPUT
-    except SolverError as err:
-        print(f"reopt: solver trouble: {err}", file=sys.stderr)
-        return EXIT_SOLVER
-    except TempFolderError as err:
-        print(f"reopt: {err}", file=sys.stderr)
-        return EXIT_SOLVER
-    except ReoptError as err:
-        print(f"reopt: {err}", file=sys.stderr)
-        return EXIT_INPUT
+    return run_command(_checked_run, args)
+
+
+def _checked_run(args: argparse.Namespace) -> int:
+    """The subcommand's ``run``, once the solver it names (``--solver``) is known to run here."""
+    check_available([args.solver] if getattr(args, "solver", None) is not None else [])
+    return int(args.run(args))

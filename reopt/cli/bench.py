@@ -1,7 +1,8 @@
 """``reopt bench``: the benchmarks of `reopt.bench`, on your own market or the generated suite.
 
-The options and what they run belong to `reopt.bench.cli`; this module makes them a
-subcommand of ``reopt``.
+The options and what they run belong to `reopt.bench.cli`; this module makes them an
+ordinary subcommand of the one ``reopt`` parser, whose `reopt.cli.app.main` runs it and
+turns its errors into exit codes like every other subcommand's.
 """
 
 from __future__ import annotations

@@ -1,27 +1,32 @@
-"""What the ``reopt`` subcommands share: exit codes, common arguments, parsing, output files.
+"""What the ``reopt`` subcommands share: common arguments, parsing, output files.
 
 Solver options (``--solver``, ``--time-limit``, ...), the market arguments (``PATH`` or
 ``--dataset``), ``--china-cap`` and its share and range parsing, the checks run on output
-paths before anything is solved, and the one-line report of a file that could not be written.
+paths before anything is solved (folder, suffix, and the package the file's writer needs),
+and the one-line report of a file that could not be written. The exit codes are
+`reopt.cli.exits`'s, named here too for the subcommands.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
 from reopt import datasets
 from reopt.backends import known_solvers
+from reopt.cli.exits import EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OPTIMAL, EXIT_SOLVER
 from reopt.data.io import Scenario, read_scenario
 from reopt.data.writing import WriteError, replacing
 from reopt.errors import InputError, ReoptError
-from reopt.model.policies import check_share
 from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
+from reopt.share_rule import share_value
 from reopt.status import Status
 
 __all__ = [
@@ -33,6 +38,7 @@ __all__ = [
     "PLAN_SUFFIXES",
     "PLOT_SUFFIXES",
     "TABLE_SUFFIXES",
+    "WRITER_PACKAGES",
     "Subparsers",
     "allow_outside_argument",
     "china_cap_argument",
@@ -48,13 +54,17 @@ __all__ = [
     "write_output",
 ]
 
-#: Exit codes: an optimal plan (or valid input), infeasible, bad input, solver trouble.
-EXIT_OPTIMAL, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_SOLVER = 0, 1, 2, 3
-
 #: The files each output flag writes, by suffix (matched without regard to case).
 PLAN_SUFFIXES = (".csv", ".xlsx")
 TABLE_SUFFIXES = (".csv",)
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: What each suffix's writer imports: (package, what needs it, how to install it).
+WRITER_PACKAGES = {
+    ".xlsx": ("openpyxl", "writing Excel", "pip install openpyxl"),
+    ".png": ("matplotlib", "plotting", 'pip install "reopt[plot]"'),
+    ".svg": ("matplotlib", "plotting", 'pip install "reopt[plot]"'),
+    ".pdf": ("matplotlib", "plotting", 'pip install "reopt[plot]"'),
+}
 #: The most points a START:STOP:STEP range may make.
 MAX_POINTS = 100_000
 
@@ -170,25 +180,24 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
 
 
 def share(text: str) -> float:
-    """A share from the command line: ``"0.6"`` or ``"60%"``.
+    """A share from the command line, by the rule of `reopt.share_rule`: ``0.6`` or ``60%``.
 
     Raises
     ------
     argparse.ArgumentTypeError
-        When the text is not a number or not a share (``"35"`` asks whether 0.35 was meant).
+        When the text is not a share (``"35"`` asks whether 0.35 was meant).
     """
     try:
-        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    try:
-        return check_share(value, where="command line", column="--china-cap")
+        return share_value(text, where="command line", column="--china-cap")
     except InputError as err:
         raise argparse.ArgumentTypeError(str(err.problems[0])) from None
 
 
 def share_range(text: str) -> list[float]:
     """Shares from ``START:STOP:STEP`` (STOP included, never passed) or a list ``0.5,0.6``.
+
+    Each share follows `reopt.share_rule` (``60%`` is 0.6), and so does STEP in a range of
+    percentages (``50%:100%:5%``).
 
     Raises
     ------
@@ -197,30 +206,28 @@ def share_range(text: str) -> list[float]:
         `MAX_POINTS` points or more.
     """
     parts = text.split(":")
+    if len(parts) == 1:
+        return [share(v) for v in text.split(",")]
     try:
-        if len(parts) == 1:
-            values = [float(v) for v in text.split(",")]
-        elif len(parts) == 3:
-            start, stop, step = (float(p) for p in parts)
-            if not all(map(math.isfinite, (start, stop, step))) or step <= 0 or stop < start:
-                raise ValueError
-            count = math.floor((stop - start) / step + 1e-9)  # STOP inclusive, never past it
-            if count >= MAX_POINTS:
-                raise argparse.ArgumentTypeError(
-                    f"{text!r}: more than {MAX_POINTS:,} points (use a larger STEP)"
-                )
-            values = [start + i * step for i in range(count + 1)]
-            if values[-1] < stop - 1e-12:
-                values.append(stop)
-            values = [round(v, 12) for v in values]
-        else:
+        if len(parts) != 3:
             raise ValueError
-    except ValueError:
+        start, stop = share(parts[0]), share(parts[1])
+        step = float(Decimal(parts[2].strip().removesuffix("%")))
+        step /= 100 if parts[2].strip().endswith("%") else 1
+        if not math.isfinite(step) or step <= 0 or stop < start:
+            raise ValueError
+    except (ValueError, ArithmeticError):
         raise argparse.ArgumentTypeError(
             f"{text!r}: expected START:STOP:STEP (e.g. 0.2:0.95:0.05) or a list 0.5,0.6"
         ) from None
-    for value in values:
-        share(repr(value))
+    count = math.floor((stop - start) / step + 1e-9)  # STOP inclusive, never past it
+    if count >= MAX_POINTS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: more than {MAX_POINTS:,} points (use a larger STEP)"
+        )
+    values = [round(start + i * step, 12) for i in range(count + 1)]
+    if values[-1] < stop - 1e-12:
+        values.append(stop)
     return values
 
 
@@ -248,17 +255,22 @@ def output_problems(flag: str, path: Path | None, suffixes: Sequence[str]) -> li
     Returns
     -------
     list of str
-        Messages such as ``"--out out/x.csv: folder out does not exist"``; empty when the
-        file can be written as far as can be told without writing it.
+        Messages such as ``"--out out/x.csv: folder out does not exist"`` or
+        ``'--plot x.png: plotting needs matplotlib: pip install "reopt[plot]"'``;
+        empty when the file can be written as far as can be told without writing it.
     """
     if path is None:
         return []
     problems = []
     use = f"(use {_either(suffixes)})"
+    suffix = path.suffix.lower()
     if not path.suffix:
         problems.append(f"{flag} {path}: no suffix {use}")
-    elif path.suffix.lower() not in suffixes:
+    elif suffix not in suffixes:
         problems.append(f"{flag} {path}: unsupported suffix {path.suffix} {use}")
+    elif suffix in WRITER_PACKAGES and not _installed(WRITER_PACKAGES[suffix][0]):
+        package, what, install = WRITER_PACKAGES[suffix]
+        problems.append(f"{flag} {path}: {what} needs {package}: {install}")
     folder = path.parent
     if path.is_dir():
         problems.append(f"{flag} {path}: is a folder")
@@ -269,6 +281,14 @@ def output_problems(flag: str, path: Path | None, suffixes: Sequence[str]) -> li
     return problems
 
 
+def _installed(package: str) -> bool:
+    """Whether ``package`` can be imported here, found without importing it."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):  # a broken install, or a module without a spec
+        return False
+
+
 def _either(suffixes: Sequence[str]) -> str:
     """``".csv"``, ``".csv or .xlsx"``, ``".png, .svg or .pdf"``."""
     if len(suffixes) == 1:
@@ -277,8 +297,8 @@ def _either(suffixes: Sequence[str]) -> str:
 
 
 def outputs_ok(problems: Sequence[str]) -> bool:
-    """Print each problem to stderr as ``reopt: ...``; True when there are none."""
-    for problem in problems:
+    """Print each problem once to stderr as ``reopt: ...``; True when there are none."""
+    for problem in dict.fromkeys(problems):
         print(f"reopt: {problem}", file=sys.stderr)
     return not problems
 

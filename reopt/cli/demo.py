@@ -1,12 +1,18 @@
-"""``reopt demo``: a bundled dataset solved with and without a China cap, and what the cap costs."""
+"""``reopt demo``: a bundled dataset solved with and without a China cap, and what the cap costs.
+
+The capped plan is printed as `reopt.cli.output` says (``--format``): the headline cost,
+what the cap costs and China's share before and after, the order sheet, the binding limits.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from reopt import datasets
-from reopt.cli.common import EXIT_OPTIMAL, Subparsers, exit_code, share
+from reopt.cli.common import Subparsers, exit_code, share
+from reopt.cli.output import cost_of_policies, format_argument, plan_data, print_json, show
 from reopt.results.planning import solve
+from reopt.results.report import Lines, plan_report
 
 __all__ = ["add_parser", "run"]
 
@@ -32,31 +38,25 @@ def add_parser(subparsers: Subparsers) -> None:
         metavar="SHARE",
         help="China's maximum share of each product, a fraction (default: 0.6)",
     )
+    format_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the capped plan, then what the cap costs and China's share before and after."""
+    """Print the capped plan: its cost, what the cap costs, what to buy, what binds."""
     market = datasets.load(args.dataset)
-    print(f"dataset {args.dataset}: {market}")
-    print()
     capped = solve(market, china_cap=args.china_cap)
-    print(capped.summary())
-    if not capped.is_optimal:
+    free = solve(market) if capped.is_optimal else None
+    if args.format == "json":
+        data = {"dataset": args.dataset, "china_cap": args.china_cap, **plan_data(capped)}
+        if free is not None and free.is_optimal:
+            data["uncapped_cost_usd"] = free.cost_usd
+            data["cost_of_cap_usd"] = capped.cost_usd - free.cost_usd
+        print_json(data)
         return exit_code(capped)
-    free = solve(market)
-    print()
-    if free.is_optimal:
-        extra = capped.cost_usd - free.cost_usd
-        print(
-            f"what the {args.china_cap:.0%} cap costs: USD {extra:,.0f} a year more than the "
-            f"uncapped plan (USD {free.cost_usd:,.0f}), +{extra / free.cost_usd:.1%}"
-        )
-        cn_free = free.shares("country").get("CN")
-        cn_capped = capped.shares("country").get("CN")
-        if cn_free is not None:
-            print("China's share of each product, uncapped -> capped:")
-            for product in cn_free.index:
-                after = 0.0 if cn_capped is None else float(cn_capped.get(product, 0.0))
-                print(f"  {product:<14} {cn_free[product]:6.1%} -> {after:6.1%}")
-    return EXIT_OPTIMAL
+    sections = plan_report(capped, "cli")
+    label = f"the {args.china_cap:.0%} cap"
+    sections[1:1] = cost_of_policies(capped, free, label)
+    sections.insert(0, Lines("", (f"dataset {args.dataset}: {market}",)))
+    show(sections, args.format)
+    return exit_code(capped)

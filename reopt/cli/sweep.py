@@ -1,7 +1,8 @@
 """``reopt sweep``: the cost of the cheapest plan along a range of China caps (the frontier).
 
 Besides the caps given, the exact breakpoints of the cost curve and the minimum feasible cap
-are added unless ``--grid-only`` is given.
+are added unless ``--grid-only`` is given. In Python: ``reopt.sweep(market, china_cap=[...],
+exact=not grid_only)``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def add_parser(subparsers: Subparsers) -> None:
         type=share_range,
         default=share_range("0:1:0.05"),
         metavar="START:STOP:STEP",
-        help="caps to solve at, e.g. 0.2:0.95:0.05 (inclusive; default 0:1:0.05)",
+        help="caps to solve at, e.g. 0.2:0.95:0.05, 20%%:95%%:5%% or 0.5,0.6 "
+        "(inclusive; default 0:1:0.05)",
     )
     parser.add_argument(
         "--grid-only",

@@ -1,7 +1,8 @@
 """``reopt whatif``: cost and China's share as prices, capacities or demand are scaled.
 
 A SPEC is ``[COLUMN:]VALUE=F1,F2,...``: the offers (or the demand) whose COLUMN is VALUE are
-scaled by each factor F in turn.
+scaled by each factor F in turn. In Python: ``reopt.sweep(market, scale_price={COLUMN: VALUE},
+factors=[F1, F2, ...], china_cap=...)``, the same names.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from reopt.cli.common import (
     solver_arguments,
     solver_options,
 )
-from reopt.model.policies import cap_share
 
 __all__ = ["add_parser", "run", "what_if"]
 
@@ -80,9 +80,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     scenario = chosen_scenario(args)
     china_cap = args.china_cap if args.china_cap is not None else scenario.china_cap
-    policies = list(scenario.policies)
-    if china_cap is not None:
-        policies.append(cap_share(china_cap, country="CN"))
     if args.scale_demand is not None:
         column, value, factors = args.scale_demand
         where = {} if value == "*" else {column or "product": value}
@@ -94,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     curve = sweep(
         scenario.market,
         factors=factors,
-        policies=policies,
+        china_cap=china_cap,
+        policies=scenario.policies,
         solver=args.solver,
         options=solver_options(args),
         progress=False if args.no_progress else None,

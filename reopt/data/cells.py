@@ -5,12 +5,14 @@ Each function reads a column of a user's table, returns the cleaned values per r
 (`TableOrigin`). Distinct values are checked once (a column of 100,000 offers from 40 countries
 is 40 checks). Text and text periods are names, normalised and checked by `reopt.data.text`;
 country codes and kinds follow `reopt.data.filters`; numbers accept numeric text and say why
-they refuse the rest (``"1,200"``, ``"35%"``, ``"69 $/kg"``, a complex number).
+they refuse the rest (``"1,200"``, ``"300,5"``, ``"35%"``, ``"69 $/kg"``, a complex number).
+A capacity may also say it has no limit in words (`UNLIMITED`), as a blank cell does.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ from reopt.data.text import name_problem, normalise_name
 from reopt.errors import ProblemList
 
 __all__ = [
+    "UNLIMITED",
     "TableOrigin",
     "coded_column",
     "duplicate_problems",
@@ -29,6 +32,10 @@ __all__ = [
     "period_column",
     "text_column",
 ]
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,200 or 1,234,567.5
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")  # 300,5
 
 
 @dataclass(frozen=True)
@@ -130,8 +137,13 @@ def number_column(
     *,
     blank: float | None,
     infinite_ok: bool,
+    unlimited_ok: bool = False,
 ) -> np.ndarray:
-    """Parse a numeric column; ``blank`` is the value of an empty cell (None: not allowed)."""
+    """Parse a numeric column; ``blank`` is the value of an empty cell (None: not allowed).
+
+    With ``unlimited_ok`` (capacities), a word for no limit (`UNLIMITED`: ``unlimited``,
+    ``inf``, ``infinity``, ``no limit``, ``∞``, in any case) is infinity, as a blank cell is.
+    """
     values = df[col]
     complex_rows = np.zeros(len(values), dtype=bool)
     if pd.api.types.is_complex_dtype(values.dtype):
@@ -152,6 +164,8 @@ def number_column(
         state = np.zeros(len(distinct), dtype=np.int8)  # 0 fine, 1 empty, 2 not a number
         for k, value in enumerate(distinct[:-1]):
             parsed[k], state[k] = _parse_number(value)
+            if unlimited_ok and state[k] == 2 and _unlimited(value):
+                parsed[k], state[k] = np.inf, 0
         state[-1] = 1
         numbers = parsed[codes]
         missing, unparsed = state[codes] == 1, state[codes] == 2
@@ -159,7 +173,10 @@ def number_column(
     for i in np.flatnonzero(unparsed):
         raw = values.iloc[i]
         where = origin.where(df.index[i], i)
-        problems.add(table, where, col, raw, "not a number", _number_hint(raw, col))
+        hint = _number_hint(raw, col)
+        if _unlimited(raw):
+            hint = "only capacity_t can be unlimited (a blank cell); give a number"
+        problems.add(table, where, col, raw, "not a number", hint)
     for i in np.flatnonzero(complex_rows):
         where, hint = origin.where(df.index[i], i), "give the real number alone"
         problems.add(table, where, col, values.iloc[i], "not a real number", hint)
@@ -174,6 +191,17 @@ def number_column(
     for i in np.flatnonzero(numbers < 0):
         problems.add(table, origin.where(df.index[i], i), col, values.iloc[i], "must be >= 0")
     return numbers
+
+
+#: Words a capacity cell may hold for "no limit" (compared in lower case, spaces folded).
+UNLIMITED = frozenset({"unlimited", "inf", "+inf", "infinity", "+infinity", "∞", "no limit"})
+
+
+def _unlimited(value: object) -> bool:
+    """Whether ``value`` is one of the `UNLIMITED` words (``"Unlimited"``, ``"no  limit"``)."""
+    if not isinstance(value, str):
+        return False
+    return " ".join(value.replace("-", " ").split()).lower() in UNLIMITED
 
 
 def _parse_number(value: object) -> tuple[float, int]:
@@ -205,8 +233,18 @@ def _number_hint(raw: object, col: str) -> str:
     text = raw.strip()
     if text.endswith("%"):
         return "write the number without '%'"
-    if "," in text and text.replace(",", "").replace(".", "", 1).isdigit():
-        return f"remove the thousands separator: {text.replace(',', '')}"
+    if _THOUSANDS.fullmatch(text):
+        plain = text.replace(",", "")
+        return (
+            f"remove the thousands separator: {plain}; or, if the comma is a decimal comma, "
+            f"write {text.replace(',', '.')}: decimal commas are read in semicolon-separated "
+            "files only"
+        )
+    if _DECIMAL_COMMA.fullmatch(text):
+        return (
+            f"write {text.replace(',', '.')} with a decimal point: decimal commas are read in "
+            "semicolon-separated files only"
+        )
     stripped = text.rstrip("abcdefghijklmnopqrstuvwxyz$/ ").lstrip("$ ")
     if stripped and stripped != text:
         try:

@@ -21,11 +21,17 @@ import pandas as pd
 from reopt.data.tables import FileOrigin, clean_header, clean_name, table_frame
 from reopt.errors import InputError, Problem, ProblemList, ReoptError
 
-__all__ = ["WorkbookTables", "read_workbook_tables"]
+__all__ = ["FORMULA_HINT", "WorkbookTables", "read_workbook_tables"]
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 _RESAVE = (
     "open it in Excel and save it again as an Excel Workbook (.xlsx), also if it is an old .xls"
+)
+_UNSAVED = "with no saved value"
+#: The hint of a formula cell without a value: programs that write workbooks store formulas only.
+FORMULA_HINT = (
+    "open and save the file in Excel (or LibreOffice) so that the values of its formulas are "
+    "stored; a workbook written by a program holds the formulas only"
 )
 
 
@@ -224,10 +230,12 @@ def _fill_formulas(
                 rows[r][c] = _plain(value)
     for r, c in formulas:
         if rows[r][c] is None and (r, c) not in bad:
-            bad[r, c] = (
-                f"formula {_shown(formulas[r, c])} with no saved value "
-                "(open and save the file in Excel)"
-            )
+            bad[r, c] = f"formula {_shown(formulas[r, c])} {_UNSAVED}"
+
+
+def _hint(why: str) -> str:
+    """The hint for a cell that is not a value: how to store a formula's value, or none."""
+    return FORMULA_HINT if why.endswith(_UNSAVED) else ""
 
 
 def _shown(text: str) -> str:
@@ -260,14 +268,15 @@ def _frame(
     for (r, c), why in sorted(bad.items()):
         if r == top:
             letter = get_column_letter(c + 1)
-            problems.add(table, f"{label} row {r}", None, None, f"header cell {letter}: {why}")
+            rule, hint = f"header cell {letter}: {why}", _hint(why)
+            problems.add(table, f"{label} row {r}", None, None, rule, hint)
     columns = clean_header(
         names[:width], table, label, lambda k: f"column {get_column_letter(k + 1)}", problems
     )
     numbers = sorted(r for r in rows if r > top)
     for (r, c), why in sorted(bad.items()):
         if r > top and c < width:
-            problems.add(table, f"{label} row {r}", columns[c], None, why)
+            problems.add(table, f"{label} row {r}", columns[c], None, why, _hint(why))
     frame = table_frame(columns, [rows[r] for r in numbers])
     bad_columns = {columns[c] for r, c in bad if c < width}
     empty = [

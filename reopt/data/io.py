@@ -17,8 +17,10 @@ Three layouts hold the same tables (``offers``, ``demand``, optional ``sources``
       min_share = 0.1
       kind = "recycler"
 
-CSV files are read as text by `reopt.data.csvfiles` and workbooks cell by cell by
-`reopt.data.excel`; problems name the line or row a user sees in an editor. A scenario's
+CSV files are read as text by `reopt.data.csvfiles` (comma, semicolon or tab separated;
+decimal commas in semicolon-separated files) and workbooks cell by cell by
+`reopt.data.excel`; problems name the line or row a user sees in an editor, and
+`Scenario.dialects` says how each CSV file was read. A scenario's
 paths stay inside its folder (symlinks resolved) unless ``allow_outside=True``; a scenario,
 like a CSV, may start with a UTF-8 byte-order mark.
 """
@@ -30,7 +32,7 @@ import difflib
 import os
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +41,18 @@ import pandas as pd
 from reopt.checks import Optional, Share, check, input_error
 from reopt.data.cells import TableOrigin
 from reopt.data.csvfiles import read_csv_table
+from reopt.data.dialect import CsvDialect
 from reopt.data.excel import read_workbook_tables
 from reopt.data.market import Market
 from reopt.data.writing import Workbook, WriteError, workbook, write_csv
 from reopt.errors import InputError, Problem, ProblemList, ReoptError
 from reopt.model.policies import FILTERS, SharePolicy, cap_share, min_share
+from reopt.share_rule import share_value
 
 __all__ = ["Scenario", "read_market", "read_scenario", "write_market"]
 
 TABLES = ("offers", "demand", "sources")
+_Tables = tuple[dict[str, pd.DataFrame | None], dict[str, TableOrigin], dict[str, CsvDialect]]
 _SCENARIO_KEYS = (
     "offers",
     "demand",
@@ -75,12 +80,16 @@ class Scenario:
     policies : tuple of SharePolicy
         The scenario's other policies.
     name : str
+    dialects : dict of str to CsvDialect
+        How each CSV file was read, by its path: ``str(dialect)`` is e.g.
+        ``"semicolon-separated with decimal commas"``. Empty for a workbook.
     """
 
     market: Market
     china_cap: float | None = None
     policies: tuple[SharePolicy, ...] = ()
     name: str = ""
+    dialects: dict[str, CsvDialect] = field(default_factory=dict)
 
 
 def read_market(path: str | os.PathLike[str], *, allow_outside: bool = False) -> Market:
@@ -118,7 +127,8 @@ def read_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) 
     if not p.exists():
         raise input_error("file", str(p), None, None, "no such file or folder")
     if p.is_dir():
-        return Scenario(_read_folder(p))
+        dialects: dict[str, CsvDialect] = {}
+        return Scenario(_read_folder(p, dialects=dialects), dialects=dialects)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return Scenario(_read_workbook(p))
@@ -169,7 +179,13 @@ def excel_writer(path: str | os.PathLike[str]) -> Iterator[Workbook]:
 
 
 # ------------------------------------------------------------------------------------------
-def _read_folder(folder: Path, root: Path | None = None, key: str = "folder") -> Market:
+def _read_folder(
+    folder: Path,
+    root: Path | None = None,
+    key: str = "folder",
+    *,
+    dialects: dict[str, CsvDialect],
+) -> Market:
     problems = ProblemList()
     tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
     origins: dict[str, TableOrigin] = {}
@@ -184,10 +200,16 @@ def _read_folder(folder: Path, root: Path | None = None, key: str = "folder") ->
             continue
         if root is not None and not _inside(path, root, key, problems):
             continue
-        read = read_csv_table(path, table, problems)
-        if read is not None:
-            tables[table], origins[table] = read
+        _read_csv(path, table, (tables, origins, dialects), problems)
     return _market(tables, origins, problems)
+
+
+def _read_csv(path: Path, table: str, into: _Tables, problems: ProblemList) -> None:
+    """Read one CSV table into ``into``: (tables, their origins, how each file was read)."""
+    read = read_csv_table(path, table, problems)
+    if read is not None:
+        into[0][table], into[1][table] = read
+        into[2][str(path)] = read[1].dialect
 
 
 def _read_workbook(path: Path) -> Market:
@@ -264,15 +286,18 @@ def _read_toml(path: Path, allow_outside: bool) -> Scenario:
     cap_problems = check({"china_cap": china_cap}, _CAP_RULE, where=str(path), table="policies")
     problems.extend(cap_problems)
     if china_cap is not None and not cap_problems:
-        china_cap = float(china_cap)
+        china_cap = share_value(china_cap, where=str(path), column="china_cap")
     policies = _toml_policies(data.get("policies", []), path, problems)
     problems.raise_if_any()
-    market = _toml_market(data, path, allow_outside)
+    dialects: dict[str, CsvDialect] = {}
+    market = _toml_market(data, path, allow_outside, dialects)
     name = data.get("name", path.stem)
-    return Scenario(market, china_cap, tuple(policies), str(name))
+    return Scenario(market, china_cap, tuple(policies), str(name), dialects)
 
 
-def _toml_market(data: dict[str, Any], path: Path, allow_outside: bool) -> Market:
+def _toml_market(
+    data: dict[str, Any], path: Path, allow_outside: bool, dialects: dict[str, CsvDialect]
+) -> Market:
     base = path.parent
     root = None if allow_outside else base.resolve()
     given: list[str] = [k for k in ("folder", "workbook") if k in data]
@@ -290,7 +315,7 @@ def _toml_market(data: dict[str, Any], path: Path, allow_outside: bool) -> Marke
             _inside(file, root, key, problems)
     problems.raise_if_any()
     if named["folder"] is not None:
-        return _read_folder(named["folder"], root)
+        return _read_folder(named["folder"], root, dialects=dialects)
     if named["workbook"] is not None:
         return _read_workbook(named["workbook"])
     tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
@@ -306,9 +331,7 @@ def _toml_market(data: dict[str, Any], path: Path, allow_outside: bool) -> Marke
         if not file.exists():
             problems.add("file", str(file), None, None, "no such file", f"named by {path.name}")
             continue
-        read = read_csv_table(file, table, problems)
-        if read is not None:
-            tables[table], origins[table] = read
+        _read_csv(file, table, (tables, origins, dialects), problems)
     return _market(tables, origins, problems)
 
 

@@ -29,7 +29,7 @@ from reopt.data.headers import column_problems, read_headers
 from reopt.data.magnitudes import magnitude_problems
 from reopt.errors import ProblemList, ReoptWarning
 
-__all__ = ["validate"]
+__all__ = ["NUMBER_COLUMNS", "validate"]
 
 _OFFER_TEXT = ("source", "product", "country", "refined_in", "kind")
 _OFFER_NUMBERS = ("capacity_t", "price_usd_per_kg", "min_order_t")
@@ -38,6 +38,12 @@ _DEMAND_KNOWN = ("product", "period", "demand_t")
 _SOURCE_KNOWN = ("source", "country", "refined_in", "kind")
 _JOINABLE = ("country", "refined_in", "kind")
 _KNOWN = {"offers": _OFFER_KNOWN, "demand": _DEMAND_KNOWN, "sources": _SOURCE_KNOWN}
+#: The numeric columns of each table (what a file reader may read decimal commas in).
+NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "offers": _OFFER_NUMBERS,
+    "demand": ("demand_t",),
+    "sources": (),
+}
 #: How many rows a warning about offers names before it counts the rest.
 _ROWS_SHOWN = 5
 
@@ -152,7 +158,14 @@ def _clean_offers(
     _join_sources(out, df, sources, origin, problems)
 
     out["capacity_t"] = number_column(
-        df, "capacity_t", "offers", origin, problems, blank=np.inf, infinite_ok=True
+        df,
+        "capacity_t",
+        "offers",
+        origin,
+        problems,
+        blank=np.inf,
+        infinite_ok=True,
+        unlimited_ok=True,
     )
     out["price_usd_per_kg"] = number_column(
         df, "price_usd_per_kg", "offers", origin, problems, blank=None, infinite_ok=False

@@ -28,8 +28,9 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -244,11 +245,18 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, index: bool 
 # --- Excel ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet of a workbook: its name, its table and whether the index is written."""
+    """One sheet of a workbook: its name, its table and whether the index is written.
+
+    ``number_formats`` pairs a column label with an Excel number format (``"#,##0"``,
+    ``"0.0%"``) for that column's cells; with ``laid_out``, the header row (and the index
+    columns) are frozen and each column is as wide as its widest cell.
+    """
 
     name: str
     frame: pd.DataFrame
     index: bool = False
+    number_formats: tuple[tuple[str, str], ...] = ()
+    laid_out: bool = False
 
 
 @dataclass
@@ -260,6 +268,10 @@ class Workbook:
     def add(self, name: str, frame: pd.DataFrame, *, index: bool = False) -> None:
         """Add the sheet ``name`` holding ``frame`` (with its index when ``index``)."""
         self.sheets.append(Sheet(name, frame, index))
+
+    def add_sheet(self, sheet: Sheet) -> None:
+        """Add ``sheet`` as it is (with its number formats and layout)."""
+        self.sheets.append(sheet)
 
 
 @contextlib.contextmanager
@@ -288,13 +300,48 @@ def write_workbook(path: str | os.PathLike[str], sheets: Iterable[Sheet]) -> Non
         import openpyxl  # noqa: F401
     except ImportError:
         raise WriteError(path, "Excel files need openpyxl: pip install 'reopt[excel]'") from None
-    escaped = [Sheet(s.name, escape_frame(s.frame), s.index) for s in sheets]
+    escaped = [replace(s, frame=escape_frame(s.frame)) for s in sheets]
     problems = [p for sheet in escaped for p in _excel_problems(path, sheet)]
     if problems:
         raise InputError(problems)
     with replacing(path) as temp, pd.ExcelWriter(temp, engine="openpyxl") as writer:
         for sheet in escaped:
             sheet.frame.to_excel(writer, sheet_name=sheet.name, index=sheet.index)
+            _lay_out(writer.sheets[sheet.name], sheet)
+
+
+def _lay_out(cells: Any, sheet: Sheet) -> None:
+    """Apply ``sheet``'s number formats, and with ``laid_out`` freeze panes and widths."""
+    from openpyxl.utils import get_column_letter
+
+    frame = sheet.frame
+    first = frame.index.nlevels if sheet.index else 0
+    header_rows = frame.columns.nlevels
+    n = len(frame)
+    formats = dict(sheet.number_formats)
+    for position, label in enumerate(frame.columns):
+        number_format = formats.get(str(label))
+        if number_format is None:
+            continue
+        column = first + position + 1
+        for row in range(header_rows + 1, header_rows + n + 1):
+            cells.cell(row=row, column=column).number_format = number_format
+    if not sheet.laid_out:
+        return
+    cells.freeze_panes = cells.cell(row=header_rows + 1, column=first + 1).coordinate
+    for column in range(1, cells.max_column + 1):
+        letter = get_column_letter(column)
+        widest = max((_shown_width(c.value) for c in cells[letter]), default=8)
+        cells.column_dimensions[letter].width = min(max(widest + 2, 8), 60)
+
+
+def _shown_width(value: object) -> int:
+    """About how many characters a cell shows (numbers with thousands separators)."""
+    if value is None:
+        return 0
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return len(f"{value:,.3f}") if isinstance(value, float) else len(f"{value:,}")
+    return len(str(value))
 
 
 def _excel_problems(path: str | os.PathLike[str], sheet: Sheet) -> list[Problem]:

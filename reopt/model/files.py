@@ -39,9 +39,6 @@ Reader = Callable[[Path], "LinearProgram"]
 
 _READERS: dict[str, Reader] = {}
 
-#: Where a program read from a maximisation records its sense (in ``rows.attrs``).
-_SENSE = "objective_sense"
-
 
 def register_reader(suffixes: Iterable[str], reader: Reader) -> None:
     """Read files whose names end in one of ``suffixes`` (``".mps"``, ...) with ``reader``.
@@ -106,9 +103,7 @@ def as_maximisation(lp: LinearProgram) -> LinearProgram:
 
     ``lp`` itself must already be the minimisation (its costs and constant negated).
     """
-    rows = lp.rows.copy()
-    rows.attrs[_SENSE] = -1
-    return replace(lp, rows=rows)
+    return replace(lp, maximise=True)
 
 
 def objective_sense(lp: LinearProgram) -> int:
@@ -116,4 +111,4 @@ def objective_sense(lp: LinearProgram) -> int:
 
     Multiply the objective (and duals) of ``lp`` by it for the values in the file's sense.
     """
-    return -1 if lp.rows.attrs.get(_SENSE, 1) == -1 else 1
+    return -1 if lp.maximise else 1

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from reopt.data.market import Encoded, Market, readonly
 from reopt.model.program import ROW_LABELS, LinearProgram, RowBlock, RowFamily, csr_block
@@ -226,8 +225,10 @@ def _assemble(
     row_start = np.concatenate(
         [blocks[0].start[:1]] + [b.start[1:] + off for b, off in zip(blocks, offsets, strict=False)]
     )
-    labels: dict[str, object] = {
-        "family": np.concatenate([np.full(b.n_rows, b.family, dtype=object) for b in blocks])
+    labels: dict[str, np.ndarray] = {
+        "family": readonly(
+            np.concatenate([np.full(b.n_rows, b.family, dtype=object) for b in blocks])
+        )
     }
     for name, default in ROW_LABELS.items():
         parts = []
@@ -236,8 +237,7 @@ def _assemble(
                 parts.append(np.asarray(b.labels[name]))
             else:
                 parts.append(np.full(b.n_rows, default))
-        labels[name] = np.concatenate(parts)
-    rows = pd.DataFrame(labels)
+        labels[name] = readonly(np.concatenate(parts))
 
     cost = np.zeros(n_cols)
     cost[:n] = KG_PER_T * enc.price_usd_per_kg
@@ -261,7 +261,7 @@ def _assemble(
         col_index=readonly(np.concatenate([b.index for b in blocks]).astype(np.int32)),
         value=readonly(np.concatenate([b.value for b in blocks])),
         integrality=readonly(integrality),
-        rows=rows,
+        row_labels=labels,
         col_offer=readonly(offer_of_col),
         n_offers=n,
         policies=policies,

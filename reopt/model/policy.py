@@ -84,7 +84,7 @@ def policies_for(
     )
     if problems:
         raise InputError(problems)
-    out = [cap_share(float(china_cap), country="CN")] if china_cap is not None else []  # type: ignore[arg-type]
+    out = [cap_share(china_cap, country="CN")] if china_cap is not None else []  # type: ignore[arg-type]
     return (*out, *items)  # type: ignore[misc]
 
 

@@ -76,8 +76,10 @@ class LinearProgram:
 
     Columns ``0 .. n_offers - 1`` are the offers of the market in order (tonnes bought);
     further columns are auxiliary (`ColumnFamily`); ``col_offer`` gives the offer of each
-    column (-1 for value columns). ``rows`` has one entry per row: ``family`` (a
-    `RowFamily`) and the labels of `ROW_LABELS`.
+    column (-1 for value columns). ``row_labels`` holds one array per label, each with one
+    entry per row: ``family`` (a `RowFamily`) and the labels of `ROW_LABELS`; ``rows`` shows
+    them as a table. ``maximise`` records a program read from a maximisation (its costs are
+    the negated objective; `reopt.model.files.objective_sense`).
     """
 
     cost: np.ndarray
@@ -89,11 +91,12 @@ class LinearProgram:
     col_index: np.ndarray
     value: np.ndarray
     integrality: np.ndarray
-    rows: pd.DataFrame
+    row_labels: Mapping[str, np.ndarray]
     col_offer: np.ndarray
     n_offers: int
     policies: tuple[Any, ...] = field(default=())
     objective_offset: float = 0.0
+    maximise: bool = False
 
     @classmethod
     def from_arrays(
@@ -121,10 +124,9 @@ class LinearProgram:
         LinearProgram(2 columns, 1 rows, 2 nonzeros)
         """
         n_cols, n_rows = len(cost), len(row_lower)
-        rows = pd.DataFrame(
-            {"family": [RowFamily.OTHER] * n_rows}
-            | {name: np.full(n_rows, default) for name, default in ROW_LABELS.items()}
-        )
+        labels = {"family": np.full(n_rows, RowFamily.OTHER, dtype=object)} | {
+            name: np.full(n_rows, default) for name, default in ROW_LABELS.items()
+        }
         if integrality is None:
             integrality = np.zeros(n_cols, dtype=np.int32)
         return cls(
@@ -137,7 +139,7 @@ class LinearProgram:
             col_index=readonly(np.asarray(col_index, dtype=np.int32)),
             value=readonly(np.asarray(value, dtype=float)),
             integrality=readonly(np.asarray(integrality, dtype=np.int32)),
-            rows=rows,
+            row_labels={name: readonly(v) for name, v in labels.items()},
             col_offer=readonly(np.full(n_cols, -1)),
             n_offers=0,
             objective_offset=float(objective_offset),
@@ -181,10 +183,15 @@ class LinearProgram:
         return bool(self.integrality.any())
 
     # --- labels ------------------------------------------------------------------------------
-    @cached_property
+    @property
     def row_family(self) -> np.ndarray:
         """The `RowFamily` of every row (an object array)."""
-        return self.rows["family"].to_numpy()
+        return self.row_labels["family"]
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """One row per row of the program: its family and labels (`ROW_LABELS`)."""
+        return pd.DataFrame(dict(self.row_labels))
 
     @cached_property
     def col_family(self) -> np.ndarray:
@@ -203,7 +210,7 @@ class LinearProgram:
 
     def label(self, name: str) -> np.ndarray:
         """One of `ROW_LABELS` for every row, as an array."""
-        return self.rows[name].to_numpy()
+        return self.row_labels[name]
 
     def family_rows(self, family: RowFamily) -> np.ndarray:
         """Positions of the rows of ``family``."""
@@ -258,13 +265,13 @@ class LinearProgram:
             row_lower[rows] = lower
         if upper is not None:
             row_upper[rows] = upper
-        table = self.rows
-        if labels:
-            table = self.rows.copy()
-            for name, value in labels.items():
-                table.loc[table.index[rows], name] = value
+        table = dict(self.row_labels)
+        for name, value in (labels or {}).items():
+            changed = table[name].copy()
+            changed[rows] = value
+            table[name] = readonly(changed)
         return replace(
-            self, row_lower=readonly(row_lower), row_upper=readonly(row_upper), rows=table
+            self, row_lower=readonly(row_lower), row_upper=readonly(row_upper), row_labels=table
         )
 
     def with_col_bounds(

@@ -16,16 +16,16 @@ converts directly into what a percentage point of the share is worth.
 from __future__ import annotations
 
 import difflib
-import numbers
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reopt.errors import InputError, Problem, ProblemList
+from reopt.errors import ProblemList
 from reopt.model.formulation import ModelBuild, Units, units_for
 from reopt.model.program import LinearProgram, RowBlock, RowFamily, csr_block
+from reopt.share_rule import share_value
 
 if TYPE_CHECKING:
     from reopt.data.market import Encoded, Market
@@ -220,15 +220,7 @@ def check_share(share: object, *, where: str, column: str) -> float:
     reopt.errors.InputError: 1 problem in the input:
       - solve(), china_cap=35: a share is a fraction in [0, 1] (did you mean 0.35?)
     """
-    if isinstance(share, bool) or not isinstance(share, numbers.Real):
-        rule = "a share must be a number in [0, 1]"
-        raise InputError([Problem("policies", where, column, share, rule)])
-    value = float(share)
-    if not np.isfinite(value) or not 0.0 <= value <= 1.0:
-        hint = f"did you mean {value / 100:g}?" if 1.0 < value <= 100.0 else ""
-        rule = "a share is a fraction in [0, 1]"
-        raise InputError([Problem("policies", where, column, share, rule, hint)])
-    return value
+    return share_value(share, where=where, column=column)
 
 
 def share_rows(build: ModelBuild, policy: SharePolicy) -> RowBlock:

@@ -1,18 +1,22 @@
 """`Plan`: the immutable result of a solve, in the buyer's terms.
 
-A plan carries its status and, when optimal, what to buy (`Plan.allocation`), the shares it
-reaches (`Plan.shares`), what each binding constraint costs (`Plan.shadow_prices`), how much
+A plan carries its status and, when optimal, what to buy (`Plan.orders`, the order sheet,
+and `Plan.allocation`), the shares it reaches (`Plan.shares`), the limits it runs into
+(`Plan.binding_limits`), what each constraint costs (`Plan.shadow_prices`), how much
 cheaper an unused offer must get to be used (`Plan.reduced_costs`) and what one more tonne
 of capacity is worth (`Plan.capacity_values`). A plan that is not optimal has no allocation:
 asking for one raises `NoSolutionError`, and `Plan.explain` says what went wrong.
 
-Sign conventions (one for every table):
+Units and sign conventions (one for every table): every value per tonne is given in USD/kg,
+the unit prices are given in (a value of 13.8 USD/kg is 13,800 USD per tonne), in a column
+whose name says so (``value_usd_per_kg``); a share policy's in USD per percentage point
+(``value_usd_per_pp``).
 
 - a share policy's price is the cost saved, in USD, by loosening it by one percentage point
   (a cap raised from 60% to 61%, a floor lowered from 25% to 24%); it is >= 0;
-- demand's price is the cost of one more tonne of demand, in USD/t, including the tonnes the
-  share policies then allow or require;
-- capacity's value is the cost saved by one more tonne of capacity, in USD/t, >= 0;
+- demand's price is the cost of one more tonne of demand, in USD/kg, including the tonnes
+  the share policies then allow or require;
+- capacity's value is the cost saved by one more tonne of capacity, in USD/kg, >= 0;
 - a reduced cost is the price cut, in USD/kg, at which an unused offer would enter the plan.
 """
 
@@ -33,7 +37,8 @@ from reopt.model.formulation import KG_PER_T
 from reopt.model.policy import Policy
 from reopt.model.program import LinearProgram
 from reopt.model.shares import demand_coupling
-from reopt.results import explain, prices, ranging, render
+from reopt.results import explain, orders, prices, ranging, render
+from reopt.results.precision import SIGNIFICANT_DIGITS, round_significant
 from reopt.status import Status
 
 __all__ = ["Plan"]
@@ -189,26 +194,54 @@ class Plan:
         return prices.shadow_price_table(self)
 
     @property
-    def capacity_values(self) -> pd.DataFrame:
-        """Value of one more tonne of capacity (USD/t) for every offer with finite capacity.
+    def orders(self) -> pd.DataFrame:
+        """The order sheet: what to buy from whom, product by product, largest order first.
 
-        Columns: source, product, [period], capacity_t, tonnes, value_usd_per_t, binding.
+        Columns: product, [period], source, country, refined_in, kind, tonnes,
+        price_usd_per_kg, cost_usd, share (of the product's tonnes, a fraction).
+
+        Examples
+        --------
+        >>> import reopt
+        >>> plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6)
+        >>> first = plan.orders.iloc[0]
+        >>> f"{first['tonnes']:,.0f} t of {first['product']} from {first['source']}"
+        '3,300 t of NdPr oxide from china'
+        """
+        return orders.order_table(self)
+
+    @property
+    def binding_limits(self) -> pd.DataFrame:
+        """The capacities and policies the plan runs into, and what loosening each is worth.
+
+        Columns: limit (``capacity`` or the policy's name), product, [period], applies_to,
+        capacity_t, share (a share policy's bound), value_usd_per_kg (one more tonne of
+        capacity, in USD/kg), value_usd_per_pp (one more percentage point of a share policy);
+        NaN where a column does not apply. Capacities first, then policies, each by product
+        and most valuable first. Needs shadow prices (`has_prices`).
+
+        Examples
+        --------
+        >>> import reopt
+        >>> plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6)
+        >>> lynas = plan.binding_limits.query("applies_to == 'source lynas_malaysia'")
+        >>> round(float(lynas.set_index("product").loc["NdPr oxide", "value_usd_per_kg"]), 6)
+        13.8
+        """
+        return orders.binding_limit_table(self)
+
+    @property
+    def capacity_values(self) -> pd.DataFrame:
+        """Value of one more tonne of capacity (USD/kg) for every offer with finite capacity.
+
+        Columns: source, product, [period], capacity_t, tonnes, value_usd_per_kg, binding.
         """
         return self._capacity_values.copy()
 
     @cached_property
     def _capacity_values(self) -> pd.DataFrame:
         """Cached capacity values (shared; the public property returns a copy)."""
-        _, col_dual = self.duals
-        enc = self.market.encoded
-        x = self._x
-        offers = np.flatnonzero(np.isfinite(enc.capacity_t) & (enc.group >= 0))
-        table = self.offer_table(offers, extra=False)
-        table["capacity_t"] = enc.capacity_t[offers]
-        table["tonnes"] = x[offers]
-        table["value_usd_per_t"] = np.maximum(-col_dual[offers], 0.0) + 0.0
-        table["binding"] = x[offers] >= enc.capacity_t[offers] * (1 - BOUGHT_SHARE)
-        return table
+        return orders.capacity_table(self, BOUGHT_SHARE)
 
     @property
     def reduced_costs(self) -> pd.DataFrame:
@@ -284,13 +317,16 @@ class Plan:
         return tuple(explain.conflict(self.market, self.lp))
 
     # --- text, HTML and files (see reopt.results.render) -------------------------------------
-    def explain(self) -> str:
-        """Why the plan is what it is, in words; for an infeasible market, what must give way."""
-        return render.explain_text(self)
+    def explain(self, audience: str = "python") -> str:
+        """Why the plan is what it is, in words; for an infeasible market, what must give way.
 
-    def summary(self) -> str:
-        """A readable report: status, cost, shares by country, binding constraints."""
-        return render.summary_text(self)
+        ``audience`` (``"python"`` or ``"cli"``) chooses how hints name solver settings.
+        """
+        return render.explain_text(self, audience)
+
+    def summary(self, audience: str = "python") -> str:
+        """A readable report: status, cost, what to buy, binding limits, shares, prices."""
+        return render.summary_text(self, audience)
 
     def __repr__(self) -> str:
         cost = f", cost_usd={self.cost_usd:,.0f}" if self.is_optimal else ""
@@ -299,16 +335,17 @@ class Plan:
     def _repr_html_(self) -> str:
         return render.plan_html(self)
 
-    def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write the allocation as CSV, atomically and escaped (see `reopt.data.writing`)."""
-        write_csv(self.allocation, path)
+    def to_csv(self, path: str | os.PathLike[str], *, precision: int = SIGNIFICANT_DIGITS) -> None:
+        """Write the allocation as CSV, atomically and escaped (see `reopt.data.writing`).
+
+        Numbers are rounded to ``precision`` significant digits (default 10), so that float
+        noise (``49.80000000000001``) is written as the input had it (``49.8``); see
+        `reopt.results.precision`.
+        """
+        write_csv(round_significant(self.allocation, precision), path)
 
     def to_excel(self, path: str | os.PathLike[str]) -> None:
-        """Write a workbook: summary, allocation, shares, shadow prices, reduced costs.
-
-        For a plan that is not optimal, the workbook holds the summary (and, when infeasible,
-        what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``).
-        """
+        """Write a workbook a buyer can forward (sheets: see `reopt.results.workbook`)."""
         render.write_excel(self, path)
 
     # --- internals ---------------------------------------------------------------------------

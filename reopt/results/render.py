@@ -1,7 +1,9 @@
 """How a plan reads: its explanation and summary in text, HTML for notebooks, a workbook.
 
 `reopt.results.plan.Plan` delegates its text, HTML and Excel output here, so that the plan
-module holds the results and this one how they are shown.
+module holds the results and this one how they are shown. The summary is the report of
+`reopt.results.report` (headline, order sheet, binding limits, shares, marginal costs) as
+plain text; the workbook is laid out by `reopt.results.workbook`.
 """
 
 from __future__ import annotations
@@ -12,16 +14,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from reopt.data.countries import country_name
-from reopt.data.io import excel_writer
-from reopt.status import Status
+from reopt.results.report import money, plain_text, plan_report, price
+from reopt.results.workbook import write_plan
+from reopt.status import Audience, Status
 
 if TYPE_CHECKING:
     from reopt.results.plan import Plan
 
 __all__ = [
     "explain_text",
-    "format_shares",
     "plan_html",
     "price_lines",
     "summary_text",
@@ -29,8 +30,11 @@ __all__ = [
 ]
 
 
-def explain_text(plan: Plan) -> str:
-    """Why the plan is what it is, in words; for an infeasible market, what must give way."""
+def explain_text(plan: Plan, audience: Audience | str = Audience.PYTHON) -> str:
+    """Why the plan is what it is, in words; for an infeasible market, what must give way.
+
+    ``audience`` chooses how a hint names solver settings (`reopt.status.Audience`).
+    """
     if plan.status is Status.OPTIMAL:
         prices = plan.shadow_prices
         binding = prices[prices["binding"] & (prices["constraint"] != "demand")]
@@ -53,49 +57,17 @@ def explain_text(plan: Plan) -> str:
             )
         return "\n".join(lines)
     if plan.status.is_limit:
+        hint = plan.status.hint(audience)
         return (
             f"The solver stopped ({plan.status.value}: {plan.solution.raw_status}) before "
-            "it proved a plan optimal; reopt reports no plan. Raise the limit "
-            "(SolverOptions(time_limit_s=...)) or try another method."
+            "it proved a plan optimal; reopt reports no plan." + (f" {hint}." if hint else "")
         )
     return f"The solve ended with status {plan.status.value} ({plan.solution.raw_status})."
 
 
-def summary_text(plan: Plan) -> str:
-    """A readable report: status, cost, shares by country, binding constraints."""
-    lines = [f"reopt plan: {plan.status.value}"]
-    if plan.policies:
-        lines.append("policies: " + "; ".join(p.name for p in plan.policies))
-    if not plan.is_optimal:
-        lines.append(plan.explain())
-        return "\n".join(lines)
-    lines.append(f"total cost: USD {plan.cost_usd:,.0f}")
-    lines.append(f"solved by {plan.backend} in {1000 * plan.solve_time_s:.1f} ms")
-    for note in plan.notes:
-        lines.append(f"note: {note}")
-    shares = plan.shares("country")
-    lines.append("")
-    lines.append("shares of each product's tonnes by country of origin:")
-    lines.append(format_shares(shares))
-    if not plan.has_prices:
-        lines.append("")
-        lines.append("(no shadow prices: the solver returned no duals)")
-        return "\n".join(lines)
-    prices = plan.shadow_prices
-    binding = prices[prices["binding"] & (prices["constraint"] != "demand")]
-    lines.append("")
-    if binding.empty:
-        lines.append("no share policy is binding")
-    else:
-        lines.append("binding policies (USD saved per +1 percentage point of allowed share):")
-        lines += [f"  {line}" for line in price_lines(binding)]
-    demand = prices[prices["constraint"] == "demand"]
-    lines.append("")
-    lines.append("marginal cost of one more tonne of demand (USD/t):")
-    for _, row in demand.iterrows():
-        period = f" {row['period']}" if "period" in demand.columns else ""
-        lines.append(f"  {row['product']}{period}: {row['value']:,.0f}")
-    return "\n".join(lines)
+def summary_text(plan: Plan, audience: Audience | str = Audience.PYTHON) -> str:
+    """A readable report: status, cost, what to buy, binding limits, shares, marginal costs."""
+    return plain_text(plan_report(plan, audience))
 
 
 def plan_html(plan: Plan) -> str:
@@ -120,46 +92,36 @@ def plan_html(plan: Plan) -> str:
 
 
 def write_excel(plan: Plan, path: str | os.PathLike[str]) -> None:
-    """Write a workbook: summary, allocation, shares, shadow prices, reduced costs.
+    """Write ``plan``'s workbook (sheets: see `reopt.results.workbook`).
 
-    For a plan that is not optimal, the workbook holds the summary (and, when infeasible,
-    what must give way). Needs ``openpyxl`` (``pip install 'reopt[excel]'``). Text that a
-    spreadsheet would run as a formula is written as text with a leading quote, and the file
-    is written whole or not at all (see `reopt.data.writing`).
+    Text that a spreadsheet would run as a formula is written as text with a leading quote,
+    and the file is written whole or not at all (see `reopt.data.writing`).
     """
-    summary = pd.DataFrame({"summary": summary_text(plan).splitlines()})
-    with excel_writer(path) as book:
-        book.add("summary", summary)
-        if plan.status is Status.INFEASIBLE:
-            book.add("infeasibility", plan.infeasibility)
-        if not plan.is_optimal:
-            return
-        book.add("allocation", plan.allocation)
-        book.add("shares_by_country", plan.shares("country"), index=True)
-        if plan.has_prices:
-            book.add("shadow_prices", plan.shadow_prices)
-            book.add("reduced_costs", plan.reduced_costs)
+    write_plan(plan, path)
 
 
 def price_lines(table: pd.DataFrame) -> list[str]:
+    """One line per row of a shadow-price table: ``policy, product: USD 379,500 per pp``."""
     lines = []
     for _, row in table.iterrows():
         where = row["product"] + (f" {row['period']}" if "period" in table.columns else "")
         group = f" [{row['group']}]" if "each=" in row["constraint"] else ""
-        per = str(row["unit"]).removeprefix("USD/")
-        lines.append(f"{row['constraint']}{group}, {where}: USD {row['value']:,.0f} per {per}")
+        lines.append(f"{row['constraint']}{group}, {where}: {price_text(row)}")
     return lines
 
 
-def format_shares(shares: pd.DataFrame, most: int = 6) -> str:
-    """Shares as percentages, the ``most`` largest groups by name and the rest as "other"."""
-    order = shares.sum().sort_values(ascending=False).index
-    shown = shares[order[:most]].copy()
-    if len(order) > most:
-        shown["other"] = shares[order[most:]].sum(axis=1)
-    legend = ", ".join(f"{c} {country_name(c)}" for c in shown.columns if c != "other")
-    table = shown.map(lambda v: f"{v:6.1%}" if v > 0 else "     -").to_string()
-    return f"{table}\n({legend})"
+def price_text(row: pd.Series) -> str:
+    """A shadow price with its unit, from whichever value column holds it."""
+    columns = [c for c in row.index if str(c).startswith("value_") and pd.notna(row[c])]
+    if not columns:
+        return "no price"
+    column = columns[0]
+    value = float(row[column])
+    if column == "value_usd_per_pp":
+        return f"USD {money(value)} per pp"
+    if column == "value_usd_per_kg":
+        return f"{price(value)} USD/kg"
+    return f"{price(value)} {row['unit']}"
 
 
 def has_jinja() -> bool:
