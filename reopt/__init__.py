@@ -21,11 +21,14 @@ import pulp
 
 from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
+from reopt.analysis.risk_curves import cap_risk_curve, risk_frontier
 from reopt.backends import Backend, Feature, available_solvers, known_solvers
 from reopt.backends.export import model_names, write_model
 from reopt.bench.user import benchmark
 from reopt.data.io import Scenario, read_market, read_scenario, write_market
 from reopt.data.market import Market
+from reopt.data.scenario_files import read_scenarios
+from reopt.data.scenarios import ScenarioSet
 from reopt.errors import (
     InputError,
     NoSolutionError,
@@ -38,6 +41,7 @@ from reopt.model.formulation import compile
 from reopt.model.policies import SharePolicy, cap_share, min_share
 from reopt.model.policy import Policy
 from reopt.model.program import LinearProgram
+from reopt.model.risk import CVaR
 from reopt.options import Method, SolverOptions
 from reopt.results.lp_solve import solve_lp
 from reopt.results.plan import Plan
@@ -53,6 +57,7 @@ del pulp  # imported above for its side effect only; not part of reopt's namespa
 
 __all__ = [
     "Backend",
+    "CVaR",
     "Feature",
     "InputError",
     "LinearProgram",
@@ -65,6 +70,7 @@ __all__ = [
     "ReoptError",
     "ReoptWarning",
     "Scenario",
+    "ScenarioSet",
     "SharePolicy",
     "SolverError",
     "SolverOptions",
@@ -72,6 +78,7 @@ __all__ = [
     "__version__",
     "available_solvers",
     "benchmark",
+    "cap_risk_curve",
     "cap_share",
     "compile",
     "datasets",
@@ -82,6 +89,8 @@ __all__ = [
     "plot",
     "read_market",
     "read_scenario",
+    "read_scenarios",
+    "risk_frontier",
     "solve",
     "solve_lp",
     "sweep",

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 import reopt
 from reopt.backends import Feature, Solution
 from reopt.backends.highs import solve_highs
+from reopt.backends.highs_settings import STRICT_DUAL_TOLERANCE
+from reopt.backends.registry import get_backend
 
 OFFER_COLUMNS = ["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg"]
 
@@ -309,3 +311,32 @@ def test_every_product_is_solved_to_its_own_accuracy(solver, case):
         assert mine["cost_usd"].sum() == pytest.approx(expected, rel=1e-9, abs=0)
     if plan.has_prices:  # optimal by its duals: no negative reduced cost on an unused offer
         assert (plan.reduced_costs["reduced_cost_usd_per_kg"] >= 0).all()
+
+
+class LooseFirstBackend(SuboptimalBackend):
+    """HiGHS, but a suboptimal point unless the options carry the strict dual tolerance
+    (as a first solve stopping within HiGHS's own 1e-7 dual tolerance would give)."""
+
+    name = "loose-first"
+
+    def strict_options(self, options):
+        return get_backend("highs").strict_options(options)
+
+    def solve(self, lp, options) -> Solution:
+        if options.extra.get("dual_feasibility_tolerance") == STRICT_DUAL_TOLERANCE:
+            return solve_highs(lp, options)
+        return super().solve(lp, options)
+
+
+def test_the_second_solve_tightens_highs_tolerances(three_suppliers):
+    backend = LooseFirstBackend()
+    plan = reopt.solve(three_suppliers, china_cap=0.6, solver=backend)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(1_200_000, rel=1e-9)
+    assert any("second solve" in note for note in plan.notes)
+    strict = get_backend("highs").strict_options(reopt.SolverOptions(extra={"threads": 1}))
+    assert strict.extra == {
+        "threads": 1,
+        "dual_feasibility_tolerance": STRICT_DUAL_TOLERANCE,
+        "primal_feasibility_tolerance": 1e-10,
+    }

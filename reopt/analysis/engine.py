@@ -133,6 +133,8 @@ class Engine:
         k = setup.varied
         if k is None or setup.policy is None or setup.policy.basis is not Basis.TONNES:
             return compile(market, policies)
+        if market.has_stock_balance:  # its share is a coefficient of the rows, not a bound
+            return compile(market, policies)
         if self._base is None:
             self._base = compile(market, policies)
         policy = policies[k]

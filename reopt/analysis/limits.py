@@ -60,6 +60,10 @@ def feasibility_limit(
             ]
         )
     others = policies_for(market, policies=policies)
+    if market.has_stock_balance:  # the share multiplies the purchases: no LP for the limit
+        rule = "needs a market without stock or lead times"
+        hint = "sweep the share instead: reopt.sweep(market, vary=policy, shares=[...])"
+        raise InputError([Problem("market", "feasibility_limit()", "market", market, rule, hint)])
     checked = (*others, policy)
     lp = compile(market, checked)
     return share_limit(lp, market.encoded, len(checked) - 1, policy.bound)
@@ -71,7 +75,7 @@ def limit_point(setup: SweepSetup, engine: Engine, *, span: bool) -> list[SweepP
     assert policy is not None and k is not None
     market, policies = setup.build(policy.share)
     kind = "min_feasible" if policy.bound is Bound.MAX else "max_feasible"
-    if policy.basis is Basis.TONNES:
+    if policy.basis is Basis.TONNES and not market.has_stock_balance:
         limit = share_limit(compile(market, policies), market.encoded, k, policy.bound)
     else:
         limit = bisect_limit(setup)

@@ -157,6 +157,7 @@ def sweep(
     exact = exact and setup.policy is not None and not market.is_mip
     # the breakpoint search starts from each grid point's piece of the curve
     spans = exact and setup.policy is not None and setup.policy.basis is Basis.TONNES
+    spans = spans and not market.has_stock_balance  # shares there are not right-hand sides
     if spans and not backend.at_vertex(options):
         raise InputError([_not_at_vertex(backend, options)])
     bar = Progress(len(setup.values), label="sweep", enabled=progress)

@@ -21,6 +21,7 @@ import highspy
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reopt.backends import highs_settings
 from reopt.backends.base import Feature, Solution
 from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
 from reopt.data.market import readonly
@@ -387,6 +388,8 @@ class HighsBackend:
     def solve(self, lp: LinearProgram, options: SolverOptions) -> Solution:
         """Solve ``lp`` once, cold (see `solve_highs`)."""
         return solve_highs(lp, options)
+
+    strict_options = staticmethod(highs_settings.strict_options)  # for reopt's second solve
 
     def session(self, lp: LinearProgram, options: SolverOptions) -> HighsSession:
         """A `HighsSession` for warm re-solves (`Feature.WARM_START`)."""

@@ -9,7 +9,13 @@ import numpy as np
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.options import Method, SolverOptions
 
-__all__ = ["IPM_FROM_OFFERS_PER_PRODUCT", "PRIMAL_TOLERANCE", "default_settings"]
+__all__ = [
+    "IPM_FROM_OFFERS_PER_PRODUCT",
+    "PRIMAL_TOLERANCE",
+    "STRICT_DUAL_TOLERANCE",
+    "default_settings",
+    "strict_options",
+]
 
 
 #: Above this many offers in one product (and period), interior point beats dual simplex.
@@ -76,3 +82,23 @@ def _widest_demand_row(lp: LinearProgram) -> int:
     if len(demand) == 0:
         return 0
     return int(np.max(lp.row_start[demand + 1] - lp.row_start[demand]))
+
+
+#: The dual feasibility tolerance of a second solve: HiGHS's default (1e-7, absolute) lets a
+#: reduced cost of a few 1e-8 through, which reopt's check (1e-6 of the prices involved) can
+#: refuse when two prices differ by less than that and a third is far larger.
+STRICT_DUAL_TOLERANCE = 1e-10
+
+
+def strict_options(options: SolverOptions) -> SolverOptions:
+    """``options`` with tighter primal and dual tolerances, for reopt's second solve.
+
+    Examples
+    --------
+    >>> strict_options(SolverOptions()).extra["dual_feasibility_tolerance"]
+    1e-10
+    """
+    extra = dict(options.extra)
+    extra.setdefault("dual_feasibility_tolerance", STRICT_DUAL_TOLERANCE)
+    extra.setdefault("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+    return options.replace(extra=extra)

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,8 @@ from reopt.data.csvfiles import read_csv_table
 from reopt.data.dialect import CsvDialect
 from reopt.data.excel import read_workbook_tables
 from reopt.data.market import Market
+from reopt.data.scenario_files import SCENARIO_KEYS
+from reopt.data.tomlfiles import read_toml
 from reopt.data.writing import Workbook, WriteError, workbook, write_csv
 from reopt.errors import InputError, Problem, ProblemList, ReoptError
 from reopt.model.policies import FILTERS, SharePolicy, cap_share, min_share
@@ -53,17 +54,10 @@ __all__ = ["Scenario", "read_market", "read_scenario", "write_market"]
 
 TABLES = ("offers", "demand", "sources")
 _Tables = tuple[dict[str, pd.DataFrame | None], dict[str, TableOrigin], dict[str, CsvDialect]]
-_SCENARIO_KEYS = (
-    "offers",
-    "demand",
-    "sources",
-    "folder",
-    "workbook",
-    "china_cap",
-    "policies",
-    "name",
-    "description",
-)
+#: Keys of a .toml scenario; the scenario set's and risk's keys are read by their own readers.
+_SCENARIO_KEYS: tuple[str, ...] = ("offers", "demand", "sources", "folder", "workbook")
+_SCENARIO_KEYS += ("china_cap", "policies")
+_SCENARIO_KEYS += ("name", "description", *SCENARIO_KEYS, "risk")
 _CAP_RULE = {"china_cap": Optional(Share())}
 _POLICY_KEYS = ("cap_share", "min_share", *FILTERS, "each", "scope", "basis", "name")
 
@@ -189,10 +183,10 @@ def _read_folder(
     problems = ProblemList()
     tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
     origins: dict[str, TableOrigin] = {}
-    for table in TABLES:
+    for table in (*TABLES, "stock"):  # stock.csv: optional, see reopt.data.stock
         path = folder / f"{table}.csv"
         if not path.exists():
-            if table != "sources":
+            if table in TABLES[:2]:
                 present = sorted(p.name for p in folder.glob("*.csv"))
                 close = difflib.get_close_matches(path.name, present, n=1)
                 hint = f"did you mean {close[0]}?" if close else f"CSV files here: {present}"
@@ -229,13 +223,13 @@ def _market(
     A cell that could not be read (an error cell, say) is None in its table; a problem the
     market's own checks find at the same cell is left out, as the reading problem says more.
     """
-    offers, demand = tables["offers"], tables["demand"]
+    offers, demand, stock = tables["offers"], tables["demand"], tables.get("stock")
     if not problems and offers is not None and demand is not None:
-        return Market(offers, demand, tables.get("sources"), origins=origins)
+        return Market(offers, demand, tables.get("sources"), stock=stock, origins=origins)
     if offers is not None and demand is not None:
         seen = {(p.where, p.column) for p in problems.items}
         try:
-            Market(offers, demand, tables.get("sources"), origins=origins)
+            Market(offers, demand, tables.get("sources"), stock=stock, origins=origins)
         except InputError as err:
             problems.extend(p for p in err.problems if (p.where, p.column) not in seen)
     problems.raise_if_any()
@@ -262,14 +256,7 @@ def _inside(path: Path, root: Path, key: str, problems: ProblemList) -> bool:
 
 
 def _read_toml(path: Path, allow_outside: bool) -> Scenario:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as err:
-        raise input_error("file", str(path), None, None, f"not valid TOML ({err})") from None
-    except UnicodeDecodeError:
-        raise input_error("file", str(path), None, None, "not UTF-8 text") from None
-    except OSError as err:
-        raise ReoptError(f"{path}: cannot be read ({err.strerror or err})") from None
+    data = read_toml(path)
     problems = ProblemList()
     for key in data:
         if key not in _SCENARIO_KEYS:

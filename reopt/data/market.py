@@ -26,6 +26,11 @@ column                 meaning
 ``sources`` (optional), one row per ``source``: ``country``, ``refined_in``, ``kind`` and any
 other columns (``name``, ...); joined onto the offers that do not state them.
 
+``stock`` (optional), one row per product held in stock (``initial_t``, ``min_t`` or
+``min_days``, ``max_t``, ``holding_usd_per_kg``), and an optional offers' column
+``lead_time_periods``: see `reopt.data.stock`. With either, each period's demand is met
+from a stock balance instead of that period's purchases alone.
+
 Other columns (citations, notes) are kept and ignored by the model. A column label that differs
 from a known one only by spaces or case (``"Price_USD_per_kg "``) is that column.
 
@@ -43,6 +48,7 @@ country codes and kinds in `reopt.data.filters`; `KINDS`, `TableOrigin`, `Encode
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -50,7 +56,9 @@ import pandas as pd
 from reopt.data.cells import TableOrigin
 from reopt.data.encoding import Encoded, readonly
 from reopt.data.filters import KINDS
+from reopt.data.stock import StockData, clean_stock, lead_times, stock_data
 from reopt.data.validation import validate
+from reopt.errors import ProblemList
 
 __all__ = ["KINDS", "Encoded", "Market", "TableOrigin", "readonly"]
 
@@ -85,12 +93,14 @@ class Market:
     Market(2 offers from 2 sources, 1 product, demand 5,500 t)
     """
 
-    __slots__ = ("_demand", "_encoded", "_offers", "_origins", "_sources")
+    __slots__ = ("_demand", "_encoded", "_offers", "_origins", "_sources", "_stock", "_stock_data")
     _offers: pd.DataFrame
     _demand: pd.DataFrame
     _sources: pd.DataFrame | None
     _encoded: Encoded
     _origins: dict[str, TableOrigin]
+    _stock: pd.DataFrame | None
+    _stock_data: StockData
 
     def __init__(
         self,
@@ -98,15 +108,25 @@ class Market:
         demand: pd.DataFrame,
         sources: pd.DataFrame | None = None,
         *,
+        stock: pd.DataFrame | None = None,
         origins: dict[str, TableOrigin] | None = None,
     ) -> None:
         where = {
             "offers": TableOrigin("offers"),
             "demand": TableOrigin("demand"),
             "sources": TableOrigin("sources"),
+            "stock": TableOrigin("stock"),
         }
         where.update(origins or {})
         canonical = validate(offers, demand, sources, where)
+        problems = ProblemList()
+        periods = len(canonical[3].labels.get("period", [None]))
+        held = clean_stock(stock, canonical[1], periods, where["stock"], problems)
+        lead, _ = lead_times(canonical[0], where["offers"], problems)
+        problems.raise_if_any()
+        held_data = stock_data(held, lead, canonical[3], canonical[0], where["offers"])
+        object.__setattr__(self, "_stock", held)
+        object.__setattr__(self, "_stock_data", held_data)
         object.__setattr__(self, "_offers", canonical[0])
         object.__setattr__(self, "_demand", canonical[1])
         object.__setattr__(self, "_sources", canonical[2])
@@ -116,9 +136,12 @@ class Market:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Market is immutable; build a new one (see Market.replace)")
 
-    def __reduce__(self) -> tuple[type[Market], tuple[object, ...]]:
+    def __reduce__(self) -> tuple[Any, tuple[object, ...]]:
         """Pickle by its clean tables (validated again when unpickled)."""
-        return (Market, (self._offers, self._demand, self._sources))
+        tables = (self._offers, self._demand, self._sources)
+        if self._stock is None:
+            return (Market, tables)
+        return (partial(Market, stock=self._stock), tables)
 
     # --- the tables, as copies -------------------------------------------------------------
     @property
@@ -136,7 +159,26 @@ class Market:
         """The sources table as given (validated, a copy), or None."""
         return None if self._sources is None else self._sources.copy()
 
+    @property
+    def stock(self) -> pd.DataFrame | None:
+        """The stock table in canonical form (a copy), or None; see `reopt.data.stock`."""
+        return None if self._stock is None else self._stock.copy()
+
     # --- facts about the market --------------------------------------------------------------
+    @property
+    def has_stock_balance(self) -> bool:
+        """True when tonnes carry between periods: a stock table, or an offer's lead time.
+
+        Then demand is met through a stock balance per product and period, and share
+        policies count each period's purchases (`reopt.model.stock`).
+        """
+        return not self._stock_data.is_empty or self._stock is not None
+
+    @property
+    def stock_data(self) -> StockData:
+        """The stock table and the offers' lead times as arrays (`reopt.data.stock`)."""
+        return self._stock_data
+
     @property
     def has_periods(self) -> bool:
         """True when offers and demand carry a ``period`` column."""
@@ -180,6 +222,7 @@ class Market:
         offers: pd.DataFrame | None = None,
         demand: pd.DataFrame | None = None,
         sources: pd.DataFrame | None = None,
+        stock: pd.DataFrame | None = None,
     ) -> Market:
         """A new market with some tables replaced (validated again).
 
@@ -195,6 +238,7 @@ class Market:
             self._offers if offers is None else offers,
             self._demand if demand is None else demand,
             self._sources if sources is None else sources,
+            stock=self._stock if stock is None else stock,
         )
 
     @property

@@ -26,6 +26,12 @@ class RowFamily(StrEnum):
     VALUE = "value"
     #: links an offer's tonnes to its 0/1 buy column (minimum orders)
     MIN_ORDER = "min_order"
+    #: a demand row of one scenario: deliveries + spot + shortage >= demand (two-stage model)
+    SCENARIO_DEMAND = "scenario_demand"
+    #: one scenario's spot purchases within what it leaves of an offer's capacity
+    SCENARIO_CAPACITY = "scenario_capacity"
+    #: a CVaR excess row: z[s] + eta - cost[s] >= 0
+    RISK = "risk"
     #: a row of a program built from arrays or read from a file
     OTHER = "other"
 
@@ -79,7 +85,8 @@ def csr_block(
     if presorted:
         return RowBlock(start, cols, vals.astype(float, copy=False), empty, empty, {}, family)
     order = np.argsort(rows, kind="stable")
-    return RowBlock(start, cols[order], vals[order].astype(float), empty, empty, {}, family)
+    values = vals[order].astype(float, copy=False)
+    return RowBlock(start, cols[order], values, empty, empty, {}, family)
 
 
 def entry_rows(row_start: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ The model, in tonnes and US dollars::
 
     minimise    sum_o 1000 * price_usd_per_kg[o] * x[o]
     subject to  sum_{o in (p, t)} x[o]  = demand_t[p, t]            (demand)
+                  or, with stock or lead times, the stock balance of `reopt.model.stock`
                 rows of each policy                                (see the policy)
                 V[p, t] = sum_{o in (p, t)} price[o] x[o]            (value of purchases)
                 min_order_t[o] * y[o] <= x[o] <= U[o] * y[o], y[o] in {0, 1} (minimum orders)
@@ -11,7 +12,8 @@ The model, in tonnes and US dollars::
 
 where ``U[o]`` is the offer's capacity, or its product's demand when that is smaller.
 
-`compile` calls one ``define_*`` function per family of rows, in order: demand, then each
+`compile` calls one ``define_*`` function per family of rows, in order: demand (or the
+stock balance, `reopt.model.stock.define_balance_rows`, with its stock columns), then each
 policy's own rows (anything that implements `reopt.model.policy.Policy` adds its family of
 rows through `Policy.define_rows`; `reopt.cap_share` and `reopt.min_share` are the first
 kind), then the value columns' definitions that policies asked for, then minimum orders.
@@ -28,6 +30,7 @@ import numpy as np
 
 from reopt.data.market import Encoded, Market, readonly
 from reopt.model.program import ROW_LABELS, LinearProgram, RowBlock, RowFamily, csr_block
+from reopt.model.stock import define_balance_rows, order_limits
 
 __all__ = ["KG_PER_T", "ModelBuild", "Units", "compile", "units_for"]
 
@@ -87,8 +90,9 @@ class ModelBuild:
     """What a policy sees while the model is built: the market and the auxiliary columns.
 
     Columns ``0 .. n_offers - 1`` are the offers. A policy that needs the money spent per
-    unit asks `value_columns` for them; they are made once per set of units and defined by
-    `define_value_rows` after every policy has added its rows.
+    unit asks `value_columns` for them (or the tonnes bought per unit, `tonnes_columns`);
+    they are made once per set of units and defined by `define_value_rows` after every
+    policy has added its rows. Other columns (stock) are added with `add_columns`.
     """
 
     def __init__(self, market: Market) -> None:
@@ -96,6 +100,35 @@ class ModelBuild:
         self.encoded = market.encoded
         self.next_col = market.n_offers
         self._value: dict[tuple[object, ...], tuple[int, Units]] = {}
+        self._tonnes: dict[tuple[object, ...], tuple[int, Units]] = {}
+        self.added: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.closed = np.zeros(market.n_offers, dtype=bool)
+
+    def add_columns(
+        self,
+        cost_usd_per_kg: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        *,
+        closed: np.ndarray | None = None,
+    ) -> int:
+        """Add columns (cost per kg, bounds in tonnes); the first one's index.
+
+        ``closed`` marks offers that cannot be used (their columns are bounded by 0).
+        """
+        first = self.next_col
+        self.added.append((first, np.asarray(cost_usd_per_kg, float), lower, upper))
+        self.next_col += len(cost_usd_per_kg)
+        if closed is not None:
+            self.closed |= closed
+        return first
+
+    def tonnes_columns(self, units: Units) -> int:
+        """The first of ``units``' tonnes columns: the tonnes bought per unit."""
+        if units.key not in self._tonnes:
+            self._tonnes[units.key] = (self.next_col, units)
+            self.next_col += len(units.base)
+        return self._tonnes[units.key][0]
 
     def value_columns(self, units: Units) -> int:
         """The first of ``units``' value columns (one column per unit)."""
@@ -122,7 +155,8 @@ def compile(market: Market, policies: Sequence[Any] = ()) -> LinearProgram:
     """
     build = ModelBuild(market)
     policies = tuple(policies)
-    blocks = [define_demand_rows(build)]
+    balance = market.has_stock_balance
+    blocks = [define_balance_rows(build) if balance else define_demand_rows(build)]
     for k, policy in enumerate(policies):
         block = policy.define_rows(build, k)
         block.family = RowFamily.POLICY
@@ -163,15 +197,22 @@ def define_demand_rows(build: ModelBuild) -> RowBlock:
 
 
 def define_value_rows(build: ModelBuild) -> list[RowBlock]:
-    """Define each value column: the money spent on a product (or in a period)."""
+    """Define each value column: the money spent on a product (or in a period).
+
+    Then each tonnes column (stock markets): the tonnes bought of a product (or in a period).
+    """
     enc = build.encoded
     blocks = []
-    for first_col, units in build.registered_value_columns():
+    price = enc.price_usd_per_kg
+    priced = [(first, units, price) for first, units in build.registered_value_columns()]
+    ones = np.ones(len(enc.price_usd_per_kg))
+    counted = [(first, units, ones) for first, units in build._tonnes.values()]
+    for first_col, units, weight in priced + counted:
         n_units = len(units.base)
         offers = np.flatnonzero(units.of_offer >= 0)
         rows = np.concatenate([units.of_offer[offers], np.arange(n_units)])
         cols = np.concatenate([offers, first_col + np.arange(n_units)])
-        vals = np.concatenate([enc.price_usd_per_kg[offers], -np.ones(n_units)])
+        vals = np.concatenate([weight[offers], -np.ones(n_units)])
         block = csr_block(rows, cols, vals, n_units, family=RowFamily.VALUE)
         block.lower = np.zeros(n_units)
         block.upper = np.zeros(n_units)
@@ -196,6 +237,8 @@ def define_min_order_rows(build: ModelBuild) -> tuple[RowBlock, np.ndarray]:
     buy = build.next_col + np.arange(k)
     build.next_col += k
     upper = np.minimum(enc.capacity_t[offers], enc.demand_t[enc.group[offers]])
+    if build.market.has_stock_balance:  # tonnes bought ahead may exceed one period's demand
+        upper = order_limits(build.market)[offers]
     rows = np.concatenate([np.arange(k), np.arange(k), k + np.arange(k), k + np.arange(k)])
     cols = np.concatenate([offers, buy, offers, buy])
     vals = np.concatenate([np.ones(k), -enc.min_order_t[offers], np.ones(k), -upper])
@@ -243,7 +286,11 @@ def _assemble(
     cost[:n] = KG_PER_T * enc.price_usd_per_kg
     col_lower = np.zeros(n_cols)
     col_upper = np.full(n_cols, np.inf)
-    col_upper[:n] = np.where(enc.group >= 0, enc.capacity_t, 0.0)
+    col_upper[:n] = np.where((enc.group >= 0) & ~build.closed, enc.capacity_t, 0.0)
+    for first, cost_per_kg, lower, upper in build.added:
+        cols = first + np.arange(len(cost_per_kg))
+        cost[cols] = KG_PER_T * cost_per_kg
+        col_lower[cols], col_upper[cols] = lower, upper
     integrality = np.zeros(n_cols, dtype=np.int32)
     offer_of_col = np.full(n_cols, -1)
     offer_of_col[:n] = np.arange(n)

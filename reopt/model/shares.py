@@ -11,6 +11,14 @@ one per product and period (``scope="product"``) or per period (``scope="total"`
 group with ``each``. Shares are on the right-hand side wherever demand fixes the total
 (tonnes basis), so a change of the share is a change of one bound, and the row's dual
 converts directly into what a percentage point of the share is worth.
+
+With a stock balance (`reopt.Market.has_stock_balance`), a period's purchases are no
+longer its demand, so a tonnes-basis row counts the period's purchases instead, through a
+tonnes column ``T[p, t] = sum_{o bought in (p, t)} x[o]`` (as the value basis does)::
+
+    sum_{o in G, bought in (p, t)} x[o] - share * T[p, t] <= 0    (>= 0 for a floor)
+
+Such a row has no ``base_t`` label: the share is a coefficient, not a bound.
 """
 
 from __future__ import annotations
@@ -255,7 +263,16 @@ def share_rows(build: ModelBuild, policy: SharePolicy) -> RowBlock:
         "group": row_group,
         "share": np.full(n_rows, share),
     }
-    if policy.basis is Basis.TONNES:
+    if policy.basis is Basis.TONNES and market.has_stock_balance:
+        tcol = build.tonnes_columns(units) + row_unit
+        own = np.arange(n_rows) if share > 0 else np.zeros(0, dtype=np.int64)  # no 0 entries
+        rows = np.concatenate([row_of_member, own])
+        cols = np.concatenate([members, tcol[own]])
+        vals = np.concatenate([np.ones(len(members)), np.full(len(own), -share)])
+        block = csr_block(rows, cols, vals, n_rows)
+        rhs = np.zeros(n_rows)
+        labels["value_col"] = tcol
+    elif policy.basis is Basis.TONNES:
         block = csr_block(
             row_of_member, members, np.ones(len(members)), n_rows, presorted=presorted
         )

@@ -217,6 +217,8 @@ def _policy_record(
         )
         return (policy.name, product, period, group, np.nan, np.nan, np.nan, message)
     base = float(info["base_t"])
+    if not np.isfinite(base) and int(info["value_col"]) >= 0:  # purchases are a column (stock)
+        base = float(x[int(info["value_col"])])
     limit = share * base
     if policy.bound is Bound.MAX:
         others = _capacity(enc, in_unit & ~member)

@@ -37,7 +37,7 @@ from reopt.model.formulation import KG_PER_T
 from reopt.model.policy import Policy
 from reopt.model.program import LinearProgram
 from reopt.model.shares import demand_coupling
-from reopt.results import explain, orders, prices, ranging, render
+from reopt.results import explain, orders, periods, prices, ranging, render
 from reopt.results.precision import SIGNIFICANT_DIGITS, round_significant
 from reopt.status import Status
 
@@ -83,11 +83,11 @@ class Plan:
 
     @property
     def cost_usd(self) -> float:
-        """Total cost in USD, recomputed from the input prices (NaN unless optimal)."""
+        """Total cost in USD with holding, recomputed from the input prices (NaN unless optimal)."""
         if not self.is_optimal:
             return float("nan")
-        x = self._x
-        return float(KG_PER_T * self.market.encoded.price_usd_per_kg @ x)
+        purchases = float(KG_PER_T * self.market.encoded.price_usd_per_kg @ self._x)
+        return purchases + periods.holding_cost_usd(self)
 
     @property
     def has_prices(self) -> bool:
@@ -240,7 +240,6 @@ class Plan:
 
     @cached_property
     def _capacity_values(self) -> pd.DataFrame:
-        """Cached capacity values (shared; the public property returns a copy)."""
         return orders.capacity_table(self, BOUGHT_SHARE)
 
     @property
@@ -255,7 +254,6 @@ class Plan:
 
     @cached_property
     def _reduced_costs(self) -> pd.DataFrame:
-        """Cached reduced costs (shared; the public property returns a copy)."""
         _, col_dual = self.duals
         enc = self.market.encoded
         unused = np.flatnonzero(~self.bought & (enc.group >= 0) & (enc.capacity_t > 0))
@@ -264,6 +262,9 @@ class Plan:
         table["price_usd_per_kg"] = enc.price_usd_per_kg[unused]
         table["reduced_cost_usd_per_kg"] = np.maximum(col_dual[unused], 0.0) / KG_PER_T + 0.0
         return table.sort_values("reduced_cost_usd_per_kg", kind="stable").reset_index(drop=True)
+
+    by_period = property(periods.period_table)
+    stock = property(periods.stock_table)
 
     @property
     def shadow_price_ranges(self) -> pd.DataFrame:
@@ -300,7 +301,6 @@ class Plan:
 
     @cached_property
     def _infeasibility(self) -> pd.DataFrame:
-        """Cached infeasibility (shared; the public property returns a copy)."""
         if self.status is not Status.INFEASIBLE:
             return pd.DataFrame(columns=explain.INFEASIBILITY_COLUMNS)
         return explain.infeasibility(self.market, self.lp)

@@ -23,6 +23,7 @@ from reopt.model.scaling import Scaling, scaling_for
 from reopt.options import Method, SolverOptions
 from reopt.results.plan import Plan
 from reopt.results.polish import polish
+from reopt.results.scenario_plan import CVaR, ScenarioFactors, ScenarioSet, solve_scenarios
 from reopt.results.verify import (
     check_solution,
     optimality_violations,
@@ -50,6 +51,8 @@ def solve(
     policies: Iterable[Policy] = (),
     solver: str | Any = "highs",
     options: SolverOptions | None = None,
+    scenarios: ScenarioSet | ScenarioFactors | None = None,
+    risk: CVaR | None = None,
 ) -> Plan:
     """The cheapest plan that meets demand and keeps every policy.
 
@@ -66,11 +69,13 @@ def solve(
         (HiGHS through PuLP), or any ``pulp.LpSolver`` instance (Gurobi, CPLEX, SCIP, ...).
     options : SolverOptions, optional
         Solver settings; by default reopt's measured defaults.
+    scenarios, risk : ScenarioSet and CVaR, optional
+        Contracts against disruption scenarios, with a CVaR risk term (docs/risk.md).
 
     Returns
     -------
     Plan
-        Always a plan; check ``plan.status``. Only an optimal plan has an allocation.
+        Always a plan (a `ScenarioPlan` with ``scenarios``); check ``plan.status``.
 
     Raises
     ------
@@ -90,10 +95,14 @@ def solve(
     """
     checked = policies_for(market, china_cap=china_cap, policies=policies)
     backend, options = check_solver(solver, options)
-    lp = compile(market, checked)
-    scaling = scaling_for(lp)  # once: the solve and reopt's check use the same units
-    solution = solve_with(backend, lp, options, scaling=scaling)
-    return make_plan(market, checked, lp, solution, backend, options, scaling=scaling)
+
+    def plan_of(lp: LinearProgram, scaling: Scaling) -> Plan:
+        solution = solve_with(backend, lp, options, scaling=scaling)
+        return make_plan(market, checked, lp, solution, backend, options, scaling=scaling)
+
+    if scenarios is not None or risk is not None:
+        return solve_scenarios(market, checked, scenarios, risk, plan_of)
+    return plan_of(lp := compile(market, checked), scaling_for(lp))  # one scaling for both
 
 
 def check_solver(solver: object, options: object) -> tuple[Backend, SolverOptions]:

@@ -1,0 +1,344 @@
+"""The two-stage disruption model: contracts first, then each scenario's spot buys and shortage.
+
+`build_two_stage` takes the deterministic program of `reopt.compile` (first stage: contracted
+tonnes ``c[o]`` per offer, the demand rows and every policy's rows) and appends, per
+scenario ``s`` (see docs/risk.md for the whole model):
+
+- columns ``spot[o, s] >= 0`` (an offer the scenario still delivers from) and
+  ``short[d, s] >= 0`` (per demand row with positive demand);
+- rows `RowFamily.SCENARIO_DEMAND`: delivered contracts arriving in the row's period, plus
+  spot, plus shortage, at least the demand;
+- rows `RowFamily.SCENARIO_CAPACITY`: ``spot[o, s] + f[s, o] c[o] <= f[s, o] capacity[o]``
+  for offers with finite capacity;
+- with a `reopt.model.risk.CVaR` of positive weight: a free column ``eta``, columns
+  ``z[s] >= 0`` and rows `RowFamily.RISK`: ``z[s] + eta - cost[s] >= 0``.
+
+The objective is ``(1 - w) sum_s p_s cost[s] + w (eta + sum_s p_s z[s] / (1 - alpha))``
+(``w = 0`` without a risk term, or below `MIN_RISK_WEIGHT`). Rows carry a ``scenario``
+label (-1 for first-stage rows).
+`TwoStageModel` keeps where everything is, computes each scenario's cost from a solution in
+numpy, and the `Scaling` the solve and the check use (spot and shortage columns counted in
+their product's demand, ``eta`` and ``z`` in the money a scenario's cost can reach, divided
+by the CVaR weight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+
+from reopt.data.encoding import Encoded
+from reopt.data.market import Market, readonly
+from reopt.data.scenarios import ScenarioFactors
+from reopt.model.blocks import RowFamily, csr_block
+from reopt.model.formulation import KG_PER_T
+from reopt.model.program import LinearProgram
+from reopt.model.risk import CVaR
+from reopt.model.scaling import Scaling, components, scaling_for
+from reopt.model.scenario_factors import arrival_rows
+
+__all__ = ["MIN_RISK_WEIGHT", "TwoStageModel", "build_two_stage"]
+
+#: A CVaR weight below this is solved risk neutral: the risk term would move the objective
+#: by less than the solvers' optimality tolerance, and its columns' costs would be noise.
+MIN_RISK_WEIGHT = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class TwoStageModel:
+    """The extensive-form program and where its parts are.
+
+    Attributes
+    ----------
+    lp : LinearProgram
+        The whole program: the compile's columns and rows first, then the scenarios'.
+    factors : ScenarioFactors
+        The scenarios it was built for.
+    risk : CVaR or None
+        The risk preference (None: risk neutral).
+    n_first_cols, n_first_rows : int
+        Columns and rows of the first stage (the compile).
+    spot_scenario, spot_offer, spot_row : ndarray
+        Per spot column (columns ``n_first_cols ..``): its scenario, offer and the demand
+        row (of the market) it arrives in.
+    short_scenario, short_row : ndarray
+        Per shortage column (after the spot columns): its scenario and demand row.
+    eta_col : int
+        The VaR column (-1 without a risk term); ``z`` columns follow it.
+    cost_scenario, cost_col, cost_coef : ndarray
+        The terms of the scenario costs: ``cost[s] = sum cost_coef * x[cost_col]`` over the
+        terms with ``cost_scenario == s`` (USD).
+    first : LinearProgram
+        The first stage (the compile) the program was built on.
+    demand_t : ndarray
+        Each demand row's tonnes (``market.demand`` order).
+
+    `scaling` (the units the program is solved and checked in) is worked out on first use.
+    """
+
+    lp: LinearProgram
+    factors: ScenarioFactors
+    risk: CVaR | None
+    n_first_cols: int
+    n_first_rows: int
+    spot_scenario: np.ndarray
+    spot_offer: np.ndarray
+    spot_row: np.ndarray
+    short_scenario: np.ndarray
+    short_row: np.ndarray
+    eta_col: int
+    cost_scenario: np.ndarray
+    cost_col: np.ndarray
+    cost_coef: np.ndarray
+    first: LinearProgram
+    demand_t: np.ndarray
+
+    @property
+    def first_spot_col(self) -> int:
+        """The first spot column."""
+        return self.n_first_cols
+
+    @property
+    def first_short_col(self) -> int:
+        """The first shortage column."""
+        return self.n_first_cols + len(self.spot_scenario)
+
+    @cached_property
+    def scaling(self) -> Scaling:
+        """The units the program is solved and checked in (see `_scaling`)."""
+        return _scaling(self, self.first, self.demand_t)
+
+    def scenario_costs(self, x: np.ndarray) -> np.ndarray:
+        """Each scenario's cost in USD for the columns' values ``x``."""
+        return np.bincount(
+            self.cost_scenario,
+            weights=self.cost_coef * x[self.cost_col],
+            minlength=self.factors.n_scenarios,
+        )
+
+    def spot(self, x: np.ndarray) -> np.ndarray:
+        """Spot tonnes per spot column."""
+        return x[self.first_spot_col : self.first_short_col]
+
+    def shortage(self, x: np.ndarray) -> np.ndarray:
+        """Unmet tonnes per shortage column."""
+        return x[self.first_short_col : self.first_short_col + len(self.short_scenario)]
+
+    def with_first_stage(self, x: np.ndarray) -> LinearProgram:
+        """The program with every offer's contracted tonnes fixed at ``x[:n_offers]``."""
+        offers = np.arange(self.lp.n_offers)
+        fixed = np.clip(x[offers], self.lp.col_lower[offers], self.lp.col_upper[offers])
+        return self.lp.with_col_bounds(offers, lower=fixed, upper=fixed)
+
+
+def build_two_stage(
+    market: Market, first: LinearProgram, factors: ScenarioFactors, risk: CVaR | None
+) -> TwoStageModel:
+    """The extensive form of ``market``'s two-stage model on top of ``first`` (the compile)."""
+    enc = market.encoded
+    n_s, n = factors.n_scenarios, market.n_offers
+    n_demand = len(enc.demand_t)
+    f = np.asarray(factors.capacity_factor, dtype=float)
+    p = np.asarray(factors.probability, dtype=float)
+    arrive = arrival_rows(enc, factors.delay_periods)
+    demanded = enc.demand_t > 0
+    row_of = np.full((n_s, n_demand), -1, dtype=np.int64)
+    k = int(demanded.sum())
+    row_of[:, demanded] = np.arange(n_s * k).reshape(n_s, k)
+    counts = (arrive >= 0) & (f > 0) & demanded[np.maximum(arrive, 0)]
+    s_of, o_of = np.nonzero(counts)  # contract deliveries that count, and spot columns
+    d_of = arrive[s_of, o_of]
+    n_spot = len(s_of)
+    short_s, short_d = np.nonzero(np.broadcast_to(demanded, (n_s, n_demand)))
+    n_short = len(short_s)
+    spot_cols = first.n_cols + np.arange(n_spot)
+    short_cols = first.n_cols + n_spot + np.arange(n_short)
+    # demand rows of the scenarios
+    rows = [row_of[s_of, d_of], row_of[s_of, d_of], row_of[short_s, short_d]]
+    cols = [o_of, spot_cols, short_cols]
+    vals = [f[s_of, o_of], np.ones(n_spot), np.ones(n_short)]
+    lower = [np.tile(enc.demand_t[demanded], n_s)]
+    upper = [np.full(n_s * k, np.inf)]
+    labels = {
+        "scenario": [np.repeat(np.arange(n_s), k)],
+        "demand_row": [np.tile(np.flatnonzero(demanded), n_s)],
+        "family": [np.full(n_s * k, RowFamily.SCENARIO_DEMAND, dtype=object)],
+    }
+    # spot within what the scenario leaves of each offer's capacity
+    capped = np.flatnonzero(np.isfinite(enc.capacity_t[o_of]))
+    first_cap = n_s * k
+    cap_rows = first_cap + np.arange(len(capped))
+    fc = f[s_of[capped], o_of[capped]]
+    rows += [cap_rows, cap_rows]
+    cols += [spot_cols[capped], o_of[capped]]
+    vals += [np.ones(len(capped)), fc]
+    lower.append(np.full(len(capped), -np.inf))
+    upper.append(fc * enc.capacity_t[o_of[capped]])
+    labels["scenario"].append(s_of[capped])
+    labels["demand_row"].append(enc.group[o_of[capped]])
+    labels["family"].append(np.full(len(capped), RowFamily.SCENARIO_CAPACITY, dtype=object))
+    # the scenario costs (USD): contracts delivered, spot, shortage
+    bought = np.nonzero(np.broadcast_to(enc.group >= 0, (n_s, n)) & (f > 0))
+    spot_price = enc.price_usd_per_kg[o_of] * (1.0 + factors.spot_premium)
+    cost_scenario = np.concatenate([bought[0], s_of, short_s])
+    cost_col = np.concatenate([bought[1], spot_cols, short_cols])
+    cost_coef = KG_PER_T * np.concatenate(
+        [
+            enc.price_usd_per_kg[bought[1]] * f[bought],
+            spot_price * np.asarray(factors.price_factor, dtype=float)[s_of, o_of],
+            np.asarray(factors.lost_usd_per_kg, dtype=float)[short_d],
+        ]
+    )
+    active = risk is not None and risk.weight >= MIN_RISK_WEIGHT
+    weight = risk.weight if active and risk is not None else 0.0
+    n_new = n_spot + n_short + (1 + n_s if active else 0)
+    n_cols = first.n_cols + n_new
+    cost = np.zeros(n_cols)
+    cost[: first.n_cols] = first.cost
+    cost[:n] = 0.0  # contracts are paid as delivered, in each scenario
+    cost += np.bincount(
+        cost_col, weights=(1.0 - weight) * p[cost_scenario] * cost_coef, minlength=n_cols
+    )
+    col_lower, col_upper = np.zeros(n_new), np.full(n_new, np.inf)
+    eta_col = -1
+    if active and risk is not None:
+        eta_col = first.n_cols + n_spot + n_short
+        z_cols = eta_col + 1 + np.arange(n_s)
+        cost[eta_col] = weight
+        cost[z_cols] = weight * p / (1.0 - risk.alpha)
+        col_lower[n_spot + n_short] = -np.inf
+        risk_rows = first_cap + len(capped) + np.arange(n_s)
+        rows += [risk_rows[cost_scenario], risk_rows, risk_rows]
+        cols += [cost_col, np.full(n_s, eta_col), z_cols]
+        vals += [-cost_coef, np.ones(n_s), np.ones(n_s)]
+        lower.append(np.zeros(n_s))
+        upper.append(np.full(n_s, np.inf))
+        labels["scenario"].append(np.arange(n_s))
+        labels["demand_row"].append(np.full(n_s, -1))
+        labels["family"].append(np.full(n_s, RowFamily.RISK, dtype=object))
+    lp = _stacked(first, n_cols, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals))
+    lp = _with_rows_of(lp, first, np.concatenate(lower), np.concatenate(upper), labels, enc)
+    lp = replace(
+        lp,
+        cost=readonly(cost),
+        col_lower=readonly(np.concatenate([first.col_lower, col_lower])),
+        col_upper=readonly(np.concatenate([first.col_upper, col_upper])),
+        integrality=readonly(np.concatenate([first.integrality, np.zeros(n_new, dtype=np.int32)])),
+        col_offer=readonly(np.concatenate([first.col_offer, np.full(n_new, -1)])),
+    )
+    model = TwoStageModel(
+        lp=lp,
+        factors=factors,
+        risk=risk,
+        n_first_cols=first.n_cols,
+        n_first_rows=first.n_rows,
+        spot_scenario=readonly(s_of),
+        spot_offer=readonly(o_of),
+        spot_row=readonly(d_of),
+        short_scenario=readonly(short_s),
+        short_row=readonly(short_d),
+        eta_col=eta_col,
+        cost_scenario=readonly(cost_scenario),
+        cost_col=readonly(cost_col),
+        cost_coef=readonly(cost_coef),
+        first=first,
+        demand_t=readonly(enc.demand_t.astype(float)),
+    )
+    return model
+
+
+def _stacked(
+    first: LinearProgram, n_cols: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray
+) -> LinearProgram:
+    """``first``'s matrix with new rows below it (``rows`` counted from 0 among the new)."""
+    n_new_rows = int(rows.max()) + 1 if len(rows) else 0
+    block = csr_block(rows, cols, vals, n_new_rows)
+    start = np.concatenate([first.row_start, first.row_start[-1] + block.start[1:]])
+    return replace(
+        first,
+        row_start=readonly(start.astype(np.int64, copy=False)),
+        col_index=readonly(np.concatenate([first.col_index, block.index.astype(np.int64)])),
+        value=readonly(np.concatenate([first.value, block.value])),
+        cost=readonly(np.zeros(n_cols)),
+    )
+
+
+def _with_rows_of(
+    lp: LinearProgram,
+    first: LinearProgram,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    labels: dict[str, list[np.ndarray]],
+    enc: Encoded,
+) -> LinearProgram:
+    """``lp`` with the new rows' bounds and labels (``scenario`` is -1 on first-stage rows)."""
+    n_new = len(lower)
+    table = {}
+    for name, old in first.row_labels.items():
+        if name == "family":
+            new = np.concatenate(labels["family"])
+        elif name == "demand_row":
+            new = np.concatenate(labels["demand_row"])
+        elif name == "period":
+            d = np.concatenate(labels["demand_row"])
+            new = np.where(d >= 0, enc.demand_period_code[np.maximum(d, 0)], -1)
+        else:
+            new = np.full(n_new, _default(old))
+        table[name] = readonly(np.concatenate([old, new.astype(old.dtype, copy=False)]))
+    table["scenario"] = readonly(
+        np.concatenate([np.full(first.n_rows, -1), *labels["scenario"]]).astype(np.int64)
+    )
+    return replace(
+        lp,
+        row_lower=readonly(np.concatenate([first.row_lower, lower])),
+        row_upper=readonly(np.concatenate([first.row_upper, upper])),
+        row_labels=table,
+    )
+
+
+def _default(column: np.ndarray) -> object:
+    """The "not applicable" value of a label column: NaN for floats, -1 otherwise."""
+    return np.nan if column.dtype.kind == "f" else -1
+
+
+def _scaling(model: TwoStageModel, first: LinearProgram, demand_t: np.ndarray) -> Scaling:
+    """The units: spot and shortage in demand, ``eta`` and ``z`` in money, costs by part.
+
+    Spot and shortage columns count in their product's demand; ``eta`` and ``z`` in the
+    money a scenario's cost can reach, over the weight; each part's costs relative to its
+    dearest purchase.
+    """
+    lp = model.lp
+    col = np.ones(lp.n_cols)
+    col[: first.n_cols] = scaling_for(first).col
+    by_demand_row = np.where(demand_t > 0, demand_t, 1.0)
+    col[model.first_spot_col : model.first_short_col] = by_demand_row[model.spot_row]
+    short = model.first_short_col + np.arange(len(model.short_row))
+    col[short] = by_demand_row[model.short_row]
+    if model.eta_col >= 0:
+        # in money / weight, so that their scaled costs stay well above solver tolerances at
+        # small weights (down to 1e-4; below it the risk rows' entries would fall too far)
+        money = float(np.max(np.abs(model.cost_coef) * col[model.cost_col], initial=0.0))
+        weight = model.risk.weight if model.risk is not None else 1.0
+        col[model.eta_col :] = (money if money > 0 else 1.0) / max(weight, 1e-4)
+    rows = lp.entry_row
+    largest = np.zeros(lp.n_rows)
+    np.maximum.at(largest, rows, np.abs(lp.value * col[lp.col_index]))
+    for bound in (lp.row_lower, lp.row_upper):
+        largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
+    row = 1.0 / np.where(largest > 0, largest, 1.0)
+    col_label, row_label = components(lp)
+    # each part's costs in units of its largest purchase cost (contracts and spot), so that
+    # near-equal prices stay apart by more than a solver's tolerance; shortage and the risk
+    # columns, often far dearer, are then large rather than the prices small
+    spend = np.abs(lp.cost * col)
+    top, priced = np.zeros(lp.n_cols), np.zeros(lp.n_cols)
+    np.maximum.at(top, col_label, spend)
+    buying = slice(0, model.first_short_col)
+    np.maximum.at(priced, col_label[buying], spend[buying])
+    top = np.where(priced > 0, priced, top)
+    factor = 1.0 / np.where(top > 0, top, 1.0)
+    row_cost = np.where(row_label >= 0, factor[np.maximum(row_label, 0)], 1.0)
+    return Scaling(col=col, row=row, col_cost=factor[col_label], row_cost=row_cost)
