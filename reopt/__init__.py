@@ -13,14 +13,41 @@ them; it is imported on first use, so matplotlib is needed only then
 (``pip install "reopt[plot]"``).
 """
 
+# ruff: noqa: E402  (HiGHS's library is loaded, below, before any reopt module imports highspy)
 import importlib as _importlib
-from importlib import metadata as _metadata
 
-# PuLP 4 preloads HiGHS's library; importing pulp before highspy avoids a crash on Linux
-import pulp
+
+def _load_highs_globally() -> None:
+    """Load HiGHS's library with global symbols before ``highspy`` is first imported.
+
+    PuLP 4 does this when it is imported: otherwise PuLP's own compiled core, loaded later,
+    splits the C++ runtime's state with HiGHS and a HiGHS solve can crash on Linux. Doing it
+    here, whichever of the two is imported first, keeps PuLP off ``import reopt``: it is
+    imported when a PuLP back end is first used.
+    """
+    import ctypes
+    import glob
+    import importlib.util
+    import os
+    import sys
+
+    if "highspy" in sys.modules or not hasattr(os, "RTLD_GLOBAL"):
+        return  # too late (PuLP's own load then makes it global), or not a dlopen platform
+    try:
+        spec = importlib.util.find_spec("highspy")
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for library in sorted(glob.glob(os.path.join(folder, "_core*.so")))[:1]:
+                ctypes.CDLL(library, ctypes.RTLD_GLOBAL)
+    except OSError:  # highspy's own import then says what is wrong
+        pass
+
+
+_load_highs_globally()
 
 from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
+from reopt.analysis.executors import process_executor
+from reopt.analysis.montecarlo import Draw, monte_carlo
 from reopt.analysis.risk_curves import cap_risk_curve, risk_frontier
 from reopt.backends import Backend, Feature, available_solvers, known_solvers
 from reopt.backends.export import model_names, write_model
@@ -48,16 +75,15 @@ from reopt.results.plan import Plan
 from reopt.results.planning import solve
 from reopt.status import Status
 
-try:
-    __version__: str = _metadata.version("reopt")
-except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+#: reopt's version, read from the installed package's metadata on first use (see __getattr__).
+__version__: str
 
-del pulp  # imported above for its side effect only; not part of reopt's namespace
+del _load_highs_globally
 
 __all__ = [
     "Backend",
     "CVaR",
+    "Draw",
     "Feature",
     "InputError",
     "LinearProgram",
@@ -86,7 +112,9 @@ __all__ = [
     "known_solvers",
     "min_share",
     "model_names",
+    "monte_carlo",
     "plot",
+    "process_executor",
     "read_market",
     "read_scenario",
     "read_scenarios",
@@ -103,9 +131,21 @@ _LAZY = ("plot",)
 
 
 def __getattr__(name: str) -> object:
-    """``reopt.plot`` on first use (it needs matplotlib only when a plot is drawn)."""
+    """``reopt.plot`` on first use (it needs matplotlib only when a plot is drawn).
+
+    ``reopt.__version__`` too: reading package metadata takes longer than the rest of the
+    names here.
+    """
     if name in _LAZY:
         return _importlib.import_module(f"{__name__}.{name}")
+    if name == "__version__":
+        metadata = _importlib.import_module("importlib.metadata")
+        try:
+            version = str(metadata.version("reopt"))
+        except metadata.PackageNotFoundError:  # a source tree that is not installed
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

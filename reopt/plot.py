@@ -6,7 +6,9 @@
 - `supply_mix`: a plan's supply by country for each product, as stacked bars of shares;
 - `sweep_shares`: China's share of each product along a sweep, each line with its own marker
   and dash so that lines lying on each other stay visible, with the price of one percentage
-  point of the swept bound on a second axis.
+  point of the swept bound on a second axis;
+- `cost_distribution` and `share_distribution` (`reopt.plot_montecarlo`): a Monte Carlo
+  table's cost histogram and China's share of each product across the draws.
 
 Every plot has a title and axis labels with units. The x-axis of a what-if names what was
 scaled: from ``scaled=``, else from the table's ``attrs["scaled"]`` (a mapping with the scaled
@@ -24,9 +26,10 @@ import pandas as pd
 from reopt.checks import input_error
 from reopt.data.countries import country_name
 from reopt.errors import ReoptError
+from reopt.plot_montecarlo import cost_distribution, share_distribution
 from reopt.results.plan import Plan
 
-__all__ = ["frontier", "supply_mix", "sweep_shares"]
+__all__ = ["cost_distribution", "frontier", "share_distribution", "supply_mix", "sweep_shares"]
 
 _PARAMETERS = {
     "china_cap": "China cap (% of each product's tonnes)",

@@ -5,7 +5,9 @@ back end with `reopt.backends.Feature.WARM_START` keeps one model in a session
 (`reopt.backends.highs.HighsSession`) and a new point changes only what moved (bounds, costs,
 coefficients), so it re-solves from the last basis; a cold solve re-checks every
 `COLD_CHECK_EVERY`-th warm point (the first one always), and a disagreement raises
-`SolverError`. With an executor, `map_cold` solves the grid in parallel, cold.
+`SolverError`. A sweep's grid is solved in runs of `RUN_LENGTH` neighbouring points, each
+from a cold start in a new session (`grid_runs`, `solve_run`); with an executor, `map_cold`
+solves the runs in parallel, so a sweep's table is the same whatever solves it.
 
 For a tonnes-basis share sweep the model is compiled once: later points only move the swept
 policy's right-hand sides (`with_share`).
@@ -14,13 +16,12 @@ policy's right-hand sides (`with_share`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import pandas as pd
-
+from reopt.analysis.executors import results_in_order
 from reopt.analysis.points import SweepPoint, cheapest_plans_buy, summarise, with_span
 from reopt.analysis.whatif import SweepSetup
 from reopt.backends import Backend, Feature, Solution
@@ -32,7 +33,7 @@ from reopt.model.program import LinearProgram
 from reopt.model.scaling import Scaling, scaling_for
 from reopt.model.shares import Basis, Bound, SharePolicy
 from reopt.options import SolverOptions
-from reopt.results.planning import make_plan, solve, solve_with, unscaled
+from reopt.results.planning import check_solver, make_plan, solve_with, unscaled
 from reopt.status import Status
 
 if TYPE_CHECKING:
@@ -40,17 +41,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLD_CHECK_EVERY",
+    "RUN_LENGTH",
     "Engine",
     "WarmStarting",
     "can_warm_start",
     "check_agreement",
+    "grid_runs",
     "map_cold",
-    "solve_point",
+    "solve_run",
     "with_share",
 ]
 
 #: A warm-started point is compared with a cold solve this often (and the first one always).
 COLD_CHECK_EVERY = 25
+#: A sweep's grid points solved one after another in one session, from a cold start: a task.
+RUN_LENGTH = COLD_CHECK_EVERY
 
 
 @runtime_checkable
@@ -178,46 +183,67 @@ def check_agreement(warm: Solution, cold: Solution, parameter: str, value: float
         )
 
 
+def grid_runs(values: Sequence[float]) -> list[tuple[float, ...]]:
+    """The grid cut into runs of `RUN_LENGTH` neighbouring points, in order.
+
+    A run is solved in one session from a cold start, serially or in a worker, so that the
+    solves, and the table, are the same whatever runs them (the grid alone sets the runs).
+    """
+    return [tuple(values[i : i + RUN_LENGTH]) for i in range(0, len(values), RUN_LENGTH)]
+
+
+def solve_run(
+    setup: SweepSetup,
+    values: Sequence[float],
+    backend: Backend,
+    options: SolverOptions,
+    span: bool,
+    done: Callable[[int], object] | None = None,
+) -> list[SweepPoint]:
+    """One run of grid points, one after another in a new `Engine` (warm where it can be).
+
+    A module-level function, so that a worker process can run it; ``done(1)`` after each
+    point when given.
+    """
+    engine = Engine(backend, options, warm=can_warm_start(backend, setup.market, None))
+    points = []
+    for value in values:
+        points.append(engine.point(setup, value, "grid", span=span))
+        if done is not None:
+            done(1)
+    return points
+
+
 def map_cold(
     setup: SweepSetup,
     solver: str | Any,
     options: SolverOptions,
     executor: Executor,
-    done: Callable[[], None],
+    done: Callable[[int], object],
     *,
     span: bool,
 ) -> list[SweepPoint]:
-    """Grid points solved in parallel; the tasks carry plain tables, not Market objects.
+    """The grid's runs (`grid_runs`) solved in parallel, one task per run.
 
-    ``done`` is called as each point's result arrives (a progress bar's ``update``).
+    Each task carries the sweep's setup (its market and how each point is built) and the
+    run's values, and returns the run's points; each worker solves its run as `sweep`
+    solves it serially (`solve_run`), so the points are the serial ones, in the grid's order,
+    whatever the executor and the number of workers. ``executor`` is an `Executor`
+    (`reopt.analysis.executors.as_executor` makes one of a Dask client); ``done(n)`` is
+    called as each run's ``n`` points arrive (a progress bar's ``update``). A worker that
+    dies is a `SolverError` naming its run's points
+    (`reopt.analysis.executors.results_in_order`).
     """
-    futures = []
-    for value in setup.values:
-        market, policies = setup.build(value)
-        tables = (market.offers, market.demand, market.sources)
-        futures.append(
-            executor.submit(
-                solve_point, tables, policies, solver, options, setup.varied, value, span
-            )
-        )
-    points = []
-    for future in futures:
-        points.append(future.result())
-        done()
-    return points
+    backend, options = check_solver(solver, options)
+    runs = grid_runs(setup.values)
+    futures = [executor.submit(solve_run, setup, run, backend, options, span) for run in runs]
+    names = [_run_name(setup.parameter, run) for run in runs]
+    points = results_in_order(futures, names, lambda run: done(len(run)))
+    return [point for run in points for point in run]
 
 
-def solve_point(
-    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None],
-    policies: tuple[Policy, ...],
-    solver: str | Any,
-    options: SolverOptions,
-    varied: int | None,
-    value: float,
-    span: bool,
-) -> SweepPoint:
-    """One grid point, solved cold in a worker (a module-level function, so it pickles)."""
-    market = Market(*tables)
-    plan = solve(market, policies=policies, solver=solver, options=options)
-    point = summarise(plan, varied, value, "grid")
-    return with_span(point, plan, varied) if span else point
+def _run_name(parameter: str, run: tuple[float, ...]) -> str:
+    """``the point china_cap=0.6``, or ``the points china_cap=0.5 to 0.74``."""
+    if len(run) == 1:
+        return f"the point {parameter}={run[0]:g}"
+    return f"the points {parameter}={run[0]:g} to {run[-1]:g} ({len(run)} points, one task)"

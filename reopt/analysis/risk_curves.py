@@ -6,18 +6,19 @@ protection from the worst scenarios costs. `cap_risk_curve` does the same along 
 so that what a cap buys in tail risk can be set beside what it costs.
 
 Each point is an independent `reopt.solve` of the two-stage model (`reopt.model.two_stage`),
-checked like any plan; with ``executor=`` (any `concurrent.futures.Executor`) the points are
-solved there, and the table is the same, in the same order.
+checked like any plan; with ``executor=`` (any `concurrent.futures.Executor`, or a Dask
+client; `reopt.analysis.executors`) the points are solved there, and the table is the same,
+in the same order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor
 from typing import Any
 
 import pandas as pd
 
+from reopt.analysis.executors import as_executor, results_in_order
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem
 from reopt.model.policy import Policy
@@ -54,7 +55,7 @@ def risk_frontier(
     policies: Iterable[Policy] = (),
     solver: str | Any = "highs",
     options: SolverOptions | None = None,
-    executor: Executor | None = None,
+    executor: Any = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Expected cost against CVaR, one row per weight of CVaR in the objective.
@@ -73,8 +74,9 @@ def risk_frontier(
         The CVaR level, in [0, 1).
     china_cap, policies, solver, options
         As for `reopt.solve`.
-    executor : concurrent.futures.Executor, optional
-        Solve the points there (same table, same order).
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Solve the points there (same table, same order): a `reopt.process_executor`, a Dask
+        client or any executor; a worker that dies is a `SolverError` naming the point.
     progress : bool, optional
         Show a progress bar (default: only when someone is watching).
 
@@ -84,11 +86,13 @@ def risk_frontier(
         ``weight``, ``alpha``, then `RISK_COLUMNS`; ``attrs["parameter"] = "weight"``.
     """
     values = _numbers(weights, "weights", low=0.0, high=1.0)
+    executor = as_executor(executor)
     points = [
         {"china_cap": china_cap, "risk": CVaR(alpha=alpha, weight=w), "policies": tuple(policies)}
         for w in values
     ]
-    rows = _solve_all(market, scenarios, points, solver, options, executor, progress)
+    names = [f"the point weight={w:g}" for w in values]
+    rows = _solve_all(market, scenarios, points, names, solver, options, executor, progress)
     table = pd.DataFrame({"weight": values, "alpha": float(alpha)})
     return _with_results(table, rows, "weight")
 
@@ -102,7 +106,7 @@ def cap_risk_curve(
     policies: Iterable[Policy] = (),
     solver: str | Any = "highs",
     options: SolverOptions | None = None,
-    executor: Executor | None = None,
+    executor: Any = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """The scenario model along a China cap: expected cost, VaR and CVaR of each cap's plan.
@@ -124,8 +128,10 @@ def cap_risk_curve(
         ``china_cap``, then `RISK_COLUMNS`; ``attrs["parameter"] = "china_cap"``.
     """
     caps = _shares(china_cap)
+    executor = as_executor(executor)
     points = [{"china_cap": cap, "risk": risk, "policies": tuple(policies)} for cap in caps]
-    rows = _solve_all(market, scenarios, points, solver, options, executor, progress)
+    names = [f"the point china_cap={cap:g}" for cap in caps]
+    rows = _solve_all(market, scenarios, points, names, solver, options, executor, progress)
     return _with_results(pd.DataFrame({"china_cap": caps}), rows, "china_cap")
 
 
@@ -165,9 +171,10 @@ def _solve_all(
     market: Market,
     scenarios: Any,
     points: Sequence[dict[str, Any]],
+    names: Sequence[str],
     solver: str | Any,
     options: SolverOptions | None,
-    executor: Executor | None,
+    executor: Any,
     progress: bool | None,
 ) -> list[dict[str, Any]]:
     bar = Progress(len(points), label="risk", enabled=progress)
@@ -182,10 +189,7 @@ def _solve_all(
             executor.submit(solve_point, market, scenarios, point, solver, options)
             for point in points
         ]
-        for future in futures:  # in order, whatever finishes first
-            rows.append(future.result())
-            bar.update()
-    return rows
+        return results_in_order(futures, names, lambda _: bar.update())  # in order
 
 
 def _with_results(table: pd.DataFrame, rows: list[dict[str, Any]], parameter: str) -> pd.DataFrame:

@@ -20,19 +20,18 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from reopt.analysis.breakpoints import find_breakpoints
-from reopt.analysis.engine import Engine, can_warm_start, map_cold
+from reopt.analysis.engine import Engine, can_warm_start, grid_runs, map_cold, solve_run
+from reopt.analysis.executors import as_executor
 from reopt.analysis.limits import limit_point
 from reopt.analysis.points import SweepPoint, demand_names
 from reopt.analysis.whatif import SweepSetup, setup_sweep
 from reopt.backends import Backend
-from reopt.checks import InstanceOf, check
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem
 from reopt.model.policy import Policy
@@ -43,13 +42,6 @@ from reopt.results.planning import check_solver
 from reopt.status import Status
 
 __all__ = ["sweep", "sweep_table"]
-
-_EXECUTOR = InstanceOf(
-    Executor,
-    optional=True,
-    rule="expected a concurrent.futures.Executor",
-    hint="e.g. ProcessPoolExecutor(mp_context=multiprocessing.get_context('spawn'))",
-)
 
 
 def sweep(
@@ -65,7 +57,7 @@ def sweep(
     policies: Iterable[Policy] = (),
     solver: str | Any = "highs",
     options: SolverOptions | None = None,
-    executor: Executor | None = None,
+    executor: Any = None,
     progress: bool | None = None,
     exact: bool = True,
 ) -> pd.DataFrame:
@@ -91,11 +83,14 @@ def sweep(
     policies : iterable of Policy
         Policies in force at every point.
     solver, options
-        As for `reopt.solve`. With a back end that warm-starts (HiGHS) and no executor,
-        points are re-solved from the last basis.
-    executor : concurrent.futures.Executor, optional
-        Solve the grid points in parallel (cold). Use a process pool with the ``spawn``
-        start method, or threads with the PuLP back ends.
+        As for `reopt.solve`. With a back end that warm-starts (HiGHS), the grid is solved
+        in runs of 25 neighbouring points, each point re-solved from the last one's basis
+        and each run from a cold start (`reopt.analysis.engine.grid_runs`).
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Solve the grid's runs there, one task each (`reopt.analysis.executors`): a
+        `reopt.process_executor`, a Dask client, or threads with the PuLP back ends. The
+        table is the serial one, value for value, in the same order; a worker that dies is
+        a `SolverError` naming the points of its run.
     progress : bool, optional
         Show a progress bar; by default only when interactive (a terminal or a notebook).
     exact : bool, default=True
@@ -150,10 +145,8 @@ def sweep(
         policies=policies,
     )
     backend, options = check_solver(solver, options)
-    problems = check({"executor": executor}, {"executor": _EXECUTOR}, where="sweep()")
-    if problems:
-        raise InputError(problems)
-    engine = Engine(backend, options, warm=can_warm_start(backend, market, executor))
+    executor = as_executor(executor)
+    engine = Engine(backend, options, warm=can_warm_start(backend, market, None))
     exact = exact and setup.policy is not None and not market.is_mip
     # the breakpoint search starts from each grid point's piece of the curve
     spans = exact and setup.policy is not None and setup.policy.basis is Basis.TONNES
@@ -164,12 +157,11 @@ def sweep(
     with bar:
         if executor is not None:
             points = map_cold(setup, solver, options, executor, bar.update, span=spans)
-        else:
+        else:  # the same runs, from the same cold starts, as the workers would solve
             points = []
-            for value in setup.values:
-                points.append(engine.point(setup, value, "grid", span=spans))
-                bar.update()
-        if exact:
+            for run in grid_runs(setup.values):
+                points += solve_run(setup, run, backend, options, spans, bar.update)
+        if exact:  # in this process, from a new session, whatever solved the grid
             points += limit_point(setup, engine, span=spans)
             if spans:
                 points += find_breakpoints(setup, engine, points)

@@ -1,9 +1,9 @@
-"""`benchmark`: time reopt's back ends and settings on your own market, in this process.
+"""`benchmark`: time reopt's back ends and settings on your own market.
 
-Each solver runs with each `SolverOptions` ``repeats`` times, serially, through `reopt.solve`;
-one row per run. The suite of generated markets (`reopt.bench.runner`) measures more (stages,
-memory, baselines, a fresh process per run); this answers "which back end and settings are
-fastest on my data?".
+Each solver runs with each `SolverOptions` ``repeats`` times through `reopt.solve`, serially
+in this process or on an executor (`reopt.analysis.executors`); one row per run. The suite
+of generated markets (`reopt.bench.runner`) measures more (stages, memory, baselines, a fresh
+process per run); this answers "which back end and settings are fastest on my data?".
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from reopt.analysis.executors import as_executor, results_in_order
 from reopt.backends import Backend, available_solvers, get_backend
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem, ReoptError
@@ -76,6 +77,7 @@ def benchmark(
     policies: Iterable[Policy] = (),
     repeats: int = 3,
     time_limit_s: float | None = None,
+    executor: Any = None,
 ) -> pd.DataFrame:
     """Solve ``market`` with every solver and every set of options, ``repeats`` times each.
 
@@ -95,6 +97,10 @@ def benchmark(
         Runs of each (solver, options) pair; they alternate, so no pair always runs first.
     time_limit_s : float, optional
         A time limit for every run, replacing the one in ``options``.
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Run the solves there (e.g. `reopt.process_executor`): the same rows in the same
+        order, with the same statuses and costs. Runs side by side share the machine, so
+        their times are slower than serial ones and compare only with each other.
 
     Returns
     -------
@@ -123,18 +129,27 @@ def benchmark(
     chosen_solvers = _check_solvers(solvers)
     chosen_options = _check_options(options, time_limit_s)
     _check_repeats(repeats)
+    executor = as_executor(executor)
     labels = _unique([options_label(o) for o in chosen_options])
     pairs = [
         (solver, opts, {"solver": _solver_label(solver), "options": label})
         for solver in chosen_solvers
         for opts, label in zip(chosen_options, labels, strict=True)
     ]
+    keys = [
+        (i, repeat)
+        for repeat in range(repeats)
+        for i in (range(len(pairs)) if repeat % 2 == 0 else reversed(range(len(pairs))))
+    ]
+    if executor is None:
+        found = [_one_run(market, checked, *pairs[i][:2]) for i, _ in keys]
+    else:
+        futures = [executor.submit(_one_run, market, checked, *pairs[i][:2]) for i, _ in keys]
+        names = [f"{pairs[i][2]['solver']} ({pairs[i][2]['options']}) run {r}" for i, r in keys]
+        found = results_in_order(futures, names)
     runs: dict[tuple[int, int], dict[str, Any]] = {}  # (pair, repeat) -> row
-    for repeat in range(repeats):
-        order = range(len(pairs)) if repeat % 2 == 0 else reversed(range(len(pairs)))
-        for i in order:
-            solver, opts, names = pairs[i]
-            runs[(i, repeat)] = names | {"repeat": repeat} | _one_run(market, checked, solver, opts)
+    for (i, repeat), result in zip(keys, found, strict=True):
+        runs[(i, repeat)] = pairs[i][2] | {"repeat": repeat} | result
     table = pd.DataFrame([runs[key] for key in sorted(runs)], columns=list(COLUMNS))
     optimal = table.loc[table["status"] == "optimal", "cost_usd"]
     best = optimal.min() if len(optimal) else math.nan

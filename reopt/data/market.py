@@ -57,7 +57,7 @@ from reopt.data.cells import TableOrigin
 from reopt.data.encoding import Encoded, readonly
 from reopt.data.filters import KINDS
 from reopt.data.stock import StockData, clean_stock, lead_times, stock_data
-from reopt.data.validation import validate
+from reopt.data.validation import validate, validate_numbers
 from reopt.errors import ProblemList
 
 __all__ = ["KINDS", "Encoded", "Market", "TableOrigin", "readonly"]
@@ -118,7 +118,15 @@ class Market:
             "stock": TableOrigin("stock"),
         }
         where.update(origins or {})
-        canonical = validate(offers, demand, sources, where)
+        self._build(validate(offers, demand, sources, where), stock, where)
+
+    def _build(
+        self,
+        canonical: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Encoded],
+        stock: pd.DataFrame | None,
+        where: dict[str, TableOrigin],
+    ) -> None:
+        """Check the stock table and lead times against validated tables, and keep them all."""
         problems = ProblemList()
         periods = len(canonical[3].labels.get("period", [None]))
         held = clean_stock(stock, canonical[1], periods, where["stock"], problems)
@@ -226,6 +234,10 @@ class Market:
     ) -> Market:
         """A new market with some tables replaced (validated again).
 
+        Tables that keep this market's column names, rows and labels (only numbers changed:
+        prices, capacities, demand) have only their numbers checked again, with the same
+        problems for a bad number; any other change is validated in full.
+
         Examples
         --------
         >>> import reopt
@@ -234,11 +246,19 @@ class Market:
         >>> round(float(bigger.demand["demand_t"].sum() / m.demand["demand_t"].sum()), 6)
         1.1
         """
+        new_offers = self._offers if offers is None else offers
+        new_demand = self._demand if demand is None else demand
+        new_stock = self._stock if stock is None else stock
+        if sources is None:
+            where = {name: TableOrigin(name) for name in ("offers", "demand", "sources", "stock")}
+            clean = (self._offers, self._demand, self._sources, self._encoded)
+            canonical = validate_numbers(new_offers, new_demand, clean, where)
+            if canonical is not None:
+                market = Market.__new__(Market)
+                market._build(canonical, new_stock, where)
+                return market
         return Market(
-            self._offers if offers is None else offers,
-            self._demand if demand is None else demand,
-            self._sources if sources is None else sources,
-            stock=self._stock if stock is None else stock,
+            new_offers, new_demand, self._sources if sources is None else sources, stock=new_stock
         )
 
     @property

@@ -6,12 +6,16 @@ something: the tables themselves (DataFrames with rows and one readable header, 
 periods, duplicate keys, sources joined onto offers), then the tables against each other
 (periods on both sides, demand only for offered products). Offers for a product nobody
 demands are a `ReoptWarning`. The cell-level checks live in `reopt.data.cells`.
+`validate_numbers` checks again only the numbers of tables that keep a validated market's
+labels (`reopt.Market.replace` with new prices, capacities or demand).
 """
 
 from __future__ import annotations
 
 import difflib
 import warnings
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,12 +28,12 @@ from reopt.data.cells import (
     period_column,
     text_column,
 )
-from reopt.data.encoding import Encoded, encode
+from reopt.data.encoding import Encoded, encode, readonly
 from reopt.data.headers import column_problems, read_headers
 from reopt.data.magnitudes import magnitude_problems
 from reopt.errors import ProblemList, ReoptWarning
 
-__all__ = ["NUMBER_COLUMNS", "validate"]
+__all__ = ["NUMBER_COLUMNS", "validate", "validate_numbers"]
 
 _OFFER_TEXT = ("source", "product", "country", "refined_in", "kind")
 _OFFER_NUMBERS = ("capacity_t", "price_usd_per_kg", "min_order_t")
@@ -37,6 +41,8 @@ _OFFER_KNOWN = ("source", "product", "period", *_OFFER_TEXT[2:], *_OFFER_NUMBERS
 _DEMAND_KNOWN = ("product", "period", "demand_t")
 _SOURCE_KNOWN = ("source", "country", "refined_in", "kind")
 _JOINABLE = ("country", "refined_in", "kind")
+#: The label columns: a market whose tables keep them needs its numbers checked only.
+_LABELS = ("source", "product", "period", *_JOINABLE)
 _KNOWN = {"offers": _OFFER_KNOWN, "demand": _DEMAND_KNOWN, "sources": _SOURCE_KNOWN}
 #: The numeric columns of each table (what a file reader may read decimal commas in).
 NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -113,6 +119,49 @@ def validate(
     return off, dem, src, encode(off, dem, "period" in dem.columns, coded)
 
 
+def validate_numbers(
+    offers: pd.DataFrame,
+    demand: pd.DataFrame,
+    clean: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Encoded],
+    origins: dict[str, TableOrigin],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Encoded] | None:
+    """`validate` for tables that differ from a validated market's ``clean`` ones in numbers only.
+
+    When ``offers`` and ``demand`` have the clean tables' column names, rows and labels
+    (every text and period column equal), the checks of names, codes, keys and of the tables
+    against each other cannot find anything new: only the numbers are checked again (every
+    cell, minimum orders against capacities, magnitudes) and the encoding keeps its codes.
+
+    Returns ``(offers, demand, sources, encoded)`` as `validate` does, or None when a column
+    name or a label differs (then run `validate`); raises the `InputError` it would raise.
+    """
+    off0, dem0, src, enc = clean
+    if not (_same_labels(offers, off0, _LABELS) and _same_labels(demand, dem0, _LABELS)):
+        return None
+    problems = ProblemList()
+    off, dem = off0.copy(), dem0.copy()
+    _offer_numbers(off, offers, origins["offers"], problems)
+    _copy_extras(off, offers, _OFFER_KNOWN)
+    dem["demand_t"] = _demand_t(demand, origins["demand"], problems)
+    _copy_extras(dem, demand, _DEMAND_KNOWN)
+    problems.raise_if_any()
+    magnitude_problems({"offers": (off, offers), "demand": (dem, demand)}, origins, problems)
+    problems.raise_if_any()
+    _warn_undemanded(off, dem, offers, origins["offers"])
+    arrays: dict[str, Any] = {c: readonly(off[c].to_numpy(dtype=float)) for c in _OFFER_NUMBERS}
+    arrays["demand_t"] = readonly(dem["demand_t"].to_numpy(dtype=float))
+    return off, dem, src, replace(enc, **arrays)
+
+
+def _same_labels(new: object, old: pd.DataFrame, labels: tuple[str, ...]) -> bool:
+    """Whether ``new`` has ``old``'s column names and rows, and its values in ``labels``."""
+    if not isinstance(new, pd.DataFrame) or list(new.columns) != list(old.columns):
+        return False
+    return len(new) == len(old) and all(
+        new[col].reset_index(drop=True).equals(old[col]) for col in labels if col in old.columns
+    )
+
+
 def _clean_sources(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> pd.DataFrame:
     column_problems(df, "sources", origin, ["source"], _SOURCE_KNOWN, problems)
     if "source" not in df.columns:
@@ -156,7 +205,17 @@ def _clean_offers(
         for col in _JOINABLE:  # joined or defaulted below: encode the final values instead
             coded.pop(col, None)
     _join_sources(out, df, sources, origin, problems)
+    _offer_numbers(out, df, origin, problems)
+    keys = ["source", "product"] + (["period"] if "period" in out.columns else [])
+    duplicate_problems(out, keys, df, "offers", origin, problems)
+    _copy_extras(out, df, _OFFER_KNOWN)
+    return out
 
+
+def _offer_numbers(
+    out: pd.DataFrame, df: pd.DataFrame, origin: TableOrigin, problems: ProblemList
+) -> None:
+    """The offers' numbers from ``df`` into ``out``: capacities, prices, minimum orders."""
     out["capacity_t"] = number_column(
         df,
         "capacity_t",
@@ -186,13 +245,12 @@ def _clean_offers(
             )
     else:
         out["min_order_t"] = 0.0
-    keys = ["source", "product"] + (["period"] if "period" in out.columns else [])
-    duplicate_problems(out, keys, df, "offers", origin, problems)
 
-    extras = [str(c) for c in df.columns if str(c) not in _OFFER_KNOWN]
-    for col in extras:
+
+def _copy_extras(out: pd.DataFrame, df: pd.DataFrame, known: tuple[str, ...]) -> None:
+    """Columns the model does not know, kept as given."""
+    for col in [str(c) for c in df.columns if str(c) not in known]:
         out[col] = df[col].to_numpy()
-    return out
 
 
 def _join_sources(
@@ -204,12 +262,15 @@ def _join_sources(
 ) -> None:
     """Fill country/refined_in/kind from ``sources``; defaults; conflicts are problems."""
     if sources is not None and "source" in sources.columns:
-        table = sources.drop_duplicates("source").set_index("source")
-        known = out["source"].isin(table.index).to_numpy()
+        first = ~sources["source"].duplicated().to_numpy()  # the first row of each source
+        index = pd.Index(sources["source"].to_numpy(dtype=object)[first])
+        at = index.get_indexer(out["source"].to_numpy(dtype=object))
+        known = at >= 0
         for col in _JOINABLE:
-            if col not in table.columns:
+            if col not in sources.columns:
                 continue
-            joined = out["source"].map(table[col]).to_numpy()
+            joined = sources[col].to_numpy(dtype=object)[first][at]
+            joined[~known] = np.nan
             mine = out[col].to_numpy()
             conflict = known & pd.notna(mine) & pd.notna(joined) & (mine != joined)
             for i in np.flatnonzero(conflict):
@@ -235,8 +296,9 @@ def _join_sources(
     else:
         for i in np.flatnonzero(out["country"].isna().to_numpy()):
             problems.add("offers", origin.where(df.index[i], i), "country", None, "missing value")
-    out["refined_in"] = out["refined_in"].where(out["refined_in"].notna(), out["country"])
-    out["kind"] = out["kind"].where(out["kind"].notna(), "other")
+    refined, kind = out["refined_in"].to_numpy(dtype=object), out["kind"].to_numpy(dtype=object)
+    out["refined_in"] = np.where(pd.isna(refined), out["country"].to_numpy(dtype=object), refined)
+    out["kind"] = np.where(pd.isna(kind), "other", kind)
 
 
 def _clean_demand(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> pd.DataFrame:
@@ -247,14 +309,15 @@ def _clean_demand(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) 
     out["product"] = text_column(df, "product", "demand", origin, problems, required=True)
     if "period" in df.columns:
         out["period"] = period_column(df, "demand", origin, problems)
-    out["demand_t"] = number_column(
-        df, "demand_t", "demand", origin, problems, blank=None, infinite_ok=False
-    )
+    out["demand_t"] = _demand_t(df, origin, problems)
     keys = ["product"] + (["period"] if "period" in out.columns else [])
     duplicate_problems(out, keys, df, "demand", origin, problems)
-    for col in [str(c) for c in df.columns if str(c) not in _DEMAND_KNOWN]:
-        out[col] = df[col].to_numpy()
+    _copy_extras(out, df, _DEMAND_KNOWN)
     return out
+
+
+def _demand_t(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> np.ndarray:
+    return number_column(df, "demand_t", "demand", origin, problems, blank=None, infinite_ok=False)
 
 
 def _warn_undemanded(
@@ -302,10 +365,10 @@ def _check_cross(
         )
         return
     keys = ["product", "period"] if has_d else ["product"]
-    offered = set(map(tuple, offers[keys].drop_duplicates().to_numpy().tolist()))
+    offered = set(zip(*(offers[k].to_numpy(dtype=object) for k in keys), strict=True))
     products = sorted(pd.unique(offers["product"].to_numpy(dtype=object)))
     origin = origins["demand"]
-    for i, key in enumerate(map(tuple, demand[keys].to_numpy().tolist())):
+    for i, key in enumerate(zip(*(demand[k].to_numpy(dtype=object) for k in keys), strict=True)):
         if key in offered:
             continue
         product = key[0]
