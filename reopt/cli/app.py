@@ -17,13 +17,24 @@ import sys
 from collections.abc import Sequence
 
 from reopt import __version__
-from reopt.cli import bench, datasets, demo, export, scenarios, solve, sweep, validate, whatif
+from reopt.cli import (
+    bench,
+    datasets,
+    demo,
+    export,
+    montecarlo,
+    scenarios,
+    solve,
+    sweep,
+    validate,
+    whatif,
+)
 from reopt.cli.exits import EPILOG, EXIT_INPUT, check_available, run_command
 
 __all__ = ["COMMANDS", "main", "parser"]
 
 #: The subcommand modules, in the order ``reopt --help`` lists them.
-COMMANDS = (demo, solve, scenarios, sweep, whatif, export, bench, validate, datasets)
+COMMANDS = (demo, solve, scenarios, sweep, whatif, montecarlo, export, bench, validate, datasets)
 
 
 def parser() -> argparse.ArgumentParser:

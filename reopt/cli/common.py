@@ -64,6 +64,7 @@ WRITER_PACKAGES = {
     ".png": ("matplotlib", "plotting", 'pip install "reopt[plot]"'),
     ".svg": ("matplotlib", "plotting", 'pip install "reopt[plot]"'),
     ".pdf": ("matplotlib", "plotting", 'pip install "reopt[plot]"'),
+    ".parquet": ("pyarrow", "writing Parquet", "pip install pyarrow"),
 }
 #: The most points a START:STOP:STEP range may make.
 MAX_POINTS = 100_000
@@ -77,7 +78,7 @@ class Subparsers(Protocol):
         ...
 
 
-def solver_arguments(parser: argparse.ArgumentParser) -> None:
+def solver_arguments(parser: argparse.ArgumentParser, *, seed_flag: str = "--seed") -> None:
     """Add the ``solver`` group of options.
 
     They are ``--solver``, ``--time-limit``, ``--threads``, ``--method``,
@@ -111,7 +112,9 @@ def solver_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--mip-gap", type=float, default=None, metavar="GAP", help="relative MILP gap"
     )
-    group.add_argument("--seed", type=int, default=None, metavar="N", help="solver seed")
+    group.add_argument(
+        seed_flag, dest="seed", type=int, default=None, metavar="N", help="solver seed"
+    )
     group.add_argument(
         "--log",
         nargs="?",

@@ -23,6 +23,7 @@ from reopt.cli.common import (
     solver_arguments,
     solver_options,
 )
+from reopt.cli.workers import executor_for, worker_arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -51,6 +52,7 @@ def add_parser(subparsers: Subparsers) -> None:
         help="solve the caps given, without the exact breakpoints and minimum feasible cap",
     )
     output_arguments(parser)
+    worker_arguments(parser)
     solver_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -60,15 +62,17 @@ def run(args: argparse.Namespace) -> int:
     if not outputs_ok(output_problems_of(args)):
         return EXIT_INPUT
     scenario = chosen_scenario(args)
-    curve = sweep(
-        scenario.market,
-        china_cap=args.china_cap,
-        policies=scenario.policies,
-        solver=args.solver,
-        options=solver_options(args),
-        progress=False if args.no_progress else None,
-        exact=not args.grid_only,
-    )
+    with executor_for(args) as executor:
+        curve = sweep(
+            scenario.market,
+            china_cap=args.china_cap,
+            policies=scenario.policies,
+            solver=args.solver,
+            options=solver_options(args),
+            executor=executor,
+            progress=False if args.no_progress else None,
+            exact=not args.grid_only,
+        )
     if not report(curve, args, "china_cap"):
         return EXIT_INPUT
     return EXIT_OPTIMAL if (curve["status"] == "optimal").any() else EXIT_INFEASIBLE

@@ -23,6 +23,7 @@ from reopt.cli.common import (
     solver_arguments,
     solver_options,
 )
+from reopt.cli.workers import executor_for, worker_arguments
 
 __all__ = ["add_parser", "run", "what_if"]
 
@@ -47,6 +48,7 @@ def add_parser(subparsers: Subparsers) -> None:
         parser, "a China cap held at every point; overrides the scenario's china_cap"
     )
     output_arguments(parser)
+    worker_arguments(parser)
     solver_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -88,16 +90,18 @@ def run(args: argparse.Namespace) -> int:
         name = "scale_price" if args.scale_price is not None else "scale_capacity"
         column, value, factors = getattr(args, name)
         kwargs = {name: {column or "country": value}}
-    curve = sweep(
-        scenario.market,
-        factors=factors,
-        china_cap=china_cap,
-        policies=scenario.policies,
-        solver=args.solver,
-        options=solver_options(args),
-        progress=False if args.no_progress else None,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    with executor_for(args) as executor:
+        curve = sweep(
+            scenario.market,
+            factors=factors,
+            china_cap=china_cap,
+            policies=scenario.policies,
+            solver=args.solver,
+            options=solver_options(args),
+            executor=executor,
+            progress=False if args.no_progress else None,
+            **kwargs,  # type: ignore[arg-type]
+        )
     if not report(curve, args, "factor"):
         return EXIT_INPUT
     return EXIT_OPTIMAL if (curve["status"] == "optimal").any() else EXIT_INFEASIBLE
