@@ -278,3 +278,19 @@ def test_a_renamed_price_column_in_a_file_gets_the_conversion(tmp_path: Path, ca
     assert "price_usd_per_kg: required column is missing" in err
     assert "(divide USD/t by 1,000)" in err
     assert "did you mean 'price_usd_per_t'" not in err
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", " -nan "])
+@pytest.mark.parametrize("column", ["capacity_t", "price_usd_per_kg"])
+def test_a_cell_spelling_nan_is_not_read_as_blank(text, column):
+    """A blank capacity means unlimited: text that spells NaN must not become one."""
+    offers = pd.DataFrame(
+        [("a", "A", "CN", "mine", 10.0, 1.0), ("b", "A", "AU", "mine", 5.0, 2.0)],
+        columns=["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg"],
+    ).astype({column: object})
+    offers.loc[0, column] = text
+    with pytest.raises(reopt.InputError) as err:
+        reopt.Market(offers, pd.DataFrame({"product": ["A"], "demand_t": [10.0]}))
+    (problem,) = err.value.problems
+    assert (problem.column, problem.value, problem.rule) == (column, text, "not a number")
+    assert "leave the cell empty" in problem.hint

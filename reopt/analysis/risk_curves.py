@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from reopt.analysis.executors import as_executor, results_in_order
+from reopt.analysis.whatif import sweep_values
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem
 from reopt.model.policy import Policy
@@ -27,7 +28,6 @@ from reopt.options import SolverOptions
 from reopt.progress import Progress
 from reopt.results.planning import solve
 from reopt.results.scenario_plan import ScenarioPlan
-from reopt.share_rule import read_share
 from reopt.status import Status
 
 __all__ = ["cap_risk_curve", "risk_frontier"]
@@ -127,7 +127,8 @@ def cap_risk_curve(
     DataFrame
         ``china_cap``, then `RISK_COLUMNS`; ``attrs["parameter"] = "china_cap"``.
     """
-    caps = _shares(china_cap)
+    given = [china_cap] if isinstance(china_cap, (str, int, float)) else china_cap
+    caps = list(sweep_values(given, "china_cap", caller="cap_risk_curve()"))
     executor = as_executor(executor)
     points = [{"china_cap": cap, "risk": risk, "policies": tuple(policies)} for cap in caps]
     names = [f"the point china_cap={cap:g}" for cap in caps]
@@ -216,24 +217,6 @@ def _numbers(values: Iterable[float], name: str, *, low: float, high: float) -> 
             out.append(float(v))
     if not items and not problems:
         problems.append(Problem("options", "risk_frontier()", name, values, "the list is empty"))
-    if problems:
-        raise InputError(problems)
-    return out
-
-
-def _shares(values: Iterable[float | str]) -> list[float]:
-    problems = []
-    out = []
-    items = [values] if isinstance(values, (str, int, float)) else list(values)
-    for i, v in enumerate(items):
-        found = read_share(v)
-        if isinstance(found, float):
-            out.append(found)
-        else:
-            where = f"cap_risk_curve() china_cap[{i}]"
-            problems.append(Problem("options", where, "china_cap", v, found.rule, found.hint))
-    if not items:
-        problems.append(Problem("options", "cap_risk_curve()", "china_cap", values, "empty"))
     if problems:
         raise InputError(problems)
     return out

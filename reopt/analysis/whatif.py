@@ -243,17 +243,22 @@ def setup_sweep(
     return SweepSetup("factor", values, what, market, None, None, scaled)
 
 
-def sweep_values(values: Iterable[object] | None, name: str) -> tuple[float, ...]:
-    """Shares (``china_cap``, ``shares``; `reopt.share_rule`) or factors >= 0, checked together."""
+def sweep_values(
+    values: Iterable[object] | None, name: str, *, caller: str = "sweep()"
+) -> tuple[float, ...]:
+    """Shares (``china_cap``, ``shares``; `reopt.share_rule`) or factors >= 0, checked together.
+
+    Problems name ``caller`` (the function the values were given to).
+    """
     problems = ProblemList()
     try:
         items = list(values) if values is not None else []
     except TypeError:
         items = []
-        problems.add("options", "sweep()", name, values, "expected a list of numbers")
+        problems.add("options", caller, name, values, "expected a list of numbers")
     out = []
     for i, v in enumerate(items):
-        where = f"sweep() {name}[{i}]"
+        where = f"{caller} {name}[{i}]"
         if name != "factors":
             try:
                 out.append(share_value(v, where=where, column=name))
@@ -264,7 +269,7 @@ def sweep_values(values: Iterable[object] | None, name: str) -> tuple[float, ...
         else:
             problems.add("options", where, name, v, "must be a finite number >= 0")
     if not items and not problems:
-        problems.add("options", "sweep()", name, items, "needs at least one value")
+        problems.add("options", caller, name, items, "needs at least one value")
     problems.raise_if_any()
     return tuple(out)
 

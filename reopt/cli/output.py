@@ -32,6 +32,7 @@ __all__ = [
     "markdown_text",
     "plan_data",
     "print_json",
+    "records",
     "rich_print",
     "show",
 ]
@@ -153,25 +154,26 @@ def plan_data(plan: Plan, *, ranges: bool = False) -> dict[str, Any]:
     if not plan.is_optimal:
         data["explanation"] = plan.explain("cli")
         if not plan.infeasibility.empty:
-            data["infeasibility"] = _records(plan.infeasibility)
+            data["infeasibility"] = records(plan.infeasibility)
         return data
     data["cost_usd"] = plan.cost_usd
     data["backend"] = plan.backend
     data["notes"] = list(plan.notes)
-    data["orders"] = _records(plan.orders)
+    data["orders"] = records(plan.orders)
     shares = plan.shares("country")
-    data["shares_by_country"] = _records(shares.reset_index())
+    data["shares_by_country"] = records(shares.reset_index())
     if plan.has_prices:
-        data["binding_limits"] = _records(plan.binding_limits)
-        data["shadow_prices"] = _records(plan.shadow_prices)
-        data["reduced_costs"] = _records(plan.reduced_costs)
+        data["binding_limits"] = records(plan.binding_limits)
+        data["shadow_prices"] = records(plan.shadow_prices)
+        data["reduced_costs"] = records(plan.reduced_costs)
         if ranges and not plan.lp.is_mip:
-            data["shadow_price_ranges"] = _records(plan.shadow_price_ranges)
-            data["price_ranges"] = _records(plan.price_ranges)
+            data["shadow_price_ranges"] = records(plan.shadow_price_ranges)
+            data["price_ranges"] = records(plan.price_ranges)
     return json_ready(data)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts with text keys (pass them through `json_ready`)."""
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
     return list(frame.to_dict(orient="records"))

@@ -12,7 +12,6 @@ scenarios, the expected cost, VaR and CVaR, shortage per product, and VSS and EV
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from reopt.cli.common import (
     EXIT_INPUT,
     Subparsers,
     china_cap_argument,
+    chosen_scenario,
     exit_code,
     market_arguments,
     output_problems,
@@ -32,13 +32,12 @@ from reopt.cli.common import (
     solver_options,
     write_output,
 )
-from reopt.cli.output import format_argument, show
-from reopt.data.io import Scenario, read_scenario
+from reopt.cli.output import format_argument, print_json, records, show
 from reopt.data.scenario_files import read_scenarios
 from reopt.data.scenarios import ScenarioSet
 from reopt.data.tomlfiles import read_toml
 from reopt.data.writing import Sheet, write_workbook
-from reopt.errors import InputError, Problem, ReoptError
+from reopt.errors import InputError, Problem
 from reopt.model.risk import CVaR
 from reopt.results.planning import solve
 from reopt.results.report import Lines, Table, money, number, percent, plan_report
@@ -87,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     """Check ``--out``, read market and scenarios, solve, print, then write ``--out``."""
     if not outputs_ok(output_problems("--out", args.out, (".xlsx",))):
         return EXIT_INPUT
-    market = _market(args)
+    market = chosen_scenario(args)
     scenarios = _scenario_set(args)
     risk = args.cvar if args.cvar is not None else _toml_risk(args.path)
     china_cap = args.china_cap if args.china_cap is not None else market.china_cap
@@ -102,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     )
     assert isinstance(plan, ScenarioPlan)
     if args.format == "json":
-        print(json.dumps(_data(plan), indent=2, allow_nan=False, default=str))
+        print_json(_data(plan))
     else:
         show([*plan_report(plan, "cli"), *_risk_sections(plan)], args.format)
     if args.out is not None and plan.is_optimal:
@@ -114,14 +113,6 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_INPUT
         print(f"\nwrote {args.out}", file=sys.stderr if args.format == "json" else None)
     return exit_code(plan)
-
-
-def _market(args: argparse.Namespace) -> Scenario:
-    if (args.path is None) == (args.dataset is None):
-        raise ReoptError("give either PATH or --dataset NAME")
-    if args.dataset is not None:
-        return Scenario(datasets.load(args.dataset), None, ())
-    return read_scenario(args.path, allow_outside=args.allow_outside)
 
 
 def _scenario_set(args: argparse.Namespace) -> ScenarioSet:
@@ -228,15 +219,10 @@ def _data(plan: ScenarioPlan) -> dict[str, Any]:
         "alpha": plan.alpha,
         "vss_usd": plan.vss_usd,
         "evpi_usd": plan.evpi_usd,
-        "contracts": _records(plan.orders),
-        "scenarios": _records(plan.scenarios),
-        "shortage": _records(plan.shortage),
+        "contracts": records(plan.orders),
+        "scenarios": records(plan.scenarios),
+        "shortage": records(plan.shortage),
     }
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [dict(row) for row in clean.to_dict(orient="records")]
 
 
 def _sheets(plan: ScenarioPlan) -> list[Sheet]:

@@ -218,7 +218,7 @@ def _parse_number(value: object) -> tuple[float, int]:
             number = float(text)
         except ValueError:
             return np.nan, 2
-        return (number, 0) if not math.isnan(number) else (np.nan, 1)
+        return (number, 0) if not math.isnan(number) else (np.nan, 2)  # "nan" is not blank
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
         return (number, 0) if not math.isnan(number) else (np.nan, 1)
@@ -231,6 +231,8 @@ def _number_hint(raw: object, col: str) -> str:
     if not isinstance(raw, str):
         return ""
     text = raw.strip()
+    if text.lower().lstrip("+-") == "nan":
+        return "leave the cell empty if it has no value, or give a number"
     if text.endswith("%"):
         return "write the number without '%'"
     if _THOUSANDS.fullmatch(text):

@@ -241,24 +241,6 @@ def _duplicates(
             first[value] = i
 
 
-def _text_nan(
-    df: pd.DataFrame, col: str, table: str, origin: TableOrigin, problems: ProblemList
-) -> None:
-    """Text cells that spell NaN (``"nan"``) are refused rather than read as blank cells."""
-    if pd.api.types.is_numeric_dtype(df[col].dtype):
-        return
-    for i, value in enumerate(df[col]):
-        if isinstance(value, str) and value.strip().lower() in ("nan", "+nan", "-nan"):
-            problems.add(
-                table,
-                origin.where(df.index[i], i),
-                col,
-                value,
-                "not a number (NaN)",
-                "give a number",
-            )
-
-
 def _numbers(
     df: pd.DataFrame,
     col: str,
@@ -270,7 +252,6 @@ def _numbers(
     positive: bool = False,
 ) -> np.ndarray:
     """A finite numeric column; with ``positive``, zero and negative numbers are refused."""
-    _text_nan(df, col, table, origin, problems)
     found = ProblemList()
     values = number_column(df, col, table, origin, found, blank=blank, infinite_ok=False)
     named: set[str] = set()

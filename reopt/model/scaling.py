@@ -18,23 +18,36 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from reopt.model.program import ColumnFamily, LinearProgram, RowFamily
 
-__all__ = ["Scaling", "components", "scaling_for"]
+__all__ = ["Scaling", "components", "scaling_for", "scaling_with"]
 
 
 @dataclass(frozen=True)
 class Scaling:
-    """Factors between a program and its scaled form (see the module docstring)."""
+    """Factors between a program and its scaled form (see the module docstring).
+
+    `apply` keeps the last program it scaled, so that the solve and reopt's check of one
+    answer share one scaled program (it is not pickled).
+    """
 
     col: np.ndarray
     row: np.ndarray
     col_cost: np.ndarray
     row_cost: np.ndarray
+    _last: list[tuple[LinearProgram, LinearProgram]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    def __getstate__(self) -> dict[str, object]:
+        return {name: value for name, value in self.__dict__.items() if name != "_last"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, _last=[])
 
     @classmethod
     def identity(cls, lp: LinearProgram) -> Scaling:
@@ -43,8 +56,11 @@ class Scaling:
 
     def apply(self, lp: LinearProgram) -> LinearProgram:
         """The scaled program (its objective is not the original's: recompute ``c @ x``)."""
-        scaled = lp.scaled(self.col, self.row)
-        return scaled.with_costs(lp.cost * self.col * self.col_cost)
+        if self._last and self._last[0][0] is lp:
+            return self._last[0][1]
+        scaled = lp.scaled(self.col, self.row).with_costs(lp.cost * self.col * self.col_cost)
+        self._last[:] = [(lp, scaled)]
+        return scaled
 
     def scale(
         self,
@@ -133,15 +149,32 @@ def scaling_for(lp: LinearProgram) -> Scaling:
         size_of = np.zeros(lp.n_cols)
         np.maximum.at(size_of, lp.col_index[defines], reach[rows[defines]])
         col[value_cols] = np.where(size_of[value_cols] > 0, size_of[value_cols], 1.0)
+    return scaling_with(lp, col)
+
+
+def scaling_with(
+    lp: LinearProgram, col: np.ndarray, *, priced: np.ndarray | None = None
+) -> Scaling:
+    """The scaling of ``lp`` for the column sizes ``col``: rows and costs follow from them.
+
+    Each row is divided by its largest entry or bound in those units; each connected part's
+    costs (`components`) by its largest cost in those units -- among the columns ``priced``
+    marks, where given and priced at all (so that far dearer columns, such as shortage, do
+    not make the purchase prices small).
+    """
     largest = np.zeros(lp.n_rows)
-    np.maximum.at(largest, rows, np.abs(lp.value * col[lp.col_index]))
+    np.maximum.at(largest, lp.entry_row, np.abs(lp.value * col[lp.col_index]))
     for bound in (lp.row_lower, lp.row_upper):
         largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     row = 1.0 / np.where(largest > 0, largest, 1.0)
     col_label, row_label = components(lp)
-    scaled_cost = np.abs(lp.cost * col)
+    spend = np.abs(lp.cost * col)
     top = np.zeros(lp.n_cols)
-    np.maximum.at(top, col_label, scaled_cost)
+    np.maximum.at(top, col_label, spend)
+    if priced is not None:
+        top_priced = np.zeros(lp.n_cols)
+        np.maximum.at(top_priced, col_label[priced], spend[priced])
+        top = np.where(top_priced > 0, top_priced, top)
     factor = 1.0 / np.where(top > 0, top, 1.0)
     row_cost = np.where(row_label >= 0, factor[np.maximum(row_label, 0)], 1.0)
     return Scaling(col=col, row=row, col_cost=factor[col_label], row_cost=row_cost)

@@ -36,7 +36,7 @@ from reopt.model.blocks import RowFamily, csr_block
 from reopt.model.formulation import KG_PER_T
 from reopt.model.program import LinearProgram
 from reopt.model.risk import CVaR
-from reopt.model.scaling import Scaling, components, scaling_for
+from reopt.model.scaling import Scaling, scaling_for, scaling_with
 from reopt.model.scenario_factors import arrival_rows
 
 __all__ = ["MIN_RISK_WEIGHT", "TwoStageModel", "build_two_stage"]
@@ -323,22 +323,9 @@ def _scaling(model: TwoStageModel, first: LinearProgram, demand_t: np.ndarray) -
         money = float(np.max(np.abs(model.cost_coef) * col[model.cost_col], initial=0.0))
         weight = model.risk.weight if model.risk is not None else 1.0
         col[model.eta_col :] = (money if money > 0 else 1.0) / max(weight, 1e-4)
-    rows = lp.entry_row
-    largest = np.zeros(lp.n_rows)
-    np.maximum.at(largest, rows, np.abs(lp.value * col[lp.col_index]))
-    for bound in (lp.row_lower, lp.row_upper):
-        largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
-    row = 1.0 / np.where(largest > 0, largest, 1.0)
-    col_label, row_label = components(lp)
     # each part's costs in units of its largest purchase cost (contracts and spot), so that
     # near-equal prices stay apart by more than a solver's tolerance; shortage and the risk
     # columns, often far dearer, are then large rather than the prices small
-    spend = np.abs(lp.cost * col)
-    top, priced = np.zeros(lp.n_cols), np.zeros(lp.n_cols)
-    np.maximum.at(top, col_label, spend)
-    buying = slice(0, model.first_short_col)
-    np.maximum.at(priced, col_label[buying], spend[buying])
-    top = np.where(priced > 0, priced, top)
-    factor = 1.0 / np.where(top > 0, top, 1.0)
-    row_cost = np.where(row_label >= 0, factor[np.maximum(row_label, 0)], 1.0)
-    return Scaling(col=col, row=row, col_cost=factor[col_label], row_cost=row_cost)
+    priced = np.zeros(lp.n_cols, dtype=bool)
+    priced[: model.first_short_col] = True
+    return scaling_with(lp, col, priced=priced)
