@@ -48,9 +48,10 @@ from reopt import datasets
 from reopt.analysis import feasibility_limit, sweep
 from reopt.analysis.executors import process_executor
 from reopt.analysis.montecarlo import Draw, monte_carlo
-from reopt.analysis.risk_curves import cap_risk_curve, risk_frontier
+from reopt.analysis.risk_curves import cap_risk_curve, risk_frontier, stock_risk_curve
 from reopt.backends import Backend, Feature, available_solvers, known_solvers
 from reopt.backends.export import model_names, write_model
+from reopt.bench.tune import TuneResult, tune
 from reopt.bench.user import benchmark
 from reopt.data.io import Scenario, read_market, read_scenario, write_market
 from reopt.data.market import Market
@@ -101,6 +102,7 @@ __all__ = [
     "SolverError",
     "SolverOptions",
     "Status",
+    "TuneResult",
     "__version__",
     "available_solvers",
     "benchmark",
@@ -121,7 +123,9 @@ __all__ = [
     "risk_frontier",
     "solve",
     "solve_lp",
+    "stock_risk_curve",
     "sweep",
+    "tune",
     "write_market",
     "write_model",
 ]

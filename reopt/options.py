@@ -16,7 +16,12 @@ from types import MappingProxyType
 from reopt.checks import InstanceOf, MappingOf, Number, OneOf, Rule, check
 from reopt.errors import InputError
 
-__all__ = ["Method", "SolverOptions"]
+__all__ = ["DEFAULT_SOLVER", "Method", "SolverOptions"]
+
+#: The back end used when none is named: the fastest exact method for the program's
+#: structure (`reopt.backends.auto`: the greedy method where each product's caps nest, HiGHS
+#: for everything else).
+DEFAULT_SOLVER = "auto"
 
 
 class Method(StrEnum):

@@ -17,7 +17,7 @@ SOLVERS = list(reopt.known_solvers())
 
 #: Relative accuracy each back end's answers carry. CBC's solution file prints about eight
 #: significant digits, so its tonnes and costs agree to 1e-7, the others to 1e-9.
-RTOL = {"highs": 1e-9, "pulp-highs": 1e-9, "glpk": 1e-9, "cbc": 1e-7}
+RTOL = {"highs": 1e-9, "auto": 1e-9, "pulp-highs": 1e-9, "glpk": 1e-9, "cbc": 1e-7}
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from reopt.model.program import LinearProgram, RowBlock, csr_block
 
 def thread_settings() -> dict[str, object]:
     """The thread variables a worker sees, and the threads HiGHS was given for a solve."""
-    plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6)
+    plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6, solver="highs")
     found: dict[str, object] = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     found["highs_threads"] = plan.solution.settings["threads"]
     return found

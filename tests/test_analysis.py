@@ -18,6 +18,7 @@ import reopt
 import reopt.analysis.breakpoints
 import reopt.analysis.engine
 import reopt.analysis.whatif
+from reopt.backends.auto import AutoSession
 from reopt.backends.highs import HighsSession
 from reopt.status import Status
 
@@ -243,8 +244,9 @@ def test_bad_sweep_arguments(kwargs, words):
 
 
 # --- how it runs ---------------------------------------------------------------------------
-def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers):
-    real = HighsSession.resolve
+@pytest.mark.parametrize(("session", "solver"), [(HighsSession, "highs"), (AutoSession, "auto")])
+def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers, session, solver):
+    real = session.resolve
 
     def off_by_a_thousandth(self, lp):
         from dataclasses import replace
@@ -252,9 +254,9 @@ def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers):
         solution = real(self, lp)  # reopt recomputes the objective from x: move x
         return replace(solution, x=solution.x * 1.001)
 
-    monkeypatch.setattr(HighsSession, "resolve", off_by_a_thousandth)
+    monkeypatch.setattr(session, "resolve", off_by_a_thousandth)
     with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
-        reopt.sweep(three_suppliers, china_cap=[0.6, 0.7])
+        reopt.sweep(three_suppliers, china_cap=[0.6, 0.7], solver=solver)
 
 
 def test_thread_and_process_pools_give_the_same_curve():

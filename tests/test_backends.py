@@ -30,7 +30,7 @@ def synthetic_with_min_orders(
 
 # --- choosing a solver ---------------------------------------------------------------------
 def test_unknown_solver_lists_the_known_ones(three_suppliers):
-    with pytest.raises(reopt.InputError, match="unknown solver; known: highs, cbc, glpk"):
+    with pytest.raises(reopt.InputError, match="unknown solver; known: highs, auto, cbc, glpk"):
         reopt.solve(three_suppliers, solver="gurobi")
 
 
@@ -122,6 +122,8 @@ def test_presolve_on_and_off_agree_on_infeasible_markets(three_suppliers, solver
 
 #: For each back end, a setting and a market that stop the solve on a limit.
 LIMITED = {
+    # the greedy method honours a time limit by the clock: it reports a limit, not its answer
+    "auto": ({"time_limit_s": 1e-9}, 2000, False),
     "highs": ({"method": "simplex", "extra": {"simplex_iteration_limit": 1}}, 2000, False),
     "pulp-highs": ({"method": "simplex", "extra": {"simplex_iteration_limit": 1}}, 2000, False),
     # CBC (the build PuLP 4 uses) runs LPs to the end whatever the limit; its branch and
@@ -399,3 +401,22 @@ def test_a_floor_no_offer_meets_is_an_empty_row_on_every_back_end(solver):
     assert zero.cost_usd == pytest.approx(175_000)
     some = reopt.solve(market, policies=[reopt.min_share(0.1, kind="recycler")], solver=solver)
     assert some.status is reopt.Status.INFEASIBLE
+
+
+def test_highs_through_pulp_prints_nothing_on_standard_output(tmp_path):
+    """highspy prints a banner when a process makes its first Highs object (PuLP 4 does):
+    output for tools (``--format json``) must stay clean."""
+    import json
+    import subprocess
+    import sys
+
+    folder = tmp_path / "market"
+    reopt.write_market(reopt.datasets.japan_2025(), folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "reopt.cli", "solve", str(folder), "--china-cap", "0.6",
+         "--solver", "pulp-highs", "--format", "json"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Running HiGHS" not in done.stdout
+    assert json.loads(done.stdout)["status"] == "optimal"

@@ -99,3 +99,31 @@ def test_one_folder_holds_market_and_scenarios(tmp_path, capsys):
     assert "VaR 95%" in capsys.readouterr().out
     assert main(["scenarios", str(tmp_path / "data"), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "optimal"
+
+
+def test_a_market_with_stock_prints_its_stock_by_scenario(tmp_path, capsys):
+    """60 days of demand in stock: drawn in the scenarios that cut supply."""
+    reopt.datasets.export("japan_2025", tmp_path)
+    demand = reopt.datasets.japan_2025().demand
+    stock = demand[["product"]].assign(initial_t=demand["demand_t"] * 60 / 365, min_days=60.0)
+    stock.to_csv(tmp_path / "stock.csv", index=False)
+    assert main(["scenarios", str(tmp_path), "--scenarios", str(_bundled_set(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    for words in ("planned stock (end of period):", "stock by scenario", "stock drawn (t)"):
+        assert words in out
+    assert (
+        main(["scenarios", str(tmp_path), "--scenarios", str(tmp_path / "set"), "--format", "json"])
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    drawn: dict[str, float] = {}
+    for row in data["scenario_stock"]:
+        drawn[row["scenario"]] = drawn.get(row["scenario"], 0.0) + row["drawn_t"]
+    assert drawn["baseline"] == pytest.approx(0.0, abs=1e-6)
+    assert max(drawn.values()) > 0
+    assert len(data["stock"]) == len(stock)
+
+
+def _bundled_set(tmp_path):
+    reopt.datasets.export("japan_2025_scenarios", tmp_path / "set")
+    return tmp_path / "set"

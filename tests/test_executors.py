@@ -13,7 +13,13 @@ import pandas as pd
 import pytest
 
 import reopt
-from reopt.analysis.executors import THREAD_VARIABLES, as_executor, results_in_order
+import reopt.progress
+from reopt.analysis.executors import (
+    THREAD_VARIABLES,
+    as_executor,
+    results_in_order,
+    workers_of,
+)
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -121,6 +127,14 @@ def test_a_pool_needs_a_whole_number_of_workers(n):
 
 
 # --- the pool's workers --------------------------------------------------------------------
+def test_pools_and_clients_say_how_many_workers_they_have(pool, client):
+    assert workers_of(pool) == 2
+    assert workers_of(client) == 2
+    with ThreadPoolExecutor(3) as threads:
+        assert workers_of(threads) is None  # a plain Executor does not say
+    assert workers_of(None) is None
+
+
 def test_pool_workers_run_one_thread(pool):
     for found in [pool.submit(executor_tasks.thread_settings).result() for _ in range(2)]:
         assert found["highs_threads"] == 1
@@ -228,3 +242,33 @@ def test_a_dead_dask_worker_is_an_error_naming_its_points(japan, client):
         _sweep_that_kills_a_worker(japan, client)
     assert "factor=1.25 to 1.29" in str(caught.value)
     client.wait_for_workers(2, timeout=60)  # the nanny starts a new one for the next tests
+
+
+# --- an interrupted run ------------------------------------------------------------------------
+class _InterruptedBar(reopt.progress.Progress):
+    """A progress bar whose second update is a Ctrl-C."""
+
+    def update(self, steps: int = 1) -> None:
+        super().update(steps)
+        if self.done > steps:
+            raise KeyboardInterrupt
+
+
+def _scheduler_tasks(dask_scheduler) -> set[str]:
+    return {str(key) for key in dask_scheduler.tasks}
+
+
+def test_an_interrupted_dask_run_leaves_no_tasks_or_data_on_the_cluster(japan, client, monkeypatch):
+    """The batches not finished are cancelled and the scattered job is released."""
+    from reopt.analysis import montecarlo
+
+    draw = reopt.Draw(scale="price", where={"country": "CN"}, sigma=0.3)
+    monkeypatch.setattr(montecarlo, "Progress", _InterruptedBar)
+    before = client.run_on_scheduler(_scheduler_tasks)  # what earlier tests left
+    with pytest.raises(KeyboardInterrupt):
+        reopt.monte_carlo(japan, n=20_000, draws=[draw], executor=client, batch_size=20)
+    deadline = time.monotonic() + 30
+    while client.run_on_scheduler(_scheduler_tasks) - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.run_on_scheduler(_scheduler_tasks) - before == set()
+    assert len(client.scheduler_info()["workers"]) == 2

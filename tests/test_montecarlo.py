@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
@@ -12,7 +18,8 @@ import pandas as pd
 import pytest
 
 import reopt
-from reopt.analysis import mc_job, montecarlo
+import reopt.progress
+from reopt.analysis import mc_fast, mc_job, montecarlo
 from reopt.analysis.draws import correlation_root, sample_factors
 
 CN_PRICE = reopt.Draw(scale="price", where={"country": "CN"}, dist="lognormal", sigma=0.3)
@@ -75,6 +82,12 @@ def test_batch_size_does_not_change_the_numbers(japan, serial, batch_size):
     pd.testing.assert_frame_equal(serial, again)
 
 
+def test_samples_stacked_a_few_at_a_time_give_the_same_numbers(japan, serial, monkeypatch):
+    """A large model checks its samples a few at a time (bounded memory): same table."""
+    monkeypatch.setattr(mc_fast, "STACKED_VALUES", 100)  # 2 samples of japan_2025 at a time
+    pd.testing.assert_frame_equal(serial, the_call(japan, None))
+
+
 def test_a_longer_run_starts_with_the_shorter_one(japan, serial):
     longer = the_call(japan, None, n=230)
     pd.testing.assert_frame_equal(serial, longer.iloc[:200])
@@ -116,6 +129,74 @@ def test_a_worker_that_dies_is_an_error_naming_the_draws(japan, monkeypatch):
         reopt.monte_carlo(japan, n=40, draws=[CN_PRICE], executor=pool, batch_size=5)
     assert "died" in str(caught.value)
     assert any(f"draws {a}..{a + 4}" in str(caught.value) for a in range(0, 15, 5))
+
+
+class _InterruptedBar(reopt.progress.Progress):
+    """A progress bar whose second update is a Ctrl-C."""
+
+    def update(self, steps: int = 1) -> None:
+        super().update(steps)
+        if self.done > steps:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_pool_run_stops_and_leaves_no_workers(japan, monkeypatch):
+    monkeypatch.setattr(montecarlo, "Progress", _InterruptedBar)
+    started = time.perf_counter()
+    with reopt.process_executor(2) as pool:
+        with pytest.raises(KeyboardInterrupt):
+            reopt.monte_carlo(japan, n=20_000, draws=[CN_PRICE], executor=pool, batch_size=20)
+        assert multiprocessing.active_children()  # the pool is still the caller's to close
+    assert multiprocessing.active_children() == []
+    assert time.perf_counter() - started < 60  # the 1,000 batches not started were cancelled
+
+
+def _session_members(session: int) -> list[tuple[int, str]]:
+    """(pid, state) of every process of ``session`` still alive (zombies are not)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[3]) == session and fields[0] not in ("Z", "X"):
+                found.append((int(entry), fields[0]))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="lists processes through /proc")
+def test_ctrl_c_on_a_pool_run_leaves_no_processes_or_temp_files(tmp_path):
+    """SIGINT to the run's whole process group, as Ctrl-C in a terminal sends it."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    script = Path(__file__).with_name("interrupted_run.py")
+    run = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=dict(os.environ, TMPDIR=str(temp)),
+    )
+    try:
+        assert run.stdout.readline().strip() == "running"
+        time.sleep(0.5)
+        os.killpg(run.pid, signal.SIGINT)
+        _, err = run.communicate(timeout=120)
+        deadline = time.monotonic() + 20
+        while _session_members(run.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _session_members(run.pid)
+    finally:
+        if run.poll() is None or _session_members(run.pid):
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode != 0
+    assert "KeyboardInterrupt" in err
+    assert "was not interrupted" not in err
+    assert left == []
+    assert list(temp.iterdir()) == []
 
 
 def test_sample_i_is_seeded_by_the_ith_spawned_seed():
@@ -368,8 +449,163 @@ def test_singular_correlation_moves_draws_together():
 
 def test_huge_factors_are_refused_naming_the_draw():
     draw = reopt.Draw(scale="price", where={"source": "a"}, sigma=400.0)
-    with pytest.raises(reopt.InputError, match=r"draw \d+"):
-        reopt.monte_carlo(one_offer(), n=50, draws=[draw], seed=0)
+    with np.errstate(over="ignore"):
+        factors = [sample_factors([draw], 0, i, None)[0] for i in range(50)]
+    # offer b keeps 50 USD/kg: a factor beyond 1e12 (or below 1e-12) breaks the price ratio
+    first = next(i for i, f in enumerate(factors) if not 1e-12 <= f <= 1e12)
+    with pytest.raises(reopt.InputError, match=rf"draw {first}\b") as caught:
+        reopt.monte_carlo(one_offer(), n=50, draws=[draw], seed=0, batch_size=50)
+    assert caught.value.problems[0].column == "price_usd_per_kg"
+
+
+def test_magnitude_limits_on_a_batch_name_each_failure():
+    """`Limits.beyond` on a stack of samples: the first failing one, and each rule it breaks."""
+    market = one_offer(capacity=10.0)
+    limits = mc_fast.Limits.of(market)
+    ones = np.ones((4, 2))
+    assert limits.beyond(ones, ones, np.ones((4, 1))) is None
+    price, capacity, demand = ones.copy(), ones.copy(), np.ones((4, 1))
+    capacity[2, 0] = 2e11  # 2e12 t
+    demand[3, 0] = 1e11  # 1e13 t
+    price[3, 0] = 1e13  # a ratio of 1e13 to the other offer, and 5e14 USD/kg
+    j, err = limits.beyond(price, capacity, demand)
+    assert j == 2 and [p.column for p in err.problems] == ["capacity_t"]
+    j, err = limits.beyond(price[3:], capacity[3:], demand[3:])
+    assert j == 0
+    assert [p.column for p in err.problems] == ["price_usd_per_kg", "demand_t", "price_usd_per_kg"]
+
+
+# --- the fast path: arrays only, checked, and the full check where it refuses -----------------
+def test_the_fast_path_needs_no_plan_per_sample(japan, serial, monkeypatch):
+    """Answers that pass the array check never go through make_plan (no Plan per sample)."""
+
+    def no_plan(*args, **kwargs):
+        raise AssertionError("make_plan called on the fast path")
+
+    monkeypatch.setattr(mc_fast, "make_plan", no_plan)
+    pd.testing.assert_frame_equal(serial, the_call(japan, None))
+
+
+def test_answers_the_array_check_refuses_go_to_the_full_check(japan, serial, monkeypatch):
+    """Every answer refused: each is built as a program and checked by make_plan instead."""
+    calls = []
+    full = mc_fast.make_plan
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return full(*args, **kwargs)
+
+    monkeypatch.setattr(mc_fast, "make_plan", counted)
+    monkeypatch.setattr(
+        mc_fast.ArrayCheck, "passes", lambda self, *a: np.zeros(len(a[5]), dtype=bool)
+    )
+    again = the_call(japan, None, n=40)
+    assert len(calls) == 40
+    pd.testing.assert_frame_equal(serial.iloc[:40], again, check_exact=False, rtol=1e-9, atol=1e-7)
+
+
+@pytest.mark.parametrize("solver", [s for s in reopt.available_solvers() if s != "highs"])
+def test_another_back_end_gives_the_same_samples(japan, serial, solver):
+    """The fast path on another warm-starting back end's session, or the full path."""
+    table = reopt.monte_carlo(
+        japan, n=40, draws=[CN_PRICE], china_cap=0.6, seed=3, solver=solver, progress=False
+    )
+    expected = serial.iloc[:40]
+    assert table["status"].tolist() == expected["status"].tolist()
+    np.testing.assert_allclose(table["cost_usd"], expected["cost_usd"], rtol=1e-6)
+
+
+def test_default_batches_are_a_few_hundred_samples(japan):
+    assert [montecarlo.batch_size_for(n) for n in (1, 200, 1000, 10_000, 10**6)] == [
+        25,
+        25,
+        63,
+        500,
+        500,
+    ]
+
+    submitted = []
+
+    class Counting(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            submitted.append(args[1:])
+            return super().submit(fn, *args, **kwargs)
+
+    with Counting(1) as ex:
+        reopt.monte_carlo(japan, n=1000, draws=[CN_PRICE], executor=ex, progress=False)
+    assert len(submitted) == 16
+    assert submitted[0] == (0, 63) and submitted[-1] == (945, 1000)
+    # where the executor says how many workers it has: about 4 tasks each
+    assert [montecarlo.batch_size_for(n, 2) for n in (10, 1000, 10_000, 10**6)] == [
+        25,
+        125,
+        1250,
+        2000,
+    ]
+
+
+class _Scattered:
+    def __init__(self, value):
+        self.value = value
+        self.released = False
+
+    def release(self):
+        self.released = True
+
+
+class _UnwrappingExecutor(ThreadPoolExecutor):
+    """As Dask's executor: a scattered future given as an argument arrives as its value."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        assert any(isinstance(a, _Scattered) for a in args), "the job was not scattered"
+        args = tuple(a.value if isinstance(a, _Scattered) else a for a in args)
+        return super().submit(fn, *args, **kwargs)
+
+
+class _DaskLikeClient:
+    """Just what reopt uses of a Dask client: ``get_executor`` and ``scatter``."""
+
+    def __init__(self):
+        self.scattered = []
+        self.executor = _UnwrappingExecutor(2)
+
+    def get_executor(self, **kwargs):
+        assert kwargs == {"pure": False}
+        return self.executor
+
+    def scatter(self, value, **kwargs):
+        self.scattered.append((kwargs, _Scattered(value)))
+        return self.scattered[-1][1]
+
+
+def test_a_dask_client_gets_the_job_once_and_tasks_get_its_future(japan, serial):
+    client = _DaskLikeClient()
+    with client.executor:
+        table = the_call(japan, client)
+    pd.testing.assert_frame_equal(serial, table)
+    [(kwargs, future)] = client.scattered
+    assert kwargs == {"broadcast": True, "hash": False}
+    assert isinstance(future.value, mc_job.Job)
+    assert future.released
+
+
+def test_a_pool_gets_the_job_pickled_once_and_unpickles_it_once(japan, serial, monkeypatch):
+    loads = []
+    unpickle = mc_job.pickle.loads
+    monkeypatch.setattr(mc_job.pickle, "loads", lambda data: loads.append(1) or unpickle(data))
+    with ThreadPoolExecutor(1) as ex:
+        table = reopt.monte_carlo(
+            japan, n=200, draws=[CN_PRICE], china_cap=0.6, seed=3, executor=ex, batch_size=25
+        )
+    pd.testing.assert_frame_equal(serial, table)
+    assert len(loads) == 1  # 8 batches, one worker
+
+
+def test_a_plain_executor_gets_the_job_itself(japan):
+    with ThreadPoolExecutor(1) as ex, montecarlo.shared(ex, "job") as sent:
+        assert sent == "job"
+    with montecarlo.shared(None, "job") as sent:
+        assert sent == "job"
 
 
 # --- plots -------------------------------------------------------------------------------------
@@ -390,3 +626,20 @@ def test_plots(serial):
     with pytest.raises(reopt.InputError):
         reopt.plot.cost_distribution(pd.DataFrame({"x": [1]}))
     plt.close("all")
+
+
+# --- the benchmark's split of a serial sample --------------------------------------------------
+def test_the_benchmark_times_each_part_and_puts_every_function_back(japan):
+    from reopt.bench import montecarlo as bench
+
+    before = {path: bench._owner(module, path) for _, module, path in bench.PARTS}
+    originals = {path: owner.__dict__[name] for path, (owner, name) in before.items()}
+    parts = bench.split(japan, 60)
+    assert parts["solver run and read back (HiGHS or greedy)"] > 0
+    assert parts["numpy check (array)"] > 0
+    assert parts["full check (answers the array check refused)"] == 0
+    assert sum(v for k, v in parts.items() if k not in ("all", "other")) <= parts["all"]
+    for path, (owner, name) in before.items():
+        assert owner.__dict__[name] is originals[path]
+    assert set(bench.profile(japan, 60)) <= {label for label, _, _ in bench.PARTS}
+    assert bench.profile(japan, 60)["numpy check (array)"] > 0

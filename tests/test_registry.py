@@ -37,7 +37,7 @@ def test_feature_lookup_without_a_name():
 
 
 def test_an_unknown_solver_is_an_input_error_naming_the_known_ones():
-    with pytest.raises(reopt.InputError, match="unknown solver; known: highs, cbc"):
+    with pytest.raises(reopt.InputError, match="unknown solver; known: highs, auto, cbc"):
         get_backend("gurobi-ish")
     with pytest.raises(reopt.InputError, match="unknown solver"):
         reopt.solve(reopt.datasets.japan_2025(), solver=42)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import reopt
+from reopt.analysis.risk_curves import stock_risk_curve
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +81,84 @@ def test_an_infeasible_cap_is_a_row_not_an_error(japan, scenarios):
 def test_bad_settings_are_input_errors(japan, scenarios, call, words):
     with pytest.raises(reopt.InputError, match=words.replace("[", r"\[").replace("]", r"\]")):
         call(japan, scenarios)
+
+
+# --- the stock risk curve --------------------------------------------------------------------
+def test_stock_risk_curve_by_hand() -> None:
+    """One product, 365 t a year, China only; halt (p 0.1) stops China.
+
+    d days in stock: d t held and drawn in the halt, so the shortage there is 365 - d and the
+    expected shortage 0.1 (365 - d); holding 1 USD/kg a period costs d x 1,000 USD in the
+    normal year (the stock is drawn to 0 in the halt, so held at no cost there).
+    """
+    offers = pd.DataFrame(
+        {
+            "source": ["cn"],
+            "product": ["X"],
+            "country": ["CN"],
+            "capacity_t": [None],
+            "price_usd_per_kg": [10.0],
+        }
+    )
+    market = reopt.Market(offers, pd.DataFrame({"product": ["X"], "demand_t": [365.0]}))
+    scenarios = reopt.ScenarioSet.from_tables(
+        pd.DataFrame({"scenario": ["normal", "halt"], "probability": [0.9, 0.1]}),
+        pd.DataFrame({"scenario": ["halt"], "country": ["CN"], "capacity_factor": [0.0]}),
+        pd.DataFrame({"product": ["X"], "value_usd_per_kg": [100.0]}),
+    )
+    curve = stock_risk_curve(
+        market, scenarios, days=[0, 60, 365], holding_usd_per_kg=1.0, progress=False
+    )
+    assert curve.attrs["parameter"] == "stock_days"
+    assert list(curve.columns[:3]) == ["stock_days", "stock_t", "status"]
+    assert curve["stock_t"].tolist() == pytest.approx([0.0, 60.0, 365.0])
+    assert curve["expected_shortage_t"].tolist() == pytest.approx([36.5, 30.5, 0.0])
+    normal = [3_650e3 + d * 1e3 for d in (0, 60, 365)]
+    halt = [(365 - d) * 100e3 for d in (0, 60, 365)]
+    expected = [0.9 * n + 0.1 * h for n, h in zip(normal, halt, strict=True)]
+    assert curve["expected_cost_usd"].tolist() == pytest.approx(expected)
+
+
+def test_stock_risk_curve_at_zero_days_is_the_market_without_stock(japan, scenarios):
+    curve = stock_risk_curve(japan, scenarios, days=[0, 60], progress=False)
+    plain = reopt.cap_risk_curve(japan, scenarios, china_cap=[1.0], progress=False)
+    columns = ["expected_cost_usd", "cvar_usd", "expected_shortage_t"]
+    assert curve.loc[0, columns].to_numpy(float) == pytest.approx(
+        plain.loc[0, columns].to_numpy(float), rel=1e-9
+    )
+    assert curve.loc[1, "expected_shortage_t"] < curve.loc[0, "expected_shortage_t"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column"),
+    [
+        (dict(days=[30, -5]), "days"),
+        (dict(days=[30], products=["NdPr oxid"]), "products"),
+        (dict(days=[30], holding_usd_per_kg=-1.0), "holding_usd_per_kg"),
+    ],
+)
+def test_stock_risk_curve_refuses_bad_levels(japan, scenarios, kwargs, column):
+    with pytest.raises(reopt.InputError) as err:
+        stock_risk_curve(japan, scenarios, progress=False, **kwargs)
+    assert [p.column for p in err.value.problems] == [column]
+
+
+# --- VSS and EVPI on an executor ------------------------------------------------------------
+def test_vss_and_evpi_on_a_thread_pool_are_the_serial_ones(japan, scenarios):
+    serial = reopt.solve(japan, scenarios=scenarios)
+    with ThreadPoolExecutor(2) as pool:
+        plan = reopt.solve(japan, scenarios=scenarios, executor=pool)
+        assert {"_vss", "_evpi"} <= set(plan.__dict__)  # solved before solve() returned
+    assert (plan.vss_usd, plan.evpi_usd) == (serial.vss_usd, serial.evpi_usd)
+
+
+def test_an_executor_needs_scenarios_and_must_be_one(japan, scenarios):
+    with ThreadPoolExecutor(1) as pool, pytest.raises(reopt.InputError) as err:
+        reopt.solve(japan, executor=pool)
+    assert [p.column for p in err.value.problems] == ["scenarios"]
+    with pytest.raises(reopt.InputError) as err:
+        reopt.solve(japan, scenarios=scenarios, executor="processes")
+    assert [(p.column, p.value) for p in err.value.problems] == [("executor", "processes")]
+    plan = reopt.solve(japan, scenarios=scenarios)
+    with pytest.raises(reopt.InputError):
+        plan.evpi(executor=3)

@@ -53,7 +53,7 @@ def test_golden_three_periods_buys_ahead(solver: str) -> None:
     tonne bought at 11 and held at 1: 12 USD/kg.
     """
     plan = reopt.solve(three_periods(golden_stock()), solver=solver)
-    rtol = RTOL[solver]
+    rtol = RTOL.get(solver, 1e-7)
     assert plan.cost_usd == pytest.approx(3_460_000.0, rel=rtol)
     periods = plan.by_period
     assert periods["purchased_t"].to_numpy() == pytest.approx([220.0, 0.0, 100.0], rel=rtol)
@@ -79,7 +79,7 @@ def test_lead_time_moves_arrivals(solver: str) -> None:
     stock = golden_stock(initial_t=100.0, min_t=0.0, holding_usd_per_kg=0.0)
     market = three_periods(stock, lead_time_periods=[1, 0, 0])
     plan = reopt.solve(market, solver=solver)
-    assert plan.cost_usd == pytest.approx(2_000_000.0, rel=RTOL[solver])
+    assert plan.cost_usd == pytest.approx(2_000_000.0, rel=RTOL.get(solver, 1e-7))
     table = plan.by_period
     assert table["purchased_t"].to_numpy() == pytest.approx([200.0, 0.0, 0.0], abs=1e-6)
     assert table["arriving_t"].to_numpy() == pytest.approx([0.0, 200.0, 0.0], abs=1e-6)
@@ -373,3 +373,40 @@ def test_an_infeasible_stock_market_is_explained_in_tonnes():
     text = plan.explain()
     assert "nan" not in text
     assert "at least 95.0% (65 t over the cap)" in text
+
+
+def test_golden_stock_bounds_in_shadow_prices(solver: str) -> None:
+    """The golden case with max_t = 100 t, worked by hand (USD/kg).
+
+    Period 1 buys ahead at 10 + 1 holding, up to the 100 t limit; period 2 buys the rest of
+    its 100 t and its 20 t floor at 20; period 3 buys 100 t at 11: x = (200, 20, 100),
+    s = (100, 20, 20), cost 2,000 + 400 + 1,100 + 140 holding = 3,640,000 USD. One more tonne
+    of room at the end of period 1 replaces a tonne bought at 20 by one at 10 + 1: 9 USD/kg.
+    One more tonne of floor at the end of period 2 is bought at 20, held at 1, and saves a
+    tonne at 11 in period 3: 10 USD/kg; at the end of period 3: 11 + 1 = 12 USD/kg.
+    """
+    plan = reopt.solve(three_periods(golden_stock(max_t=100.0)), solver=solver)
+    assert plan.cost_usd == pytest.approx(3_640_000.0, rel=RTOL.get(solver, 1e-7))
+    prices = plan.shadow_prices
+    floor = prices.query("constraint == 'stock floor'")
+    assert list(floor["period"]) == [1, 2, 3] and set(floor["product"]) == {"A"}
+    assert floor["value_usd_per_kg"].to_numpy() == pytest.approx([0.0, 10.0, 12.0], abs=1e-6)
+    assert list(floor["binding"]) == [False, True, True]
+    assert set(floor["unit"]) == {"USD/kg"} and floor["value_usd_per_pp"].isna().all()
+    room = prices.query("constraint == 'stock max'")
+    assert room["value_usd_per_kg"].to_numpy() == pytest.approx([9.0, 0.0, 0.0], abs=1e-6)
+    limits = plan.binding_limits
+    assert list(limits["limit"]) == ["stock max", "stock floor", "stock floor"]
+    assert limits["value_usd_per_kg"].to_numpy() == pytest.approx([9.0, 10.0, 12.0], rel=1e-6)
+    assert plan.stock["floor_value_usd_per_kg"].to_numpy() == pytest.approx(
+        floor["value_usd_per_kg"].to_numpy(), abs=1e-9
+    )
+    ranges = plan.shadow_price_ranges  # the bounds are listed, not ranged
+    assert len(ranges) == len(prices)
+    assert ranges.query("constraint == 'stock floor'")["valid_from"].isna().all()
+
+
+def test_no_floor_no_max_no_stock_rows() -> None:
+    """A floor of 0 and an unlimited stock add no rows; a market without stock none."""
+    plan = reopt.solve(three_periods(golden_stock(min_t=0.0, max_t=np.inf)))
+    assert set(plan.shadow_prices["constraint"]) == {"demand"}

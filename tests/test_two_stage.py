@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -368,7 +369,8 @@ def test_japan_2025_with_cvar() -> None:
     assert plan.cvar_usd <= neutral.cvar_usd * (1 + 1e-9)
 
 
-def test_a_market_with_lead_times_is_refused_not_misread() -> None:
+def test_lead_times_carry_into_the_scenarios() -> None:
+    """Offer a of period 1 arrives in period 2 (lead 1), as in the deterministic model."""
     offers = pd.DataFrame(
         {
             "source": ["a", "a"],
@@ -391,9 +393,14 @@ def test_a_market_with_lead_times_is_refused_not_misread() -> None:
         lost_usd_per_kg=np.full(2, 100.0),
         spot_premium=0.5,
     )
-    with pytest.raises(reopt.InputError) as err:
-        reopt.solve(market, scenarios=nothing)
-    assert "stock" in str(err.value)
+    plan = reopt.solve(market, scenarios=nothing)
+    assert plan.expected_cost_usd == pytest.approx(reopt.solve(market).cost_usd)
+    arriving = plan.scenario_products.set_index("period")["arriving_t"]
+    bought = plan.allocation.set_index("period")["tonnes"]
+    assert float(arriving.loc[2]) == pytest.approx(10.0)
+    assert float(bought.get(1, 0.0)) + float(bought.get(2, 0.0)) == pytest.approx(10.0)
+    halted = replace(nothing, capacity_factor=np.array([[1.0, 0.0]]))
+    assert reopt.solve(market, scenarios=halted).shortage["expected_shortage_t"].sum() >= 0
 
 
 def test_vss_and_evpi_are_solved_once_on_first_use() -> None:

@@ -22,6 +22,9 @@ the normals are ``N(0, C)`` (a Gaussian copula) and each factor is its distribut
 CDF at ``Phi(Z)``. Sample ``i`` of a run with root seed ``s`` is drawn from the generator
 seeded by ``numpy.random.SeedSequence(s).spawn(n)[i]`` (`sample_seed`), so its numbers do not
 depend on where or in which batch it is drawn.
+
+A sample's factors become one factor per offer and demand row (`vectors`), and a market
+with them applied (`scaled_market`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reopt.data import filters
+from reopt.data.market import Market
 from reopt.errors import InputError, Problem, ProblemList
 
 __all__ = [
@@ -46,6 +50,8 @@ __all__ = [
     "normal_cdf",
     "sample_factors",
     "sample_seed",
+    "scaled_market",
+    "vectors",
 ]
 
 #: What a draw may scale.
@@ -154,7 +160,8 @@ class Draw:
         z = np.asarray(z, dtype=float)
         p = self.parameters
         if self.dist == "lognormal":
-            return np.exp(p["sigma"] * z)
+            with np.errstate(over="ignore"):  # inf: refused by the magnitude limits
+                return np.exp(p["sigma"] * z)
         u = normal_cdf(z)
         if self.dist == "uniform":
             return p["low"] + (p["high"] - p["low"]) * u
@@ -272,3 +279,42 @@ def sample_factors(draws: Sequence[Draw], seed: int, i: int, root: np.ndarray | 
     if root is not None:
         z = root @ z
     return np.array([float(d.factors(z[j : j + 1])[0]) for j, d in enumerate(draws)])
+
+
+def vectors(
+    market: Market, draws: Sequence[Draw], masks: Sequence[np.ndarray], f: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per offer its price and capacity factor, per demand row its demand factor.
+
+    ``f`` holds one factor per draw, or one row of them per sample (then so do the results).
+    """
+    f = np.asarray(f, dtype=float)
+    lead = f.shape[:-1]
+    n_offers = len(market.encoded.price_usd_per_kg)
+    out = {"price": np.ones((*lead, n_offers)), "capacity": np.ones((*lead, n_offers))}
+    out["demand"] = np.ones((*lead, len(market.encoded.demand_t)))
+    for k, (d, mask) in enumerate(zip(draws, masks, strict=True)):
+        out[d.scale][..., mask] *= f[..., k, None]
+    return out["price"], out["capacity"], out["demand"]
+
+
+def scaled_market(
+    market: Market, price: np.ndarray, capacity: np.ndarray, demand: np.ndarray
+) -> Market:
+    """``market`` with prices, capacities and demand times these factors (validated again).
+
+    As `reopt.analysis.whatif.OfferScale`: unlimited capacity stays unlimited unless its
+    factor is 0, and an offer whose minimum order no longer fits its capacity is shut.
+    """
+    offers = market.offers
+    offers["price_usd_per_kg"] = offers["price_usd_per_kg"].to_numpy(dtype=float) * price
+    cap = offers["capacity_t"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        cap = np.where(np.isinf(cap) & (capacity == 0), 0.0, cap * capacity)
+    offers["capacity_t"] = cap
+    if "min_order_t" in offers.columns:
+        shut = np.nan_to_num(offers["min_order_t"].to_numpy(dtype=float)) > cap
+        offers.loc[shut, ["capacity_t", "min_order_t"]] = 0.0
+    table = market.demand
+    table["demand_t"] = table["demand_t"].to_numpy(dtype=float) * demand
+    return market.replace(offers=offers, demand=table)

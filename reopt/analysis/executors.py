@@ -6,22 +6,36 @@ the default), any `concurrent.futures.Executor`, or a Dask ``distributed.Client`
 ``client.get_executor(pure=False)``: Dask's default ``pure=True`` would merge identical
 calls, and with them repeated random draws). `process_executor` makes a local process pool
 that starts its workers by spawning (never forking: HiGHS's and BLAS's threads deadlock in a
-forked child) and runs HiGHS with one thread in each. `results_in_order` collects the
-results in the order the tasks were submitted, whatever finishes first, and turns a worker
-that died into a `SolverError` naming the task whose result was lost.
+forked child) and runs HiGHS with one thread in each; `workers_of` says how many tasks an
+executor runs at once, where it can tell. `shared` sends a task's large input
+to every Dask worker once (``client.scatter(..., broadcast=True)``) instead of with every task;
+for other executors it is the input itself. `results_in_order` collects the results in the
+order the tasks were submitted, whatever finishes first, and turns a worker that died into a
+`SolverError` naming the task whose result was lost.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
-from typing import TypeVar
+import signal
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from reopt.errors import InputError, Problem, SolverError
+from reopt.errors import InputError, Problem
+from reopt.results.in_order import executor_of, results_in_order
 
-__all__ = ["THREAD_VARIABLES", "as_executor", "process_executor", "results_in_order"]
+__all__ = [
+    "THREAD_VARIABLES",
+    "WorkerPool",
+    "as_executor",
+    "process_executor",
+    "results_in_order",
+    "shared",
+    "workers_of",
+]
 
 T = TypeVar("T")
 
@@ -36,43 +50,48 @@ THREAD_VARIABLES = (
     "NUMEXPR_NUM_THREADS",
 )
 
-_HINT = (
-    "pass None (serial), a concurrent.futures.Executor such as reopt.process_executor(2), "
-    "or a dask distributed.Client"
-)
-
 
 def as_executor(executor: object) -> Executor | None:
     """``None``, an `Executor` as it is, or a Dask ``Client``'s executor (``pure=False``).
 
-    A Dask client is recognised by its ``get_executor`` method, so that ``distributed``
-    need not be imported to tell.
+    The one reading of the argument (`reopt.results.in_order.executor_of`).
 
     Raises
     ------
     InputError
         For anything else, naming the argument and what it got.
+    """
+    return executor_of(executor)
+
+
+@contextmanager
+def shared(executor: object, value: T) -> Iterator[T | Any]:
+    """``value`` as tasks submitted for ``executor`` should take it, while the block runs.
+
+    ``executor`` is the argument the user gave (before `as_executor`). For a Dask client
+    (recognised by its ``scatter`` method), ``value`` is sent to every worker once with
+    ``client.scatter(value, broadcast=True, hash=False)``, and the block gets the future: a
+    task given it as an argument receives ``value`` itself, from its worker's memory. The
+    future is released when the block ends. For None or any other `Executor`, the block gets
+    ``value`` itself (a process pool pickles it with each task).
 
     Examples
     --------
-    >>> as_executor(None) is None
-    True
-    >>> try:
-    ...     as_executor("processes")
-    ... except InputError as err:
-    ...     print(err.problems[0].column, "|", err.problems[0].rule)
-    executor | expected None, a concurrent.futures.Executor or a Dask distributed.Client
+    >>> with shared(None, [1, 2]) as sent:
+    ...     sent
+    [1, 2]
     """
-    if executor is None or isinstance(executor, Executor):
-        return executor
-    get_executor = getattr(executor, "get_executor", None)
-    if callable(get_executor) and not isinstance(executor, type):
-        found = get_executor(pure=False)
-        if isinstance(found, Executor):
-            return found
-    rule = "expected None, a concurrent.futures.Executor or a Dask distributed.Client"
-    shown = executor if isinstance(executor, (str, int, float)) else type(executor).__name__
-    raise InputError([Problem("options", "the executor argument", "executor", shown, rule, _HINT)])
+    scatter = getattr(executor, "scatter", None)
+    if executor is None or isinstance(executor, (Executor, type)) or not callable(scatter):
+        yield value
+        return
+    future = scatter(value, broadcast=True, hash=False)
+    try:
+        yield future
+    finally:
+        release = getattr(future, "release", None)
+        if callable(release):
+            release()
 
 
 def process_executor(n: int) -> Executor:
@@ -99,15 +118,56 @@ def process_executor(n: int) -> Executor:
         rule = "the number of worker processes is a whole number >= 1"
         hint = "e.g. reopt.process_executor(2), or os.cpu_count()"
         raise InputError([Problem("options", "process_executor()", "n", shown, rule, hint)])
-    return ProcessPoolExecutor(
-        max_workers=n,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=one_thread_worker,
-    )
+    return WorkerPool(n)
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """The pool of `process_executor`: a `ProcessPoolExecutor` that says its size (``workers``)."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=one_thread_worker,
+        )
+        self.workers = workers
+
+
+def workers_of(executor: object) -> int | None:
+    """How many tasks ``executor`` runs at once, where it can tell (None where not).
+
+    A `WorkerPool` (`process_executor`) has ``workers``; a Dask client counts its workers'
+    threads (``client.nthreads()``).
+
+    Examples
+    --------
+    >>> workers_of(None) is None
+    True
+    """
+    workers = getattr(executor, "workers", None)
+    if isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1:
+        return workers
+    nthreads = getattr(executor, "nthreads", None)
+    if callable(nthreads) and not isinstance(executor, type):
+        try:
+            counts = nthreads()
+        except Exception:  # a client that cannot tell (closed, not connected): unknown
+            return None
+        if isinstance(counts, dict):
+            total = sum(v for v in counts.values() if isinstance(v, int))
+            return total if total >= 1 else None
+    return None
 
 
 def one_thread_worker() -> None:
-    """Start a worker process: one thread for BLAS, OpenMP and HiGHS (module level: pickles)."""
+    """Start a worker process: one thread for BLAS, OpenMP and HiGHS (module level: pickles).
+
+    The worker ignores SIGINT: Ctrl-C in a terminal reaches every process of the group, and a
+    worker it stopped would break the pool while its caller shuts it down (a hang on some
+    Python versions). The caller's `KeyboardInterrupt` cancels what has not started, and the
+    workers end when their pool is shut down.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
     try:
@@ -115,57 +175,3 @@ def one_thread_worker() -> None:
     except ImportError:  # the variables above still hold for libraries loaded from now on
         return
     threadpool_limits(limits=1)
-
-
-def results_in_order(
-    futures: Sequence[Future[T]],
-    names: Sequence[str],
-    done: Callable[[T], object] | None = None,
-) -> list[T]:
-    """Each future's result, in the order given; ``done(result)`` as each one arrives.
-
-    Parameters
-    ----------
-    futures : sequence of Future
-        The submitted tasks, in the order their results are wanted.
-    names : sequence of str
-        What each task solves, as the user would name it (``"china_cap=0.6"``,
-        ``"draw 17"``), for the error when its worker dies.
-    done : callable, optional
-        Called with each result as it arrives, in order (to move a progress bar).
-
-    Raises
-    ------
-    SolverError
-        When a worker process died (a crash, the out-of-memory killer, ``os._exit``): a
-        process pool breaks (``BrokenProcessPool``) and Dask gives up on a task whose workers
-        kept dying (``KilledWorker``). The message names the first task, in order, whose
-        result was lost. The tasks not yet started are cancelled, on any error and on
-        ``KeyboardInterrupt``.
-    """
-    results: list[T] = []
-    try:
-        for future, name in zip(futures, names, strict=True):
-            try:
-                results.append(future.result())
-            except Exception as err:
-                if not _worker_died(err):
-                    raise
-                raise SolverError(
-                    f"a worker process died before returning {name} "
-                    f"({type(err).__name__}: {err}); a task that ends its process (a solver "
-                    "crash, running out of memory) stops the run: solve that point serially "
-                    "(executor=None) to see why"
-                ) from err
-            if done is not None:
-                done(results[-1])
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        raise
-    return results
-
-
-def _worker_died(err: BaseException) -> bool:
-    """Whether ``err`` says the process running a task is gone (a pool's or Dask's)."""
-    return isinstance(err, BrokenExecutor) or type(err).__name__ == "KilledWorker"

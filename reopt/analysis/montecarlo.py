@@ -3,7 +3,9 @@
 Each of ``n`` samples multiplies what every `reopt.Draw` picks by a factor drawn from its
 distribution (correlated through a Gaussian copula where asked; `reopt.analysis.draws`) and
 solves the market with the policies in force. Samples go to the executor in batches of plain
-data (`reopt.analysis.mc_job`); sample ``i`` is seeded from
+data (`reopt.analysis.mc_job`), a few hundred at a time (`batch_size_for`); on Dask the run's
+data goes to each worker once (`reopt.analysis.executors.shared`), and to other executors
+pickled once (`reopt.analysis.mc_job.Packed`). Sample ``i`` is seeded from
 ``numpy.random.SeedSequence(seed).spawn(n)[i]``, so the table is the same, value for value
 and in the same order, whatever the executor, worker count or batch size.
 
@@ -23,21 +25,26 @@ import numpy as np
 import pandas as pd
 
 from reopt.analysis.draws import DEMAND_FILTERS, Draw, correlation_root
-from reopt.analysis.executors import as_executor, results_in_order
-from reopt.analysis.mc_job import Job, probe, release, run_batch
+from reopt.analysis.executors import as_executor, results_in_order, shared, workers_of
+from reopt.analysis.mc_fast import probe
+from reopt.analysis.mc_job import Job, pack, release, run_batch
 from reopt.analysis.points import demand_names
 from reopt.data import filters
 from reopt.data.market import Market
 from reopt.errors import InputError, ProblemList
 from reopt.model.policy import Policy, policies_for
-from reopt.options import SolverOptions
+from reopt.options import DEFAULT_SOLVER, SolverOptions
 from reopt.progress import Progress
 from reopt.results.planning import check_solver
 
-__all__ = ["BATCH_SIZE", "Draw", "MonteCarloTable", "monte_carlo", "summary"]
+__all__ = ["BATCH_SIZE", "Draw", "MonteCarloTable", "batch_size_for", "monte_carlo", "summary"]
 
-#: Samples per task handed to an executor.
-BATCH_SIZE = 50
+#: The default batch: the largest number of samples per task handed to an executor.
+BATCH_SIZE = 500
+#: The smallest default batch, and how many tasks a run is split into where batches allow.
+MIN_BATCH, TASKS = 25, 16
+#: With the number of workers known: tasks per worker, and the largest batch.
+TASKS_PER_WORKER, MAX_BATCH = 4, 2000
 #: The quantiles of `summary`.
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -101,9 +108,9 @@ def monte_carlo(
     executor: Executor | Any | None = None,
     progress: bool | None = None,
     correlation: object | None = None,
-    solver: str | Any = "highs",
+    solver: str | Any = DEFAULT_SOLVER,
     options: SolverOptions | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> MonteCarloTable:
     """Solve ``market`` for ``n`` random samples of its prices, capacities or demand.
 
@@ -132,8 +139,9 @@ def monte_carlo(
         a Gaussian copula.
     solver, options
         As for `reopt.solve`.
-    batch_size : int, default=50
-        Samples per task; the table does not depend on it.
+    batch_size : int, optional
+        Samples per task; by default `batch_size_for` ``n`` and the executor's workers (25
+        to 2,000). The table does not depend on it.
 
     Returns
     -------
@@ -174,31 +182,50 @@ def monte_carlo(
         batch_size,
     )
     pool = as_executor(executor)
-    batches = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
-    records: list[dict[str, object]] = []
+    size = batch_size if batch_size is not None else batch_size_for(n, workers_of(executor))
+    batches = [(start, min(start + size, n)) for start in range(0, n, size)]
+    frames: list[pd.DataFrame] = []
     with Progress(n, label="monte carlo", enabled=progress) as bar:
         if pool is None:
             try:
                 for start, stop in batches:
-                    records += run_batch(job, start, stop)
+                    frames.append(run_batch(job, start, stop))
                     bar.update(stop - start)
             finally:
                 release(job)
         else:
-            records = _run_in(pool, job, batches, bar)
-    table = MonteCarloTable(pd.DataFrame.from_records(records))
+            with shared(executor, job) as sent:
+                # an executor that pickles every task gets the job pickled once (Packed)
+                frames = _run_in(pool, pack(job) if sent is job else sent, batches, bar)
+    table = MonteCarloTable(pd.concat(frames, ignore_index=True))
     table.attrs["draws"] = [d.label for d in job.draws]
     return table
 
 
+def batch_size_for(n: int, workers: int | None = None) -> int:
+    """The default samples per task for ``n`` samples on ``workers`` workers.
+
+    About ``n / (4 * workers)``, from 25 to 2,000, where the executor says how many workers
+    it has (`reopt.analysis.executors.workers_of`: `reopt.process_executor`, a Dask client);
+    else about ``n / 16``, from 25 to 500. Large enough that handing out a task costs little
+    against solving it (a Dask task costs a few milliseconds), small enough that the
+    workers share the run evenly and the progress bar moves.
+    """
+    if workers is None:
+        return max(MIN_BATCH, min(BATCH_SIZE, math.ceil(n / TASKS)))
+    return max(MIN_BATCH, min(MAX_BATCH, math.ceil(n / (TASKS_PER_WORKER * workers))))
+
+
 def _run_in(
-    pool: Executor, job: Job, batches: list[tuple[int, int]], bar: Progress
-) -> list[dict[str, object]]:
-    """The batches run by ``pool``, results in submission order (`results_in_order`)."""
+    pool: Executor, job: Job | Any, batches: list[tuple[int, int]], bar: Progress
+) -> list[pd.DataFrame]:
+    """The batches run by ``pool``, results in submission order (`results_in_order`).
+
+    ``job`` is the job itself, or what `reopt.analysis.executors.shared` made of it.
+    """
     futures = [pool.submit(run_batch, job, start, stop) for start, stop in batches]
     names = [f"draws {start}..{stop - 1}" for start, stop in batches]
-    done = results_in_order(futures, names, lambda batch: bar.update(len(batch)))
-    return [record for batch in done for record in batch]
+    return results_in_order(futures, names, lambda batch: bar.update(len(batch)))
 
 
 def _job(
@@ -218,7 +245,10 @@ def _job(
     problems = ProblemList()
     at = "monte_carlo()"
     checked: tuple[Policy, ...] = ()
-    for name, value, low in (("n", n, 1), ("seed", seed, 0), ("batch_size", batch_size, 1)):
+    checks = [("n", n, 1), ("seed", seed, 0)]
+    if batch_size is not None:
+        checks.append(("batch_size", batch_size, 1))
+    for name, value, low in checks:
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
             problems.add("options", at, name, value, f"must be a whole number >= {low}")
     items = list(draws) if isinstance(draws, (list, tuple)) else None

@@ -3,7 +3,8 @@
 `risk_frontier` solves a scenario model for each weight of CVaR in the objective and gives the
 expected cost against the tail cost (CVaR) of each plan: how much expected cost each step of
 protection from the worst scenarios costs. `cap_risk_curve` does the same along a China cap,
-so that what a cap buys in tail risk can be set beside what it costs.
+so that what a cap buys in tail risk can be set beside what it costs, and
+`stock_risk_curve` along a stockpile held in days of demand: what the stock buys.
 
 Each point is an independent `reopt.solve` of the two-stage model (`reopt.model.two_stage`),
 checked like any plan; with ``executor=`` (any `concurrent.futures.Executor`, or a Dask
@@ -13,7 +14,7 @@ in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,16 +22,17 @@ import pandas as pd
 from reopt.analysis.executors import as_executor, results_in_order
 from reopt.analysis.whatif import sweep_values
 from reopt.data.market import Market
+from reopt.data.stock import DAYS_PER_PERIOD
 from reopt.errors import InputError, Problem
 from reopt.model.policy import Policy
 from reopt.model.risk import CVaR
-from reopt.options import SolverOptions
+from reopt.options import DEFAULT_SOLVER, SolverOptions
 from reopt.progress import Progress
 from reopt.results.planning import solve
 from reopt.results.scenario_plan import ScenarioPlan
 from reopt.status import Status
 
-__all__ = ["cap_risk_curve", "risk_frontier"]
+__all__ = ["cap_risk_curve", "risk_frontier", "stock_risk_curve"]
 
 #: The columns every row of a risk curve has, after the swept setting: the plan's status, its
 #: expected cost, VaR and CVaR (USD), the expected tonnes short summed over products, and the
@@ -53,7 +55,7 @@ def risk_frontier(
     alpha: float = 0.95,
     china_cap: float | str | None = None,
     policies: Iterable[Policy] = (),
-    solver: str | Any = "highs",
+    solver: str | Any = DEFAULT_SOLVER,
     options: SolverOptions | None = None,
     executor: Any = None,
     progress: bool | None = None,
@@ -104,7 +106,7 @@ def cap_risk_curve(
     china_cap: Iterable[float | str],
     risk: CVaR | None = None,
     policies: Iterable[Policy] = (),
-    solver: str | Any = "highs",
+    solver: str | Any = DEFAULT_SOLVER,
     options: SolverOptions | None = None,
     executor: Any = None,
     progress: bool | None = None,
@@ -136,6 +138,106 @@ def cap_risk_curve(
     return _with_results(pd.DataFrame({"china_cap": caps}), rows, "china_cap")
 
 
+def stock_risk_curve(
+    market: Market,
+    scenarios: Any,
+    *,
+    days: Iterable[float],
+    products: Iterable[str] | None = None,
+    holding_usd_per_kg: float | Mapping[str, float] = 0.0,
+    risk: CVaR | None = None,
+    china_cap: float | str | None = None,
+    policies: Iterable[Policy] = (),
+    solver: str | Any = DEFAULT_SOLVER,
+    options: SolverOptions | None = None,
+    executor: Any = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """The scenario model along a stockpile: what ``d`` days of demand in stock buy.
+
+    For each level ``d`` the market gets a stock table: for each of ``products`` (default:
+    every demanded product) ``d`` days of its first period's demand in stock at the start
+    (``initial_t``) and as the strategic floor (``min_days = d``) that the plan keeps and a
+    disruption may draw (docs/risk.md), held at ``holding_usd_per_kg`` per period (the
+    stockpile's carrying cost: what it costs when nothing happens). Rows of the market's own
+    stock table for other products are kept.
+
+    Parameters
+    ----------
+    market : Market
+    scenarios : ScenarioSet
+    days : iterable of float
+        Levels in days of demand (periods are years: ``d / 365`` of a period's demand).
+    products : iterable of str, optional
+        The products stocked (default: every demanded product).
+    holding_usd_per_kg : float or mapping of product to float, default 0
+        Holding cost per kg and period.
+    risk, china_cap, policies, solver, options, executor, progress
+        As for `cap_risk_curve` (``china_cap``: one cap for every level).
+
+    Returns
+    -------
+    DataFrame
+        ``stock_days``, ``stock_t`` (tonnes in stock at the start, all products), then
+        `RISK_COLUMNS`; ``attrs["parameter"] = "stock_days"``.
+    """
+    levels = _numbers(days, "days", low=0.0, high=DAYS_PER_PERIOD * 100, where="stock_risk_curve()")
+    tables = [_stock_table(market, d, products, holding_usd_per_kg) for d in levels]
+    executor = as_executor(executor)
+    points = [
+        {"china_cap": china_cap, "risk": risk, "policies": tuple(policies), "stock": table}
+        for table in tables
+    ]
+    names = [f"the point stock_days={d:g}" for d in levels]
+    rows = _solve_all(market, scenarios, points, names, solver, options, executor, progress)
+    held = [float(t["initial_t"].sum()) for t in tables]
+    table = pd.DataFrame({"stock_days": levels, "stock_t": held})
+    return _with_results(table, rows, "stock_days")
+
+
+def _stock_table(
+    market: Market,
+    days: float,
+    products: Iterable[str] | None,
+    holding: float | Mapping[str, float],
+) -> pd.DataFrame:
+    """The stock table of one level: ``days`` of demand in hand and as the floor."""
+    demand = market.demand
+    demanded = [str(p) for p in pd.unique(demand["product"])]
+    chosen = demanded if products is None else [str(p) for p in products]
+    problems = [
+        Problem("options", "stock_risk_curve()", "products", p, "nobody demands this product")
+        for p in chosen
+        if p not in demanded
+    ]
+    cost = holding if isinstance(holding, Mapping) else dict.fromkeys(chosen, holding)
+    given = holding.values() if isinstance(holding, Mapping) else [holding]
+    for value in given:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+            rule = "a holding cost is a number >= 0 (USD/kg per period)"
+            problems.append(
+                Problem("options", "stock_risk_curve()", "holding_usd_per_kg", value, rule)
+            )
+    if problems:
+        raise InputError(problems)
+    if "period" in demand.columns:
+        demand = demand.sort_values("period", kind="stable")
+    first = demand.groupby("product", sort=False)["demand_t"].first()
+    rows = pd.DataFrame(
+        {
+            "product": chosen,
+            "initial_t": [days / DAYS_PER_PERIOD * float(first[p]) for p in chosen],
+            "min_days": float(days),
+            "holding_usd_per_kg": [float(cost.get(p, 0.0)) for p in chosen],
+        }
+    )
+    own = market.stock
+    if own is not None:
+        kept = own[~own["product"].isin(chosen)]
+        rows = pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
+    return rows
+
+
 # ------------------------------------------------------------------------------------------
 def solve_point(
     market: Market,
@@ -145,6 +247,8 @@ def solve_point(
     options: SolverOptions | None,
 ) -> dict[str, Any]:
     """One two-stage solve, as a small record (module level, so that workers can run it)."""
+    if point.get("stock") is not None:
+        market = market.replace(stock=point["stock"])
     plan = solve(
         market,
         china_cap=point["china_cap"],
@@ -200,23 +304,30 @@ def _with_results(table: pd.DataFrame, rows: list[dict[str, Any]], parameter: st
     return out
 
 
-def _numbers(values: Iterable[float], name: str, *, low: float, high: float) -> list[float]:
+def _numbers(
+    values: Iterable[float],
+    name: str,
+    *,
+    low: float,
+    high: float,
+    where: str = "risk_frontier()",
+) -> list[float]:
     problems = []
     out = []
     try:
         items = list(values)
     except TypeError:
         items = []
-        problems.append(Problem("options", "risk_frontier()", name, values, "expected a list"))
+        problems.append(Problem("options", where, name, values, "expected a list"))
     for i, v in enumerate(items):
         ok = isinstance(v, (int, float)) and not isinstance(v, bool) and low <= float(v) <= high
         if not ok:
-            rule = f"a weight is a number in [{low:g}, {high:g}]"
-            problems.append(Problem("options", f"risk_frontier() {name}[{i}]", name, v, rule))
+            rule = f"expected a number in [{low:g}, {high:g}]"
+            problems.append(Problem("options", f"{where} {name}[{i}]", name, v, rule))
         else:
             out.append(float(v))
     if not items and not problems:
-        problems.append(Problem("options", "risk_frontier()", name, values, "the list is empty"))
+        problems.append(Problem("options", where, name, values, "the list is empty"))
     if problems:
         raise InputError(problems)
     return out

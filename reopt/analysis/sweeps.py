@@ -36,7 +36,7 @@ from reopt.data.market import Market
 from reopt.errors import InputError, Problem
 from reopt.model.policy import Policy
 from reopt.model.shares import Basis, SharePolicy
-from reopt.options import Method, SolverOptions
+from reopt.options import DEFAULT_SOLVER, Method, SolverOptions
 from reopt.progress import Progress
 from reopt.results.planning import check_solver
 from reopt.status import Status
@@ -55,7 +55,7 @@ def sweep(
     scale_demand: Mapping[str, object] | None = None,
     factors: Iterable[float] | None = None,
     policies: Iterable[Policy] = (),
-    solver: str | Any = "highs",
+    solver: str | Any = DEFAULT_SOLVER,
     options: SolverOptions | None = None,
     executor: Any = None,
     progress: bool | None = None,

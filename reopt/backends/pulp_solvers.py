@@ -11,9 +11,12 @@ honour.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import re
 import shutil
+import sys
 from typing import Any
 
 import highspy
@@ -184,10 +187,12 @@ class PulpHighsBackend(PulpBackend):
 
     def probe(self) -> Any:
         """A silent HiGHS."""
+        spend_highs_banner()
         return adapter.highs_solver(msg=False)
 
     def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
         """PuLP's HiGHS with reopt's defaults; an unknown option is an InputError."""
+        spend_highs_banner()
         settings = default_settings(lp, options)
         apply_settings(new_highs(), settings)  # an unknown option is an InputError, not dropped
         if "log_file" in settings:
@@ -346,3 +351,37 @@ def _glpk_values(lp: LinearProgram, folder: str) -> Values:
 CBC = CbcBackend()
 GLPK = GlpkBackend()
 PULP_HIGHS = PulpHighsBackend()
+
+
+_BANNER = {"spent": False}
+
+
+def spend_highs_banner() -> None:
+    """Make highspy's first ``Highs()`` of the process with standard output sent nowhere.
+
+    highspy prints its banner on standard output when the first ``Highs`` object of a
+    process is made, which PuLP's HiGHS does (under PuLP 4): that would break output meant
+    for tools, such as ``--format json``. The banner is printed once per process, so one
+    object made here, with the output file descriptor pointed at the null device and C's
+    buffers flushed before it is restored, spends it.
+    """
+    if _BANNER["spent"]:
+        return
+    _BANNER["spent"] = True
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (a detached process): nothing to protect
+        highspy.Highs()
+        return
+    try:
+        with open(os.devnull, "w", encoding="utf-8") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                highspy.Highs()
+                with contextlib.suppress(OSError, AttributeError, TypeError):
+                    ctypes.CDLL(None).fflush(None)  # C's buffered banner goes to the null device
+            finally:
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from reopt.backends import pulp_adapter
+from reopt.backends.auto import AUTO
 from reopt.backends.base import Backend, Feature
 from reopt.backends.highs import HIGHS
 from reopt.backends.pulp_backend import PulpSolverBackend
@@ -27,7 +28,7 @@ def register(backend: Backend) -> None:
     _REGISTRY[backend.name] = backend
 
 
-for _backend in (HIGHS, CBC, GLPK, PULP_HIGHS):
+for _backend in (HIGHS, AUTO, CBC, GLPK, PULP_HIGHS):
     register(_backend)
 
 

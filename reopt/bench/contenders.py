@@ -55,7 +55,15 @@ from reopt.model.scaling import scaling_for
 from reopt.options import Method, SolverOptions
 from reopt.results.planning import make_plan, solve_with
 
-__all__ = ["CONTENDERS", "HIGHS_SETTINGS", "Contender", "Measurement", "measure", "raw_settings"]
+__all__ = [
+    "CONTENDERS",
+    "HIGHS_SETTINGS",
+    "Contender",
+    "Measurement",
+    "measure",
+    "peak_rss_mb",
+    "raw_settings",
+]
 
 
 @dataclass(frozen=True)
@@ -86,9 +94,10 @@ class Contender:
     """A way to solve an instance: reopt with a back end and settings, or a baseline."""
 
     name: str
-    group: str  # "settings" (reopt + HiGHS), "back end" (reopt + PuLP) or "baseline"
+    group: str  # "settings" (reopt + HiGHS), "structure" (reopt auto), "back end" (reopt +
+    # PuLP) or "baseline"
     run: Callable[[Instance, float], Measurement]
-    variants: tuple[str, ...] = ("cap", "periods", "policies", "milp")  # where it runs
+    variants: tuple[str, ...] = ("cap", "periods", "policies", "milp", "refining")
     largest: str = "xl"  # the largest size it runs at
 
 
@@ -133,10 +142,13 @@ def _reopt_highs(options: SolverOptions) -> Callable[[Instance, float], Measurem
     return run
 
 
-def _reopt_pulp(
+def _reopt_backend(
     solver: str, *, whole_seconds: bool = False
 ) -> Callable[[Instance, float], Measurement]:
-    """A PuLP back end of reopt; ``whole_seconds`` rounds the limit up (GLPK takes no less)."""
+    """The back end ``solver`` (``"auto"``, or one through PuLP) as `reopt.solve` runs it.
+
+    ``whole_seconds`` rounds the limit up (GLPK takes no less).
+    """
 
     def run(inst: Instance, limit_s: float) -> Measurement:
         offers, demand = inst.tables()
@@ -291,8 +303,8 @@ HIGHS_SETTINGS: dict[str, SolverOptions] = {
         method=Method.IPM, presolve=False, threads=2
     ),
 }
-_ALL_VARIANTS = ("cap", "periods", "policies", "milp")
-_LP_VARIANTS = ("cap", "periods", "policies")  # PDLP has no MILP solver
+_ALL_VARIANTS = ("cap", "periods", "policies", "milp", "refining")
+_LP_VARIANTS = ("cap", "periods", "policies", "refining")  # PDLP has no MILP solver
 _BASELINE_VARIANTS = ("cap", "periods")  # the baselines build the China-cap model only
 
 #: Every contender, in the order the runner alternates them.
@@ -308,9 +320,10 @@ CONTENDERS: dict[str, Contender] = {
             )
             for name, options in HIGHS_SETTINGS.items()
         ),
-        Contender("cbc", "back end", _reopt_pulp("cbc"), largest="l"),
-        Contender("glpk", "back end", _reopt_pulp("glpk", whole_seconds=True), largest="m"),
-        Contender("pulp-highs", "back end", _reopt_pulp("pulp-highs"), largest="l"),
+        Contender("reopt auto", "structure", _reopt_backend("auto"), _ALL_VARIANTS, "xxl"),
+        Contender("cbc", "back end", _reopt_backend("cbc"), largest="l"),
+        Contender("glpk", "back end", _reopt_backend("glpk", whole_seconds=True), largest="m"),
+        Contender("pulp-highs", "back end", _reopt_backend("pulp-highs"), largest="l"),
         Contender("raw highspy", "baseline", _raw, variants=_BASELINE_VARIANTS),
         Contender("pulp idiomatic + highs", "baseline", _pulp("highs"), _BASELINE_VARIANTS, "l"),
         Contender("pulp idiomatic + cbc", "baseline", _pulp("cbc"), _BASELINE_VARIANTS, "l"),
@@ -325,5 +338,20 @@ def measure(contender: str, inst: Instance, limit_s: float) -> Measurement:
         result = CONTENDERS[contender].run(inst, limit_s)
     except Exception as err:  # a failed run is a result of the benchmark
         result = Measurement(status="error", error=f"{type(err).__name__}: {err}"[:500])
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return Measurement(**{**result.to_dict(), "peak_mb": peak_mb})
+    return Measurement(**{**result.to_dict(), "peak_mb": peak_rss_mb()})
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of the running process in MB, from its own start.
+
+    Linux's ``VmHWM`` where there is one: ``ru_maxrss`` survives ``exec``, so a worker
+    started by a large runner would report the runner's peak as its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -1,8 +1,9 @@
 """Benchmark instances: procurement markets of named sizes and variants, deterministic by seed.
 
-Sizes (offers, periods): ``xs`` 200, ``s`` 5,000, ``m`` 50,000, ``l`` 200,000 and ``xl``
-1,000,000 offer-periods, all from `reopt.datasets.synthetic` (17 oxides, hundreds to tens
-of thousands of sources in 21 countries, China with most of the cheap capacity).
+Sizes (offers, periods): ``xs`` 200, ``s`` 5,000, ``m`` 50,000, ``l`` 200,000, ``xl``
+1,000,000 and ``xxl`` 5,000,000 offer-periods, all from `reopt.datasets.synthetic` (17
+oxides, hundreds to tens of thousands of sources in 21 countries, China with most of the
+cheap capacity).
 
 Variants:
 
@@ -10,7 +11,9 @@ Variants:
 - ``periods``: the same offers spread over 4 periods;
 - ``policies``: the China cap, an EU-CRMA-style cap on every single country, and a floor on
   recycled supply of every product;
-- ``milp``: the China cap, with minimum order sizes on a tenth of the non-Chinese offers.
+- ``milp``: the China cap, with minimum order sizes on a tenth of the non-Chinese offers;
+- ``refining``: the China cap and a cap on what is refined in China (in these markets every
+  Chinese offer is refined in China, so the China cap nests inside the refining cap).
 
 Every instance is feasible by construction: the synthetic markets are feasible for any
 China cap from 25%, and the each-country cap and the recycled floor are set from the market's
@@ -32,8 +35,15 @@ from reopt.model.policies import SharePolicy, cap_share, min_share
 __all__ = ["SIZES", "VARIANTS", "Instance", "instance"]
 
 #: Named sizes: offer-periods.
-SIZES: dict[str, int] = {"xs": 200, "s": 5_000, "m": 50_000, "l": 200_000, "xl": 1_000_000}
-VARIANTS = ("cap", "periods", "policies", "milp")
+SIZES: dict[str, int] = {
+    "xs": 200,
+    "s": 5_000,
+    "m": 50_000,
+    "l": 200_000,
+    "xl": 1_000_000,
+    "xxl": 5_000_000,
+}
+VARIANTS = ("cap", "periods", "policies", "milp", "refining")
 CHINA_CAP = 0.6
 CRMA_CAP = 0.65  # the EU Critical Raw Materials Act's 65% benchmark, raised if infeasible
 RECYCLED_FLOOR = 0.05
@@ -50,6 +60,7 @@ class Instance:
     seed: int = 0
     each_country_cap: float = CRMA_CAP
     recycled_floor: float = RECYCLED_FLOOR
+    refining_cap: float = CRMA_CAP
 
     @property
     def name(self) -> str:
@@ -80,6 +91,8 @@ class Instance:
 
     def policies(self) -> tuple[SharePolicy, ...]:
         china = cap_share(CHINA_CAP, country="CN")
+        if self.variant == "refining":
+            return (china, cap_share(self.refining_cap, refined_in="CN"))
         if self.variant != "policies":
             return (china,)
         return (
@@ -95,6 +108,7 @@ class Instance:
             "seed": self.seed,
             "each_country_cap": self.each_country_cap,
             "recycled_floor": self.recycled_floor,
+            "refining_cap": self.refining_cap,
         }
 
 
@@ -109,10 +123,13 @@ def instance(size: str, variant: str, *, seed: int = 0) -> Instance:
     if size not in SIZES or variant not in VARIANTS:
         raise ValueError(f"unknown instance {size}-{variant}; sizes {list(SIZES)}, {VARIANTS}")
     base = Instance(size, variant, seed)
-    if variant != "policies":
+    if variant not in ("policies", "refining"):
         return base
     market = Market(*base.tables())
     china = cap_share(CHINA_CAP, country="CN")
+    if variant == "refining":
+        lowest = feasibility_limit(market, cap_share(1.0, refined_in="CN"), policies=[china])
+        return Instance(size, variant, seed, refining_cap=max(CRMA_CAP, round(lowest + 0.02, 4)))
     lowest = feasibility_limit(market, cap_share(1.0, each="country"), policies=[china])
     each = max(CRMA_CAP, round(lowest + 0.02, 4))
     crma = cap_share(each, each="country")

@@ -58,6 +58,20 @@ SUITES: dict[str, dict[str, Any]] = {
         "repeat": 3,
         "limit_s": 120.0,
     },
+    # the structure-exploiting default against general LP solvers: single- and multi-period,
+    # with a refining cap nested around the China cap, and the CRMA rules with a recycled
+    # floor (a general LP, which "auto" hands to HiGHS)
+    "structure": {
+        "sizes": ["s", "l", "xl", "xxl"],
+        "variants": {
+            "s": ["cap", "periods", "refining", "policies"],
+            "l": ["cap", "periods", "refining", "policies"],
+            "xl": ["cap", "periods", "refining"],
+            "xxl": ["cap"],
+        },
+        "repeat": 3,
+        "limit_s": 300.0,
+    },
 }
 
 

@@ -26,6 +26,7 @@ from reopt.cli import (
     scenarios,
     solve,
     sweep,
+    tune,
     validate,
     whatif,
 )
@@ -34,7 +35,19 @@ from reopt.cli.exits import EPILOG, EXIT_INPUT, check_available, run_command
 __all__ = ["COMMANDS", "main", "parser"]
 
 #: The subcommand modules, in the order ``reopt --help`` lists them.
-COMMANDS = (demo, solve, scenarios, sweep, whatif, montecarlo, export, bench, validate, datasets)
+COMMANDS = (
+    demo,
+    solve,
+    scenarios,
+    sweep,
+    whatif,
+    montecarlo,
+    export,
+    bench,
+    tune,
+    validate,
+    datasets,
+)
 
 
 def parser() -> argparse.ArgumentParser:

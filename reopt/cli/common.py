@@ -22,9 +22,10 @@ from reopt import datasets
 from reopt.backends import known_solvers
 from reopt.cli.exits import EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OPTIMAL, EXIT_SOLVER
 from reopt.data.io import Scenario, read_scenario
+from reopt.data.solver_section import SolverSection, read_solver_section
 from reopt.data.writing import WriteError, replacing
 from reopt.errors import InputError, ReoptError
-from reopt.options import Method, SolverOptions
+from reopt.options import DEFAULT_SOLVER, Method, SolverOptions
 from reopt.results.plan import Plan
 from reopt.share_rule import share_value
 from reopt.status import Status
@@ -81,16 +82,25 @@ class Subparsers(Protocol):
 def solver_arguments(parser: argparse.ArgumentParser, *, seed_flag: str = "--seed") -> None:
     """Add the ``solver`` group of options.
 
-    They are ``--solver``, ``--time-limit``, ``--threads``, ``--method``,
+    They are ``--solver``, ``--solver-file``, ``--time-limit``, ``--threads``, ``--method``,
     ``--presolve``/``--no-presolve``, ``--mip-gap``, ``--seed`` and ``--log``; `solver_options`
     reads them back.
     """
     group = parser.add_argument_group("solver")
     group.add_argument(
         "--solver",
-        default="highs",
+        default=_Default(DEFAULT_SOLVER),
         choices=list(known_solvers()),
-        help="back end (default: highs, in-process)",
+        help=f"back end (default: {DEFAULT_SOLVER}: the greedy method where each product's "
+        "caps nest, else HiGHS in-process)",
+    )
+    group.add_argument(
+        "--solver-file",
+        action=_SolverFile,
+        default=None,
+        metavar="FILE",
+        help="the back end and settings of FILE's [solver] section (reopt tune --out writes "
+        "one); the other solver flags override it",
     )
     group.add_argument(
         "--time-limit", type=float, default=None, metavar="SECONDS", help="stop after this long"
@@ -126,16 +136,56 @@ def solver_arguments(parser: argparse.ArgumentParser, *, seed_flag: str = "--see
 
 
 def solver_options(args: argparse.Namespace) -> SolverOptions:
-    """The `SolverOptions` given by the arguments `solver_arguments` added."""
-    return SolverOptions(
-        time_limit_s=args.time_limit,
-        threads=args.threads,
-        presolve=args.presolve,
-        method=args.method,
-        mip_gap=args.mip_gap,
-        seed=args.seed,
-        log=args.log,
-    )
+    """The `SolverOptions` given by the arguments `solver_arguments` added.
+
+    The settings of ``--solver-file`` first, then each flag that was given.
+    """
+    section = getattr(args, "solver_file", None)
+    base = section.options if isinstance(section, SolverSection) else SolverOptions()
+    flags = {
+        "time_limit_s": args.time_limit,
+        "threads": args.threads,
+        "presolve": args.presolve,
+        "method": None if args.method == Method.AUTO else args.method,
+        "mip_gap": args.mip_gap,
+        "seed": args.seed,
+        "log": args.log or None,
+    }
+    return base.replace(**{k: v for k, v in flags.items() if v is not None})
+
+
+class _Default(str):
+    """A default value, told apart from the same text given on the command line."""
+
+    __slots__ = ()
+
+
+class _SolverFile(argparse.Action):
+    """``--solver-file FILE``: read its ``[solver]`` section now, into ``solver_file``.
+
+    Its back end becomes ``--solver`` unless that was given; a bad file, key or value is
+    an error of this option, as a bad value of any other flag is.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        try:
+            section = read_solver_section(Path(str(values)))
+        except ReoptError as err:
+            raise argparse.ArgumentError(self, str(err)) from None
+        if section.solver not in known_solvers():
+            known = ", ".join(known_solvers())
+            raise argparse.ArgumentError(
+                self, f"{values} [solver], name={section.solver!r}: unknown solver; known: {known}"
+            )
+        setattr(namespace, self.dest, section)
+        if isinstance(getattr(namespace, "solver", None), _Default):
+            namespace.solver = section.solver
 
 
 def china_cap_argument(parser: argparse.ArgumentParser, help: str) -> None:

@@ -6,7 +6,8 @@ The market is PATH (a folder, workbook or .toml file, as for ``reopt solve``) or
 one PATH holds (a .toml file may hold the market, the scenario set and ``[risk]`` with
 ``alpha`` and ``weight``), else the bundled set made for ``--dataset``. ``--cvar 0.95:0.5``
 sets the risk term. Printed: the first-stage plan (the contracts to sign), the table of
-scenarios, the expected cost, VaR and CVaR, shortage per product, and VSS and EVPI.
+scenarios, the expected cost, VaR and CVaR, shortage per product, and VSS and EVPI; for a
+market with a stock table also the planned stock and each scenario's stock and draws.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def _risk_sections(plan: ScenarioPlan) -> list[Lines | Table]:
     if not plan.is_optimal:
         return []
     table = plan.scenarios
-    rows = tuple(
+    rows: tuple[tuple[str, ...], ...] = tuple(
         (
             str(r.scenario),
             percent(r.probability),
@@ -176,7 +177,11 @@ def _risk_sections(plan: ScenarioPlan) -> list[Lines | Table]:
         )
         for r in table.itertuples()
     )
-    header = ("scenario", "probability", "cost (USD)", "spot (t)", "shortage (t)")
+    header: tuple[str, ...] = ("scenario", "probability", "cost (USD)", "spot (t)", "shortage (t)")
+    if "stock_drawn_t" in table.columns:
+        header = (*header, "stock drawn (t)")
+        drawn = table["stock_drawn_t"].to_numpy()
+        rows = tuple((*row, number(d)) for row, d in zip(rows, drawn, strict=True))
     short = plan.shortage
     short_rows = tuple(
         (str(r.product), number(r.expected_shortage_t), number(r.worst_shortage_t))
@@ -192,7 +197,8 @@ def _risk_sections(plan: ScenarioPlan) -> list[Lines | Table]:
         *(f"note: {note}" for note in plan.risk_notes),
     ]
     return [
-        Table("scenarios:", header, rows, (False, True, True, True, True)),
+        *_stock_sections(plan),
+        Table("scenarios:", header, rows, (False,) + (True,) * (len(header) - 1)),
         Table(
             "shortage per product:",
             ("product", "expected (t)", "worst (t)"),
@@ -200,6 +206,43 @@ def _risk_sections(plan: ScenarioPlan) -> list[Lines | Table]:
             (False, True, True),
         ),
         Lines("", tuple(figures)),
+    ]
+
+
+def _stock_sections(plan: ScenarioPlan) -> list[Lines | Table]:
+    """The planned stock per product and period, then each scenario's stock and draws."""
+    held = plan.scenario_stock
+    if held.empty:
+        return []
+    keys = ["product", "period"] if "period" in held.columns else ["product"]
+    planned = plan.stock
+    plan_rows = tuple(
+        (*(str(r[k]) for k in keys), number(r["stock_t"]), number(r["floor_t"]))
+        for _, r in planned.iterrows()
+    )
+    scenario_rows = tuple(
+        (
+            str(r["scenario"]),
+            *(str(r[k]) for k in keys),
+            number(r["stock_t"]),
+            number(r["drawn_t"]),
+            number(r["below_floor_t"]),
+        )
+        for _, r in held.iterrows()
+    )
+    return [
+        Table(
+            "planned stock (end of period):",
+            (*keys, "stock (t)", "floor (t)"),
+            plan_rows,
+            (False,) * len(keys) + (True, True),
+        ),
+        Table(
+            "stock by scenario (end of period):",
+            ("scenario", *keys, "stock (t)", "drawn (t)", "below floor (t)"),
+            scenario_rows,
+            (False,) * (1 + len(keys)) + (True, True, True),
+        ),
     ]
 
 
@@ -222,6 +265,8 @@ def _data(plan: ScenarioPlan) -> dict[str, Any]:
         "contracts": records(plan.orders),
         "scenarios": records(plan.scenarios),
         "shortage": records(plan.shortage),
+        "stock": records(plan.stock),
+        "scenario_stock": records(plan.scenario_stock),
     }
 
 
@@ -244,4 +289,12 @@ def _sheets(plan: ScenarioPlan) -> list[Sheet]:
         Sheet("Scenarios", plan.scenarios, laid_out=True),
         Sheet("Scenario products", plan.scenario_products, laid_out=True),
         Sheet("Shortage", plan.shortage, laid_out=True),
+        *(
+            [
+                Sheet("Stock", plan.stock, laid_out=True),
+                Sheet("Scenario stock", plan.scenario_stock, laid_out=True),
+            ]
+            if not plan.scenario_stock.empty
+            else []
+        ),
     ]

@@ -29,13 +29,20 @@ from reopt.cli.common import (
     solver_options,
     write_output,
 )
-from reopt.cli.output import cost_of_policies, format_argument, plan_data, print_json, show
+from reopt.cli.output import (
+    cost_of_policies,
+    format_argument,
+    plan_data,
+    print_json,
+    records,
+    show,
+)
 from reopt.data.io import read_scenario
 from reopt.errors import InputError
 from reopt.results.plan import Plan
 from reopt.results.planning import solve
 from reopt.results.precision import SIGNIFICANT_DIGITS, check_digits
-from reopt.results.report import NO_LIMIT, number, plan_report, price
+from reopt.results.report import NO_LIMIT, method_sections, number, plan_report, price
 from reopt.status import Status
 
 __all__ = ["add_parser", "print_ranges", "run"]
@@ -77,6 +84,12 @@ def add_parser(subparsers: Subparsers) -> None:
         action="store_true",
         help="also print over what span each shadow price and each offer's price hold",
     )
+    parser.add_argument(
+        "--explain-method",
+        action="store_true",
+        help="also print which method solved each product (and period) and why "
+        "(the greedy method where caps nest, else HiGHS; see --solver auto)",
+    )
     solver_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -102,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         label = "the policies"
     if args.format == "json":
         data = plan_data(plan, ranges=args.ranges)
+        if args.explain_method:
+            data["methods"] = records(plan.methods)
         if free is not None and free.is_optimal:
             data["uncapped_cost_usd"] = free.cost_usd
             data["cost_of_policies_usd"] = plan.cost_usd - free.cost_usd
@@ -109,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         sections = plan_report(plan, "cli")
         sections[1:1] = cost_of_policies(plan, free, label, china=china_cap is not None)
+        if args.explain_method:
+            sections += method_sections(plan)
         show(sections, args.format)
         if args.ranges and plan.is_optimal:
             print_ranges(plan)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from reopt.data.filters import code_problem, normalise_text
+from reopt.data.labels import duplicate_problems
 from reopt.data.text import name_problem, normalise_name
 from reopt.errors import ProblemList
 
@@ -69,9 +70,16 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
     Missing cells (None, NaN) get code -1; the returned list of distinct values has one
     extra slot at the end, so that indexing it with the codes maps missing cells there.
+    A column of plain numpy integers or floats is factorised as numbers (no Python object
+    per row); its distinct values are then Python numbers, as the object path gives.
     """
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes, np.concatenate([np.asarray(uniques, dtype=object), np.array([None])])
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iuf":
+        codes, uniques = pd.factorize(values.to_numpy(), use_na_sentinel=True)
+        distinct = np.asarray(uniques).astype(object)
+    else:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        distinct = np.asarray(uniques, dtype=object)
+    return codes, np.concatenate([distinct, np.array([None])])
 
 
 def text_column(
@@ -83,6 +91,7 @@ def text_column(
     *,
     required: bool,
     coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    same: set[str] | None = None,
 ) -> np.ndarray:
     """Normalised text per row (None where empty); integers become text (ids such as 101).
 
@@ -90,6 +99,9 @@ def text_column(
     `reopt.data.text.name_problem` refuses (control characters, look-alike letters) is a
     problem. With ``coded``, also records ``coded[col] = (codes, labels)``: an integer code
     per row (-1 where empty) into the distinct cleaned values, for the market's encoding.
+    With ``same``, adds ``col`` to it when normalising changed no cell (every cell is text
+    already written as names are): the column as given is then its clean form, and the
+    array returned may be the caller's own (to read, not to keep).
     """
     codes, distinct = _factorize(df[col])
     clean = np.empty(len(distinct), dtype=object)
@@ -107,6 +119,16 @@ def text_column(
         else:
             state[k] = 2
     state[-1] = 1
+    unchanged = not (codes < 0).any() and all(
+        state[k] == 0 and clean[k] == value for k, value in enumerate(distinct[:-1])
+    )
+    if unchanged:
+        if coded is not None:
+            coded[col] = (codes.astype(np.int64), distinct[:-1])
+        if same is not None:  # the caller keeps the column as given (not this array)
+            same.add(col)
+            return df[col].to_numpy(dtype=object)
+        return clean[codes]
     per_row = state[codes]
     for i in np.flatnonzero(per_row >= 2):
         where, raw = origin.where(df.index[i], i), df[col].iloc[i]
@@ -267,12 +289,21 @@ def coded_column(
     origin: TableOrigin,
     problems: ProblemList,
     coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    *,
+    same: set[str] | None = None,
 ) -> np.ndarray:
     """Country codes (upper case, ISO alpha-2) or kinds (lower case, one of `KINDS`).
 
     ``values`` is the column as `text_column` cleaned it; the rule is `filters.code_problem`.
+    When ``coded`` already holds ``col`` (`text_column` recorded it), those codes are used
+    instead of reading ``values`` again, and are replaced by the codes of the fixed values.
+    With ``same`` holding ``col``, ``col`` stays in it only when no value changed case.
     """
-    codes, distinct = _factorize(pd.Series(values, dtype=object))
+    if coded is not None and col in coded:
+        codes, labels = coded[col]
+        distinct = np.concatenate([labels, np.array([None])])
+    else:
+        codes, distinct = _factorize(pd.Series(values, dtype=object))
     fixed = np.array([normalise_text(col, v) for v in distinct[:-1]] + [None], dtype=object)
     for k, value in enumerate(distinct[:-1]):
         if name_problem(value) is not None:
@@ -282,15 +313,30 @@ def coded_column(
             continue
         for i in np.flatnonzero(codes == k):
             problems.add(table, origin.where(df.index[i], i), col, df[col].iloc[i], *broken)
+    if (
+        same is not None
+        and col in same
+        and any(a != b for a, b in zip(fixed[:-1], distinct[:-1], strict=True))
+    ):
+        same.discard(col)
     if coded is not None:
         coded[col] = _recode(codes, fixed)
+    if same is not None and col in same:
+        return values
     return fixed[codes]
 
 
 def period_column(
-    df: pd.DataFrame, table: str, origin: TableOrigin, problems: ProblemList
+    df: pd.DataFrame,
+    table: str,
+    origin: TableOrigin,
+    problems: ProblemList,
+    coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> np.ndarray:
-    """Periods are all integers or all text; integer-valued floats (from Excel) become ints."""
+    """Periods are all integers or all text; integer-valued floats (from Excel) become ints.
+
+    With ``coded``, also records ``coded["period"] = (codes, labels)`` as `text_column` does.
+    """
     codes, distinct = _factorize(df["period"])
     fixed = np.array([_as_period(v) for v in distinct[:-1]] + [None], dtype=object)
     empty = np.array([v is None or (isinstance(v, str) and not v) for v in fixed])
@@ -316,6 +362,8 @@ def period_column(
             "periods must be all integers or all text",
             "use 2025, 2026, ... or labels such as '2025Q1'",
         )
+    if coded is not None:
+        coded["period"] = _recode(codes, fixed)
     return fixed[codes]
 
 
@@ -330,35 +378,3 @@ def _as_period(value: object) -> object:
         text = normalise_name(value)
         return int(text) if text.lstrip("-").isdigit() and text.isascii() else text
     return value
-
-
-def duplicate_problems(
-    frame: pd.DataFrame,
-    keys: list[str],
-    df: pd.DataFrame,
-    table: str,
-    origin: TableOrigin,
-    problems: ProblemList,
-) -> None:
-    """A problem for every row of the clean ``frame`` whose ``keys`` repeat an earlier row's.
-
-    ``df`` is the table as given, whose index names the rows.
-    """
-    dup = frame.duplicated(keys, keep=False).to_numpy()
-    if not dup.any():
-        return
-    first: dict[tuple[object, ...], int | np.integer] = {}
-    for i in np.flatnonzero(dup):
-        key = tuple(frame[k].iloc[i] for k in keys)
-        if key in first:
-            j = first[key]
-            problems.add(
-                table,
-                origin.where(df.index[i], i),
-                ", ".join(keys),
-                key if len(key) > 1 else key[0],
-                "duplicate key",
-                f"same as {origin.where(df.index[j], j)}; merge the rows or tell them apart",
-            )
-        else:
-            first[key] = i

@@ -54,7 +54,9 @@ def encode(
 ) -> Encoded:
     """Integer codes per offer for every label column, and each offer's demand row.
 
-    ``known`` holds codes the validation already computed; other columns are factorised.
+    ``known`` holds codes the validation already computed (``coded[col] = (codes, labels)``
+    with -1 for none, labels in the order rows first show them); other columns are
+    factorised.
     """
     codes: dict[str, np.ndarray] = {}
     labels: dict[str, np.ndarray] = {}
@@ -68,9 +70,14 @@ def encode(
     product_of = {p: i for i, p in enumerate(labels["product"])}
     demand_product = demand["product"].map(product_of).to_numpy(dtype=np.int64)
     if has_periods:
-        order = _period_order(demand["period"], offers["period"])
+        if "period" in known:
+            period_code, offered = known["period"]
+        else:
+            period_code, offered = pd.factorize(offers["period"].to_numpy(dtype=object))
+        order = _period_order(demand["period"], list(offered))
         lookup = {p: i for i, p in enumerate(order)}
-        codes["period"] = readonly(offers["period"].map(lookup).to_numpy(dtype=np.int64))
+        position = np.array([lookup[p] for p in offered], dtype=np.int64)
+        codes["period"] = readonly(position[period_code])
         labels["period"] = readonly(np.asarray(order, dtype=object))
         demand_period = demand["period"].map(lookup).to_numpy(dtype=np.int64)
         offer_period = codes["period"]
@@ -106,9 +113,12 @@ def _sorted_by(group: np.ndarray) -> np.ndarray:
     return keep[np.argsort(keys, kind="stable")]
 
 
-def _period_order(demand_periods: pd.Series, offer_periods: pd.Series) -> list[Any]:
-    """Integer periods in numeric order; text periods in order of first appearance."""
-    seen = list(dict.fromkeys([*demand_periods.tolist(), *offer_periods.tolist()]))
+def _period_order(demand_periods: pd.Series, offer_periods: list[Any]) -> list[Any]:
+    """Integer periods in numeric order; text periods in order of first appearance.
+
+    ``offer_periods`` are the offers' distinct periods in the order they first appear.
+    """
+    seen = list(dict.fromkeys([*demand_periods.tolist(), *offer_periods]))
     if all(isinstance(p, int) for p in seen):
         return sorted(seen)
     return seen

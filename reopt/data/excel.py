@@ -52,8 +52,10 @@ class WorkbookTables:
     problems: tuple[Problem, ...] = ()
 
 
-def read_workbook_tables(path: Path, tables: tuple[str, ...]) -> WorkbookTables:
-    """Read the sheets named like ``tables`` (``sources`` may be absent) from ``path``.
+def read_workbook_tables(
+    path: Path, tables: tuple[str, ...], optional: tuple[str, ...] = ("sources",)
+) -> WorkbookTables:
+    """Read the sheets named like ``tables`` (those in ``optional`` may be absent) from ``path``.
 
     Raises
     ------
@@ -80,7 +82,7 @@ def read_workbook_tables(path: Path, tables: tuple[str, ...]) -> WorkbookTables:
         for table in tables:
             found = [s for s in sheets if _fold(s[0]) == table]
             if len(found) != 1:
-                _sheet_problem(path, table, found, sheets, problems)
+                _sheet_problem(path, table, found, sheets, problems, table in optional)
                 continue
             name, _, target = found[0]
             label = f"{path} sheet {name!r}"
@@ -122,6 +124,7 @@ def _sheet_problem(
     found: list[tuple[str, str, str]],
     sheets: list[tuple[str, str, str]],
     problems: ProblemList,
+    optional: bool,
 ) -> None:
     if found:
         names = ", ".join(f"{n!r} ({state})" for n, state, _ in found)
@@ -133,7 +136,7 @@ def _sheet_problem(
             f"more than one sheet could be {table!r}: {names}",
             "rename or delete all but one of them",
         )
-    elif table != "sources":
+    elif not optional:
         present = [n for n, _, _ in sheets]
         problems.add(
             "file", str(path), None, None, f"no sheet named {table!r}", f"sheets: {present}"

@@ -1,36 +1,40 @@
-"""Reading markets and scenarios from files, and writing them back.
+"""Reading markets and scenarios from files: `read_market`, `read_scenario` and `Scenario`.
 
-Three layouts hold the same tables (``offers``, ``demand``, optional ``sources``):
+Three layouts hold the same tables (``offers``, ``demand``, optional ``sources`` and
+``stock``; see `reopt.data.market_files`):
 
-- a folder with ``offers.csv``, ``demand.csv`` and optionally ``sources.csv``;
+- a folder with ``offers.csv``, ``demand.csv`` and optionally ``sources.csv``, ``stock.csv``;
 - an ``.xlsx`` workbook with sheets of those names;
-- a ``.toml`` scenario file that points at either of them and lists policies::
+- a ``.toml`` scenario that points at them, or holds them, and lists policies::
 
       offers = "offers.csv"        # or: folder = "data"   or: workbook = "market.xlsx"
-      demand = "demand.csv"
+      demand = "demand.csv"        #     or [[offers]] / [[demand]] entries in the file
       sources = "sources.csv"      # optional
       china_cap = 0.6              # optional
+      [[stock]]                    # optional: or stock = "stock.csv"
+      product = "Dy oxide"
+      min_days = 60
       [[policies]]
       cap_share = 0.65
       each = "country"
       [[policies]]
       min_share = 0.1
       kind = "recycler"
+      over = "horizon"
 
 CSV files are read as text by `reopt.data.csvfiles` (comma, semicolon or tab separated;
 decimal commas in semicolon-separated files) and workbooks cell by cell by
-`reopt.data.excel`; problems name the line or row a user sees in an editor, and
+`reopt.data.excel`; problems name the line, row or entry a user sees in an editor, and
 `Scenario.dialects` says how each CSV file was read. A scenario's
 paths stay inside its folder (symlinks resolved) unless ``allow_outside=True``; a scenario,
-like a CSV, may start with a UTF-8 byte-order mark.
+like a CSV, may start with a UTF-8 byte-order mark. `write_market`
+(`reopt.data.market_writing`) writes each layout back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,27 +43,32 @@ import pandas as pd
 
 from reopt.checks import Optional, Share, check, input_error
 from reopt.data.cells import TableOrigin
-from reopt.data.csvfiles import read_csv_table
 from reopt.data.dialect import CsvDialect
-from reopt.data.excel import read_workbook_tables
 from reopt.data.market import Market
+from reopt.data.market_files import (
+    MARKET_TABLES,
+    MarketTables,
+    build_market,
+    inside,
+    read_csv_into,
+    read_folder_tables,
+    read_workbook_tables_of_market,
+)
+from reopt.data.market_writing import write_market
 from reopt.data.scenario_files import SCENARIO_KEYS
-from reopt.data.tomlfiles import read_toml
-from reopt.data.writing import Workbook, WriteError, workbook, write_csv
-from reopt.errors import InputError, Problem, ProblemList, ReoptError
+from reopt.data.tomlfiles import read_toml, toml_records
+from reopt.errors import InputError, Problem, ProblemList
 from reopt.model.policies import FILTERS, SharePolicy, cap_share, min_share
 from reopt.share_rule import share_value
 
 __all__ = ["Scenario", "read_market", "read_scenario", "write_market"]
 
-TABLES = ("offers", "demand", "sources")
-_Tables = tuple[dict[str, pd.DataFrame | None], dict[str, TableOrigin], dict[str, CsvDialect]]
 #: Keys of a .toml scenario; the scenario set's and risk's keys are read by their own readers.
-_SCENARIO_KEYS: tuple[str, ...] = ("offers", "demand", "sources", "folder", "workbook")
+_SCENARIO_KEYS: tuple[str, ...] = (*MARKET_TABLES, "folder", "workbook")
 _SCENARIO_KEYS += ("china_cap", "policies")
-_SCENARIO_KEYS += ("name", "description", *SCENARIO_KEYS, "risk")
+_SCENARIO_KEYS += ("name", "description", *SCENARIO_KEYS, "risk", "solver")
 _CAP_RULE = {"china_cap": Optional(Share())}
-_POLICY_KEYS = ("cap_share", "min_share", *FILTERS, "each", "scope", "basis", "name")
+_POLICY_KEYS = ("cap_share", "min_share", *FILTERS, "each", "scope", "over", "basis", "name")
 
 
 @dataclass(frozen=True)
@@ -120,12 +129,15 @@ def read_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) 
     p = Path(path)
     if not p.exists():
         raise input_error("file", str(p), None, None, "no such file or folder")
+    problems = ProblemList()
     if p.is_dir():
         dialects: dict[str, CsvDialect] = {}
-        return Scenario(_read_folder(p, dialects=dialects), dialects=dialects)
+        tables, origins = read_folder_tables(p, problems, dialects)
+        return Scenario(build_market(tables, origins, problems), dialects=dialects)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return Scenario(_read_workbook(p))
+        tables, origins = read_workbook_tables_of_market(p, problems)
+        return Scenario(build_market(tables, origins, problems))
     if suffix == ".toml":
         return _read_toml(p, allow_outside)
     if suffix == ".csv":
@@ -133,126 +145,6 @@ def read_scenario(path: str | os.PathLike[str], *, allow_outside: bool = False) 
     else:
         hint = "use a folder of CSVs, an .xlsx workbook or a .toml scenario"
     raise input_error("file", str(p), None, None, f"cannot read {suffix or 'this'} files", hint)
-
-
-def write_market(market: Market, folder: str | os.PathLike[str]) -> None:
-    """Write ``market`` as ``offers.csv``, ``demand.csv`` (and ``sources.csv``) in ``folder``.
-
-    Unlimited capacity is written as an empty cell; `read_market` reads the folder back. Each
-    file is written whole or not at all, and text a spreadsheet would run as a formula is
-    written with a leading quote (see `reopt.data.writing`).
-
-    Raises
-    ------
-    WriteError
-        When a file cannot be written.
-    """
-    out = Path(folder)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise WriteError(out, err.strerror or str(err)) from err
-    offers = market.offers
-    offers["capacity_t"] = offers["capacity_t"].map(lambda v: "" if v == float("inf") else v)
-    write_csv(offers, out / "offers.csv")
-    write_csv(market.demand, out / "demand.csv")
-    if market.sources is not None:
-        write_csv(market.sources, out / "sources.csv")
-
-
-@contextlib.contextmanager
-def excel_writer(path: str | os.PathLike[str]) -> Iterator[Workbook]:
-    """Collect sheets (``book.add(name, frame)``) and write them as one workbook at the end.
-
-    The workbook is escaped and written atomically by `reopt.data.writing.write_workbook`;
-    nothing is written when the block raises, or when openpyxl is missing (a clear message).
-    """
-    _need_openpyxl()
-    with workbook(path) as book:
-        yield book
-
-
-# ------------------------------------------------------------------------------------------
-def _read_folder(
-    folder: Path,
-    root: Path | None = None,
-    key: str = "folder",
-    *,
-    dialects: dict[str, CsvDialect],
-) -> Market:
-    problems = ProblemList()
-    tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
-    origins: dict[str, TableOrigin] = {}
-    for table in (*TABLES, "stock"):  # stock.csv: optional, see reopt.data.stock
-        path = folder / f"{table}.csv"
-        if not path.exists():
-            if table in TABLES[:2]:
-                present = sorted(p.name for p in folder.glob("*.csv"))
-                close = difflib.get_close_matches(path.name, present, n=1)
-                hint = f"did you mean {close[0]}?" if close else f"CSV files here: {present}"
-                problems.add("file", str(path), None, None, "missing", hint)
-            continue
-        if root is not None and not _inside(path, root, key, problems):
-            continue
-        _read_csv(path, table, (tables, origins, dialects), problems)
-    return _market(tables, origins, problems)
-
-
-def _read_csv(path: Path, table: str, into: _Tables, problems: ProblemList) -> None:
-    """Read one CSV table into ``into``: (tables, their origins, how each file was read)."""
-    read = read_csv_table(path, table, problems)
-    if read is not None:
-        into[0][table], into[1][table] = read
-        into[2][str(path)] = read[1].dialect
-
-
-def _read_workbook(path: Path) -> Market:
-    found = read_workbook_tables(path, TABLES)
-    problems = ProblemList()
-    problems.extend(found.problems)
-    return _market(found.tables, dict(found.origins), problems)
-
-
-def _market(
-    tables: dict[str, pd.DataFrame | None],
-    origins: dict[str, TableOrigin],
-    problems: ProblemList,
-) -> Market:
-    """The market of ``tables``, or one InputError with the reading problems and the rest.
-
-    A cell that could not be read (an error cell, say) is None in its table; a problem the
-    market's own checks find at the same cell is left out, as the reading problem says more.
-    """
-    offers, demand, stock = tables["offers"], tables["demand"], tables.get("stock")
-    if not problems and offers is not None and demand is not None:
-        return Market(offers, demand, tables.get("sources"), stock=stock, origins=origins)
-    if offers is not None and demand is not None:
-        seen = {(p.where, p.column) for p in problems.items}
-        try:
-            Market(offers, demand, tables.get("sources"), stock=stock, origins=origins)
-        except InputError as err:
-            problems.extend(p for p in err.problems if (p.where, p.column) not in seen)
-    problems.raise_if_any()
-    raise input_error("file", "market", None, None, "offers and demand are both needed")
-
-
-def _inside(path: Path, root: Path, key: str, problems: ProblemList) -> bool:
-    """Whether ``path`` (symlinks resolved) is inside ``root``; a problem when it is not."""
-    try:
-        inside = path.resolve().is_relative_to(root)
-    except (OSError, RuntimeError):
-        inside = False
-    if not inside:
-        problems.add(
-            "file",
-            str(path),
-            key,
-            None,
-            f"is outside the scenario's folder {root}",
-            "move the file next to the scenario, or pass allow_outside=True "
-            "(--allow-outside on the command line) if you trust the scenario",
-        )
-    return inside
 
 
 def _read_toml(path: Path, allow_outside: bool) -> Scenario:
@@ -285,8 +177,13 @@ def _read_toml(path: Path, allow_outside: bool) -> Scenario:
 def _toml_market(
     data: dict[str, Any], path: Path, allow_outside: bool, dialects: dict[str, CsvDialect]
 ) -> Market:
-    base = path.parent
-    root = None if allow_outside else base.resolve()
+    """The market a scenario names: a folder, a workbook, or its tables one by one.
+
+    A table given one by one is a path (``stock = "stock.csv"``) or written in the file
+    (``[[stock]]`` entries); ``sources`` and ``stock`` may also join a folder or workbook
+    that does not hold them.
+    """
+    root = None if allow_outside else path.parent.resolve()
     given: list[str] = [k for k in ("folder", "workbook") if k in data]
     if "offers" in data or "demand" in data:
         given.append("offers/demand")
@@ -295,31 +192,56 @@ def _toml_market(
         hint = "give offers and demand, or folder, or workbook"
         raise input_error("file", str(path), None, None, rule, hint)
     problems = ProblemList()
-    named = {k: _named_path(data, k, path, problems) for k in (*TABLES, "folder", "workbook")}
-    problems.raise_if_any()
-    for key, file in named.items():
-        if file is not None and root is not None:
-            _inside(file, root, key, problems)
-    problems.raise_if_any()
-    if named["folder"] is not None:
-        return _read_folder(named["folder"], root, dialects=dialects)
-    if named["workbook"] is not None:
-        return _read_workbook(named["workbook"])
-    tables: dict[str, pd.DataFrame | None] = dict.fromkeys(TABLES)
+    tables: dict[str, pd.DataFrame | None] = dict.fromkeys(MARKET_TABLES)
     origins: dict[str, TableOrigin] = {}
-    for table in TABLES:
-        file = named[table]
-        if file is None:
-            if table != "sources":
-                problems.add(
-                    "file", str(path), table, None, "missing", f'e.g. {table} = "{table}.csv"'
-                )
+    place = given[0]
+    if place != "offers/demand":
+        file = _named_path(data, place, path, problems)
+        problems.raise_if_any()
+        assert file is not None
+        if root is not None and not inside(file, root, place, problems):
+            problems.raise_if_any()
+        if place == "folder":
+            tables, origins = read_folder_tables(file, problems, dialects, root)
+        else:
+            tables, origins = read_workbook_tables_of_market(file, problems)
+    for table in MARKET_TABLES:
+        if table not in data:
+            if place == "offers/demand" and table in MARKET_TABLES[:2]:
+                hint = f'e.g. {table} = "{table}.csv", or [[{table}]] entries'
+                problems.add("file", str(path), table, None, "missing", hint)
             continue
-        if not file.exists():
-            problems.add("file", str(file), None, None, "no such file", f"named by {path.name}")
+        if table in origins:
+            rule = f"the table {table!r} is given twice: here and in the {place}"
+            problems.add("file", str(path), table, None, rule, "keep one of them")
             continue
-        _read_csv(file, table, (tables, origins, dialects), problems)
-    return _market(tables, origins, problems)
+        _toml_table(data, table, path, root, (tables, origins), dialects, problems)
+    return build_market(tables, origins, problems)
+
+
+def _toml_table(
+    data: dict[str, Any],
+    table: str,
+    path: Path,
+    root: Path | None,
+    into: MarketTables,
+    dialects: dict[str, CsvDialect],
+    problems: ProblemList,
+) -> None:
+    """Read the table a scenario gives under ``table``: a CSV file, or entries in the file."""
+    value = data[table]
+    if isinstance(value, list):
+        read = toml_records(value, table, path, problems)
+        if read is not None:
+            into[0][table], into[1][table] = read
+        return
+    file = _named_path(data, table, path, problems)
+    if file is None or (root is not None and not inside(file, root, table, problems)):
+        return
+    if not file.exists():
+        problems.add("file", str(file), None, None, "no such file", f"named by {path.name}")
+        return
+    read_csv_into(file, table, into, dialects, problems)
 
 
 def _named_path(data: dict[str, Any], key: str, path: Path, problems: ProblemList) -> Path | None:
@@ -328,7 +250,8 @@ def _named_path(data: dict[str, Any], key: str, path: Path, problems: ProblemLis
         return None
     value = data[key]
     if not isinstance(value, str) or not value.strip():
-        problems.add("file", str(path), key, value, "must be a path as text", f'e.g. {key} = "..."')
+        hint = f'e.g. {key} = "..."' + (f" or [[{key}]] entries" if key in MARKET_TABLES else "")
+        problems.add("file", str(path), key, value, "must be a path as text", hint)
         return None
     return path.parent / value
 
@@ -377,10 +300,3 @@ def _toml_policies(items: object, path: Path, problems: ProblemList) -> list[Sha
                 for p in err.problems
             )
     return out
-
-
-def _need_openpyxl() -> None:
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        raise ReoptError("Excel files need openpyxl: pip install 'reopt[excel]'") from None

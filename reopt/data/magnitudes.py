@@ -37,11 +37,13 @@ def magnitude_problems(
     tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
     origins: dict[str, TableOrigin],
     problems: ProblemList,
+    offered: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> None:
     """Add a problem for every number beyond the limits of the module docstring.
 
     ``tables`` maps ``"offers"`` and ``"demand"`` to (the clean table, the table as given),
-    whose rows are in the same order.
+    whose rows are in the same order. ``offered``, when given, is the offers' product codes
+    and labels (as the market encodes them), so that the products are not read again.
     """
     for name, columns, limit, unit in (
         ("demand", ("demand_t",), MAX_TONNES, "t"),
@@ -63,23 +65,30 @@ def magnitude_problems(
                     "solvers can solve reliably",
                     "check the unit of the column (tonnes, USD per kg)",
                 )
-    _price_ratios(*tables["offers"], origins["offers"], problems)
+    _price_ratios(*tables["offers"], origins["offers"], problems, offered)
 
 
 def _price_ratios(
-    offers: pd.DataFrame, given: pd.DataFrame, origin: TableOrigin, problems: ProblemList
+    offers: pd.DataFrame,
+    given: pd.DataFrame,
+    origin: TableOrigin,
+    problems: ProblemList,
+    offered: tuple[np.ndarray, np.ndarray] | None,
 ) -> None:
     price = offers["price_usd_per_kg"].to_numpy(dtype=float)
-    positive = np.flatnonzero(np.isfinite(price) & (price > 0))
-    if not len(positive):
+    usable = np.isfinite(price) & (price > 0)
+    if not usable.any():
         return
-    codes, products = pd.factorize(offers["product"].to_numpy()[positive])
+    if offered is None:
+        offered = pd.factorize(offers["product"].to_numpy(dtype=object))
+    codes, products = offered
+    usable &= codes >= 0
     low = np.full(len(products), np.inf)
     high = np.zeros(len(products))
-    np.minimum.at(low, codes, price[positive])
-    np.maximum.at(high, codes, price[positive])
+    np.minimum.at(low, codes[usable], price[usable])
+    np.maximum.at(high, codes[usable], price[usable])
     for k in np.flatnonzero(high > MAX_PRICE_RATIO * low):
-        mine = positive[codes == k]
+        mine = np.flatnonzero(usable & (codes == k))
         i = int(mine[np.argmax(price[mine])])
         problems.add(
             "offers",

@@ -49,7 +49,7 @@ from reopt.data.dialect import read_decimals
 from reopt.data.excel import read_workbook_tables
 from reopt.data.headers import header_key
 from reopt.data.scenarios import TABLES, ScenarioSet
-from reopt.data.tomlfiles import read_toml
+from reopt.data.tomlfiles import read_toml, toml_records
 from reopt.errors import InputError, ProblemList
 
 __all__ = ["OTHER_KEYS", "SCENARIO_KEYS", "read_scenarios"]
@@ -76,8 +76,10 @@ _NUMBERS = {
     "changes": ("capacity_factor", "price_factor", "delay_periods"),
     "lost_supply": ("value_usd_per_kg",),
 }
-_VALUE_COLUMN = {"scenarios": ("scenario", "probability"), "lost_supply": ("product",)}
-_VALUE_COLUMN["lost_supply"] += ("value_usd_per_kg",)
+_VALUE_COLUMN = {
+    "scenarios": ("scenario", "probability"),
+    "lost_supply": ("product", "value_usd_per_kg"),
+}
 _Read = tuple[dict[str, pd.DataFrame], dict[str, TableOrigin]]
 
 
@@ -205,7 +207,7 @@ def _read_toml(path: Path, allow_outside: bool) -> ScenarioSet:
     origins: dict[str, TableOrigin] = {}
     for table in TABLES:
         if table in data:
-            frame = _toml_table(data[table], table, path, problems)
+            frame = toml_records(data[table], table, path, problems, _VALUE_COLUMN.get(table))
             if frame is not None:
                 tables[table], origins[table] = frame
     places = [k for k in ("folder", "workbook") if k in data]
@@ -270,34 +272,3 @@ def _inside(target: Path, root: Path) -> bool:
         return target.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError):
         return False
-
-
-def _toml_table(
-    value: object, table: str, path: Path, problems: ProblemList
-) -> tuple[pd.DataFrame, TableOrigin] | None:
-    """A table listed in the TOML file: a list of tables, or (scenarios, lost_supply) a map."""
-    label = f"{path} {table}"
-    if isinstance(value, dict) and table in _VALUE_COLUMN:
-        key, number = _VALUE_COLUMN[table]
-        frame = pd.DataFrame(
-            {key: list(value), number: list(value.values())}, index=list(value), dtype=object
-        )
-        return frame, TableOrigin(label, "key")
-    if not isinstance(value, list):
-        shape = (
-            f"{{name = value, ...}} or [[{table}]]" if table in _VALUE_COLUMN else f"[[{table}]]"
-        )
-        problems.add("file", str(path), table, None, f"must be a list of tables ({shape})")
-        return None
-    origin = TableOrigin(label, "entry", 1)
-    rows = []
-    for k, item in enumerate(value):
-        if not isinstance(item, dict):
-            rule = 'must be a table, e.g. {scenario = "halt", ...}'
-            problems.add(table, origin.where(k, k), None, item, rule)
-            continue
-        rows.append(item)
-    if len(rows) < len(value):
-        return None
-    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
-    return frame.astype(object), origin

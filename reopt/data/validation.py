@@ -12,8 +12,7 @@ labels (`reopt.Market.replace` with new prices, capacities or demand).
 
 from __future__ import annotations
 
-import difflib
-import warnings
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -28,10 +27,12 @@ from reopt.data.cells import (
     period_column,
     text_column,
 )
+from reopt.data.cross import check_cross, warn_undemanded
 from reopt.data.encoding import Encoded, encode, readonly
 from reopt.data.headers import column_problems, read_headers
+from reopt.data.labels import JOINABLE, as_given, join_sources
 from reopt.data.magnitudes import magnitude_problems
-from reopt.errors import ProblemList, ReoptWarning
+from reopt.errors import ProblemList
 
 __all__ = ["NUMBER_COLUMNS", "validate", "validate_numbers"]
 
@@ -40,7 +41,7 @@ _OFFER_NUMBERS = ("capacity_t", "price_usd_per_kg", "min_order_t")
 _OFFER_KNOWN = ("source", "product", "period", *_OFFER_TEXT[2:], *_OFFER_NUMBERS)
 _DEMAND_KNOWN = ("product", "period", "demand_t")
 _SOURCE_KNOWN = ("source", "country", "refined_in", "kind")
-_JOINABLE = ("country", "refined_in", "kind")
+_JOINABLE = JOINABLE
 #: The label columns: a market whose tables keep them needs its numbers checked only.
 _LABELS = ("source", "product", "period", *_JOINABLE)
 _KNOWN = {"offers": _OFFER_KNOWN, "demand": _DEMAND_KNOWN, "sources": _SOURCE_KNOWN}
@@ -50,8 +51,6 @@ NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "demand": ("demand_t",),
     "sources": (),
 }
-#: How many rows a warning about offers names before it counts the rest.
-_ROWS_SHOWN = 5
 
 
 def validate(
@@ -59,6 +58,8 @@ def validate(
     demand: object,
     sources: object,
     origins: dict[str, TableOrigin],
+    *,
+    timings: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Encoded]:
     """Check the three tables; return them in canonical form, with their encoding.
 
@@ -68,6 +69,9 @@ def validate(
         What the user gave; ``sources`` may be None.
     origins : dict of str to TableOrigin
         How to name the rows of each table in problems.
+    timings : dict, optional
+        Receives the seconds of each part (``headers``, ``cells``, ``cross``,
+        ``magnitudes``, ``encode``), for `reopt.bench.market_build`.
 
     Returns
     -------
@@ -80,6 +84,7 @@ def validate(
         Listing every problem found: first those of the tables' types, then of every cell,
         then across tables.
     """
+    clock = _Clock(timings)
     problems = ProblemList()
     tables: dict[str, pd.DataFrame | None] = {}
     for name, table, required in (
@@ -103,6 +108,7 @@ def validate(
         else:
             tables[name] = read_headers(table, name, origins[name], _KNOWN[name], problems)
     problems.raise_if_any()
+    clock.lap("headers")
 
     src = None
     if tables["sources"] is not None:
@@ -111,12 +117,32 @@ def validate(
     off = _clean_offers(tables["offers"], src, origins["offers"], problems, coded)  # type: ignore[arg-type]
     dem = _clean_demand(tables["demand"], origins["demand"], problems)  # type: ignore[arg-type]
     problems.raise_if_any()
-    _check_cross(off, dem, tables["demand"], origins, problems)  # type: ignore[arg-type]
+    clock.lap("cells")
+    check_cross(off, dem, tables["demand"], origins, problems, coded)  # type: ignore[arg-type]
+    clock.lap("cross")
     given = {"offers": (off, tables["offers"]), "demand": (dem, tables["demand"])}
-    magnitude_problems(given, origins, problems)  # type: ignore[arg-type]
+    magnitude_problems(given, origins, problems, coded["product"])  # type: ignore[arg-type]
     problems.raise_if_any()
-    _warn_undemanded(off, dem, tables["offers"], origins["offers"])  # type: ignore[arg-type]
-    return off, dem, src, encode(off, dem, "period" in dem.columns, coded)
+    offered = coded["product"]
+    warn_undemanded(off, dem, tables["offers"], origins["offers"], offered)  # type: ignore[arg-type]
+    clock.lap("magnitudes")
+    encoded = encode(off, dem, "period" in dem.columns, coded)
+    clock.lap("encode")
+    return off, dem, src, encoded
+
+
+class _Clock:
+    """Seconds between laps, written into ``timings`` (nothing when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 def validate_numbers(
@@ -145,9 +171,11 @@ def validate_numbers(
     dem["demand_t"] = _demand_t(demand, origins["demand"], problems)
     _copy_extras(dem, demand, _DEMAND_KNOWN)
     problems.raise_if_any()
-    magnitude_problems({"offers": (off, offers), "demand": (dem, demand)}, origins, problems)
+    offered = (enc.codes["product"], enc.labels["product"])
+    given = {"offers": (off, offers), "demand": (dem, demand)}
+    magnitude_problems(given, origins, problems, offered)
     problems.raise_if_any()
-    _warn_undemanded(off, dem, offers, origins["offers"])
+    warn_undemanded(off, dem, offers, origins["offers"], offered)
     arrays: dict[str, Any] = {c: readonly(off[c].to_numpy(dtype=float)) for c in _OFFER_NUMBERS}
     arrays["demand_t"] = readonly(dem["demand_t"].to_numpy(dtype=float))
     return off, dem, src, replace(enc, **arrays)
@@ -184,30 +212,42 @@ def _clean_offers(
     problems: ProblemList,
     coded: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> pd.DataFrame:
+    """The clean offers; ``coded`` receives the codes of every label column (see `encode`).
+
+    A label column that cleaning leaves unchanged is kept as given (shared, not copied, where
+    pandas copies on write), so that a large table is not held twice.
+    """
     required = ["source", "product", "capacity_t", "price_usd_per_kg"]
     if sources is None or "country" not in sources.columns:
         required.insert(2, "country")
     column_problems(df, "offers", origin, required, _OFFER_KNOWN, problems)
     if any(col not in df.columns for col in required):
         return df
-    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    same: set[str] = set()
     for col in ("source", "product"):
-        out[col] = text_column(df, col, "offers", origin, problems, required=True, coded=coded)
+        text_column(df, col, "offers", origin, problems, required=True, coded=coded, same=same)
     if "period" in df.columns:
-        out["period"] = period_column(df, "offers", origin, problems)
+        period_column(df, "offers", origin, problems, coded)
     for col in _JOINABLE:
         if col in df.columns:
-            text = text_column(df, col, "offers", origin, problems, required=False)
-            out[col] = coded_column(text, df, col, "offers", origin, problems, coded)
+            text = text_column(
+                df, col, "offers", origin, problems, required=False, coded=coded, same=same
+            )
+            coded_column(text, df, col, "offers", origin, problems, coded, same=same)
         else:
-            out[col] = np.full(len(df), None, dtype=object)
-    if sources is not None or out["refined_in"].isna().any() or out["kind"].isna().any():
-        for col in _JOINABLE:  # joined or defaulted below: encode the final values instead
-            coded.pop(col, None)
-    _join_sources(out, df, sources, origin, problems)
+            coded[col] = (np.full(len(df), -1, dtype=np.int64), np.empty(0, dtype=object))
+    join_sources(coded, df, sources, origin, problems)
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    for col in ("source", "product", "period", *_JOINABLE):
+        if col in same:
+            out[col] = as_given(df[col])
+        elif col in coded:
+            codes, labels = coded[col]
+            out[col] = np.concatenate([labels, np.array([None])])[codes]
     _offer_numbers(out, df, origin, problems)
     keys = ["source", "product"] + (["period"] if "period" in out.columns else [])
-    duplicate_problems(out, keys, df, "offers", origin, problems)
+    key_codes = [coded[k][0] for k in keys]
+    duplicate_problems(out, keys, df, "offers", origin, problems, key_codes)
     _copy_extras(out, df, _OFFER_KNOWN)
     return out
 
@@ -253,54 +293,6 @@ def _copy_extras(out: pd.DataFrame, df: pd.DataFrame, known: tuple[str, ...]) ->
         out[col] = df[col].to_numpy()
 
 
-def _join_sources(
-    out: pd.DataFrame,
-    df: pd.DataFrame,
-    sources: pd.DataFrame | None,
-    origin: TableOrigin,
-    problems: ProblemList,
-) -> None:
-    """Fill country/refined_in/kind from ``sources``; defaults; conflicts are problems."""
-    if sources is not None and "source" in sources.columns:
-        first = ~sources["source"].duplicated().to_numpy()  # the first row of each source
-        index = pd.Index(sources["source"].to_numpy(dtype=object)[first])
-        at = index.get_indexer(out["source"].to_numpy(dtype=object))
-        known = at >= 0
-        for col in _JOINABLE:
-            if col not in sources.columns:
-                continue
-            joined = sources[col].to_numpy(dtype=object)[first][at]
-            joined[~known] = np.nan
-            mine = out[col].to_numpy()
-            conflict = known & pd.notna(mine) & pd.notna(joined) & (mine != joined)
-            for i in np.flatnonzero(conflict):
-                problems.add(
-                    "offers",
-                    origin.where(df.index[i], i),
-                    col,
-                    mine[i],
-                    f"differs from the sources table ({joined[i]!r} for {out['source'][i]!r})",
-                    "state it in one table only",
-                )
-            out[col] = np.where(pd.isna(mine), joined, mine)
-        unknown = ~known & out["country"].isna().to_numpy() & out["source"].notna().to_numpy()
-        for i in np.flatnonzero(unknown):
-            problems.add(
-                "offers",
-                origin.where(df.index[i], i),
-                "source",
-                out["source"][i],
-                "not in the sources table, and the offer has no country",
-                "add the source to sources, or a country to the offer",
-            )
-    else:
-        for i in np.flatnonzero(out["country"].isna().to_numpy()):
-            problems.add("offers", origin.where(df.index[i], i), "country", None, "missing value")
-    refined, kind = out["refined_in"].to_numpy(dtype=object), out["kind"].to_numpy(dtype=object)
-    out["refined_in"] = np.where(pd.isna(refined), out["country"].to_numpy(dtype=object), refined)
-    out["kind"] = np.where(pd.isna(kind), "other", kind)
-
-
 def _clean_demand(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> pd.DataFrame:
     column_problems(df, "demand", origin, ["product", "demand_t"], _DEMAND_KNOWN, problems)
     if "product" not in df.columns or "demand_t" not in df.columns:
@@ -318,80 +310,3 @@ def _clean_demand(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) 
 
 def _demand_t(df: pd.DataFrame, origin: TableOrigin, problems: ProblemList) -> np.ndarray:
     return number_column(df, "demand_t", "demand", origin, problems, blank=None, infinite_ok=False)
-
-
-def _warn_undemanded(
-    offers: pd.DataFrame, demand: pd.DataFrame, offers_input: pd.DataFrame, origin: TableOrigin
-) -> None:
-    """A `ReoptWarning` per product that is offered but not demanded: those offers go unused."""
-    demanded = sorted(pd.unique(demand["product"].to_numpy(dtype=object)))
-    unused = ~offers["product"].isin(demanded).to_numpy()
-    if not unused.any():
-        return
-    rows = np.flatnonzero(unused)
-    products = offers["product"].to_numpy()[rows]
-    for product in pd.unique(products):
-        at = rows[products == product]
-        shown = ", ".join(origin.where(offers_input.index[i], i) for i in at[:_ROWS_SHOWN])
-        more = f" and {len(at) - _ROWS_SHOWN} more" if len(at) > _ROWS_SHOWN else ""
-        close = difflib.get_close_matches(str(product), demanded, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"demanded products: {demanded}"
-        warnings.warn(
-            f"{shown}{more}: nobody demands product {product!r}, so "
-            f"{'these offers are' if len(at) > 1 else 'this offer is'} not used ({hint})",
-            ReoptWarning,
-            stacklevel=4,
-        )
-
-
-def _check_cross(
-    offers: pd.DataFrame,
-    demand: pd.DataFrame,
-    demand_input: pd.DataFrame,
-    origins: dict[str, TableOrigin],
-    problems: ProblemList,
-) -> None:
-    """Checks across tables: periods on both sides, demand for products somebody offers."""
-    has_o, has_d = "period" in offers.columns, "period" in demand.columns
-    if has_o != has_d:
-        with_p, without = ("offers", "demand") if has_o else ("demand", "offers")
-        problems.add(
-            without,
-            origins[without].label,
-            "period",
-            None,
-            f"{with_p} has a period column but {without} has none",
-            "give both tables a period column, or neither",
-        )
-        return
-    keys = ["product", "period"] if has_d else ["product"]
-    offered = set(zip(*(offers[k].to_numpy(dtype=object) for k in keys), strict=True))
-    products = sorted(pd.unique(offers["product"].to_numpy(dtype=object)))
-    origin = origins["demand"]
-    for i, key in enumerate(zip(*(demand[k].to_numpy(dtype=object) for k in keys), strict=True)):
-        if key in offered:
-            continue
-        product = key[0]
-        if product in set(products):
-            rule = f"nobody offers {product!r} in period {key[1]!r}"
-            hint = "add offers for that period or drop the demand row"
-        else:
-            rule = f"nobody offers {product!r}"
-            close = difflib.get_close_matches(product, products, n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"offered products: {products}"
-        where = origin.where(demand_input.index[i], i)
-        problems.add("demand", where, "product", product, rule, hint)
-    if has_d:
-        periods_o = offers["period"].dropna()
-        periods_d = demand["period"].dropna()
-        if len(periods_o) and len(periods_d):
-            kinds = {type(periods_o.iloc[0]).__name__, type(periods_d.iloc[0]).__name__}
-            if len(kinds) > 1:
-                problems.add(
-                    "demand",
-                    origin.label,
-                    "period",
-                    None,
-                    "periods are integers in one table and text in the other",
-                    "use the same period labels in offers and demand",
-                )

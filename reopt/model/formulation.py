@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from reopt.data.market import Encoded, Market, readonly
+from reopt.model.blocks import filled
 from reopt.model.program import ROW_LABELS, LinearProgram, RowBlock, RowFamily, csr_block
 from reopt.model.stock import define_balance_rows, order_limits
 
@@ -269,9 +270,7 @@ def _assemble(
         [blocks[0].start[:1]] + [b.start[1:] + off for b, off in zip(blocks, offsets, strict=False)]
     )
     labels: dict[str, np.ndarray] = {
-        "family": readonly(
-            np.concatenate([np.full(b.n_rows, b.family, dtype=object) for b in blocks])
-        )
+        "family": readonly(np.concatenate([filled(b.n_rows, b.family) for b in blocks]))
     }
     for name, default in ROW_LABELS.items():
         parts = []

@@ -8,6 +8,9 @@ have of purchases:
 - ``scope="product"`` (default): of each product's purchases, in each period;
 - ``scope="total"``: of all purchases in each period, across products;
 - ``basis="tonnes"`` (default) or ``basis="value"`` (shares of money spent);
+- ``over="period"`` (default): the bound holds in each period; ``over="horizon"``: on the
+  purchases of all periods added up, so a period may go above a cap that another period
+  makes up for (in a market without periods the two are the same);
 - ``each="country" | "refined_in" | "kind" | "source"``: one bound per group instead of one
   for all matching offers together, e.g. ``cap_share(0.65, each="country")`` keeps every
   single country at or below 65% (the EU Critical Raw Materials Act benchmark).
@@ -22,13 +25,14 @@ from enum import StrEnum
 
 from reopt.data.filters import clean_values
 from reopt.errors import InputError, ProblemList
-from reopt.model.shares import Basis, Bound, Each, Scope, SharePolicy, check_share
+from reopt.model.shares import Basis, Bound, Each, Over, Scope, SharePolicy, check_share
 
 __all__ = [
     "FILTERS",
     "Basis",
     "Bound",
     "Each",
+    "Over",
     "Scope",
     "SharePolicy",
     "cap_share",
@@ -51,6 +55,7 @@ def cap_share(
     scope: str = "product",
     basis: str = "tonnes",
     name: str | None = None,
+    over: str = "period",
 ) -> SharePolicy:
     """Cap the share of purchases that the selected offers may have.
 
@@ -68,6 +73,8 @@ def cap_share(
         Share of tonnes, or of money spent.
     name : str, optional
         Label for results; default: the call that made it, e.g. ``cap_share(0.6, country='CN')``.
+    over : {"period", "horizon"}, default="period"
+        The bound holds in each period, or on the purchases of all periods added up.
 
     Raises
     ------
@@ -81,6 +88,8 @@ def cap_share(
     cap_share(0.6, country='CN')
     >>> cap_share(0.65, each="country").each
     <Each.COUNTRY: 'country'>
+    >>> cap_share(0.6, country="CN", over="horizon")
+    cap_share(0.6, country='CN', over='horizon')
     """
     return _make(Bound.MAX, max_share, locals())
 
@@ -97,6 +106,7 @@ def min_share(
     scope: str = "product",
     basis: str = "tonnes",
     name: str | None = None,
+    over: str = "period",
 ) -> SharePolicy:
     """Require the selected offers to supply at least a share of purchases.
 
@@ -126,6 +136,7 @@ def _make(bound: Bound, share: object, args: dict[str, object]) -> SharePolicy:
     each = _as_enum(Each, args["each"], "each", verb, problems, optional=True)
     scope = _as_enum(Scope, args["scope"], "scope", verb, problems)
     basis = _as_enum(Basis, args["basis"], "basis", verb, problems)
+    over = _as_enum(Over, args["over"], "over", verb, problems)
     name = args["name"]
     if name is not None and not isinstance(name, str):
         problems.add("policies", verb, "name", name, "expected text")
@@ -147,6 +158,7 @@ def _make(bound: Bound, share: object, args: dict[str, object]) -> SharePolicy:
         scope,  # type: ignore[arg-type]
         basis,  # type: ignore[arg-type]
         name or "",  # type: ignore[arg-type]
+        over,  # type: ignore[arg-type]
     )
 
 

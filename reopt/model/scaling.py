@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reopt.model.program import ColumnFamily, LinearProgram, RowFamily
+from reopt.model.program import LinearProgram, RowFamily
 
 __all__ = ["Scaling", "components", "scaling_for", "scaling_with"]
 
@@ -131,11 +131,13 @@ def scaling_for(lp: LinearProgram) -> Scaling:
     """
     col = np.ones(lp.n_cols)
     rows = lp.entry_row
-    in_demand = lp.row_family[rows] == RowFamily.DEMAND
+    in_demand = (lp.row_family == RowFamily.DEMAND)[rows]
     demand_t = np.abs(lp.row_lower[rows[in_demand]] / lp.value[in_demand])
     col[lp.col_index[in_demand]] = np.where(demand_t > 0, demand_t, 1.0)
     col[lp.integrality == 1] = 1.0
-    value_cols = np.flatnonzero(lp.col_family == ColumnFamily.VALUE)
+    value_cols = np.zeros(0, dtype=np.int64)
+    if lp.n_offers:  # columns after the offers, not 0/1: ColumnFamily.VALUE
+        value_cols = lp.n_offers + np.flatnonzero(lp.integrality[lp.n_offers :] == 0)
     if len(value_cols):
         # a value column V = sum p x: its size is the largest term p * (product size)
         reach = np.zeros(lp.n_rows)

@@ -70,20 +70,28 @@ def check_factors(market: Market, factors: object) -> ScenarioFactors:
     return factors
 
 
-def arrival_rows(enc: Encoded, delay: np.ndarray) -> np.ndarray:
+def arrival_rows(enc: Encoded, delay: np.ndarray, lead: np.ndarray | None = None) -> np.ndarray:
     """The demand row each offer's deliveries arrive in, per scenario (-1: never).
 
-    An offer bought for demand row (product p, period t) arrives in (p, t + delay); past the
-    last period (or with any delay in a market without periods) it does not arrive.
+    An offer bought for demand row (product p, period t) with lead time ``lead`` (periods;
+    default 0) arrives in (p, t + lead + delay); past the last period (or with any delay in a
+    market without periods) it does not arrive.
     """
     n_demand = len(enc.demand_t)
     n_periods = int(enc.demand_period_code.max()) + 1 if n_demand else 1
+    shift = np.asarray(delay, dtype=np.int64)
+    if lead is not None:
+        shift = shift + np.asarray(lead, dtype=np.int64)[None, :]
+    if n_periods == 1:  # one period: what arrives at all arrives in its own row
+        return np.where((enc.group >= 0)[None, :] & (shift == 0), enc.group[None, :], -1)
     products, product_code = np.unique(enc.demand_product.astype(str), return_inverse=True)
     table = np.full((len(products), n_periods), -1, dtype=np.int64)
     table[product_code, enc.demand_period_code] = np.arange(n_demand)
     has_row = enc.group >= 0
     row = np.maximum(enc.group, 0)
+    lead = np.zeros(len(row), dtype=np.int64) if lead is None else np.asarray(lead)
     period = enc.demand_period_code[row][None, :] + np.asarray(delay, dtype=np.int64)
+    period = period + lead.astype(np.int64)[None, :]
     inside = has_row[None, :] & (period < n_periods)
     found = table[product_code[row][None, :], np.minimum(period, n_periods - 1)]
     return np.where(inside, found, -1)

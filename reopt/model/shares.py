@@ -8,7 +8,11 @@ The first kind of `reopt.model.policy.Policy`. Made by `reopt.cap_share` and
     sum_{o in G} price[o] x[o] - share * V[p, t] <= 0   (cap, value basis; V a value column)
 
 one per product and period (``scope="product"``) or per period (``scope="total"``), and per
-group with ``each``. Shares are on the right-hand side wherever demand fixes the total
+group with ``each``. With ``over="horizon"`` the periods are added up: one row per product
+(or one in all), ``sum_t sum_{o in G, bought in t} x[o] <= share * sum_t demand_t[p, t]``,
+so the share may vary from period to period as long as the whole horizon keeps it. Such a
+row's ``period`` label is -1; with ``scope="product"`` its ``demand_row`` is the product's
+first demand row. Shares are on the right-hand side wherever demand fixes the total
 (tonnes basis), so a change of the share is a change of one bound, and the row's dual
 converts directly into what a percentage point of the share is worth.
 
@@ -42,6 +46,7 @@ __all__ = [
     "Basis",
     "Bound",
     "Each",
+    "Over",
     "Scope",
     "SharePolicy",
     "check_share",
@@ -55,6 +60,13 @@ class Scope(StrEnum):
 
     PRODUCT = "product"
     TOTAL = "total"
+
+
+class Over(StrEnum):
+    """Whether a share holds in each period or over the whole horizon."""
+
+    PERIOD = "period"
+    HORIZON = "horizon"
 
 
 class Basis(StrEnum):
@@ -100,6 +112,8 @@ class SharePolicy:
     basis : Basis
     name : str
         The label the plan uses for this policy's rows (shadow prices, explanations).
+    over : Over
+        In each period (default), or over the sum of all periods.
     """
 
     bound: Bound
@@ -109,6 +123,7 @@ class SharePolicy:
     scope: Scope = Scope.PRODUCT
     basis: Basis = Basis.TONNES
     name: str = field(default="")
+    over: Over = Over.PERIOD
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -129,6 +144,8 @@ class SharePolicy:
             args.append(f"scope={self.scope.value!r}")
         if self.basis is not Basis.TONNES:
             args.append(f"basis={self.basis.value!r}")
+        if self.over is not Over.PERIOD:
+            args.append(f"over={self.over.value!r}")
         verb = "cap_share" if self.bound is Bound.MAX else "min_share"
         return f"{verb}({', '.join(args)})"
 
@@ -146,7 +163,7 @@ class SharePolicy:
         checked = check_share(share, where=self.name, column="share")
         renamed = self.name if self.name != self.describe() else ""
         return SharePolicy(
-            self.bound, checked, self.filters, self.each, self.scope, self.basis, renamed
+            self.bound, checked, self.filters, self.each, self.scope, self.basis, renamed, self.over
         )
 
     @property
@@ -160,9 +177,13 @@ class SharePolicy:
         return "USD/pp"
 
     def units(self, market: Market) -> Units:
-        """What each row's share is a share of (each product, or each period's total)."""
+        """What each row's share is a share of (each product, or each period's total).
+
+        Over the horizon: each product's purchases in all periods, or all of them.
+        """
         per_period = self.scope is Scope.TOTAL
-        return units_for(market.encoded, self.products, per_period=per_period)
+        units = units_for(market.encoded, self.products, per_period=per_period)
+        return units if self.over is Over.PERIOD else _over_horizon(market.encoded, units)
 
     def define_rows(self, build: ModelBuild, k: int) -> RowBlock:
         """One row per product (or period), and per group with ``each``; see the module."""
@@ -231,6 +252,29 @@ def check_share(share: object, *, where: str, column: str) -> float:
     return share_value(share, where=where, column=column)
 
 
+def _over_horizon(enc: Encoded, units: Units) -> Units:
+    """``units`` added up over the periods: one per product (per-product units) or one."""
+    if units.demand_row[0] >= 0:  # one unit per demand row: group them by product
+        _, first, group = np.unique(
+            enc.demand_product[units.demand_row].astype(str), return_index=True, return_inverse=True
+        )
+        order = np.argsort(first, kind="stable")  # products in the order they first appear
+        group = np.argsort(order)[group]
+        demand_row = units.demand_row[first[order]]
+    else:
+        group = np.zeros(len(units.base), dtype=np.int64)
+        demand_row = np.full(1, -1)
+    n_units = len(demand_row)
+    return Units(
+        key=(*units.key, Over.HORIZON.value),
+        of_offer=np.where(units.of_offer >= 0, group[np.maximum(units.of_offer, 0)], -1),
+        base=np.bincount(group, weights=units.base * units.in_scope, minlength=n_units),
+        period=np.full(n_units, -1),
+        demand_row=demand_row.astype(np.int64),
+        in_scope=np.bincount(group, weights=units.in_scope, minlength=n_units) > 0,
+    )
+
+
 def share_rows(build: ModelBuild, policy: SharePolicy) -> RowBlock:
     """A share policy's rows: one per product (or period), and per group with ``each``."""
     market, enc = build.market, build.encoded
@@ -238,6 +282,7 @@ def share_rows(build: ModelBuild, policy: SharePolicy) -> RowBlock:
     counts = policy.matches(market) & (units.of_offer >= 0)
     # by product, the market's own order by demand row is already the order of the rows
     presorted = policy.scope is Scope.PRODUCT and policy.each is None
+    presorted &= policy.over is Over.PERIOD
     members = enc.by_group[counts[enc.by_group]] if presorted else np.flatnonzero(counts)
     if policy.each is None:
         n_groups = 1
@@ -301,24 +346,29 @@ def demand_coupling(lp: LinearProgram, enc: Encoded) -> tuple[np.ndarray, np.nda
 
     A demand row's bound is its demand (1 t per t). A tonnes-basis share row's bound is its
     share of the demand it covers: one product's, or with ``scope="total"`` that of every
-    (filtered) product in its period. Other rows' bounds do not move with demand. So one
-    more tonne of demand ``d`` moves row ``r``'s bound by the sum of ``coef`` over the
-    triplets ``(r, d, coef)``.
+    (filtered) product in its period; over the horizon, in every period. Other rows' bounds
+    do not move with demand. So one more tonne of demand ``d`` moves row ``r``'s bound by
+    the sum of ``coef`` over the triplets ``(r, d, coef)``.
     """
     demand_row = lp.label("demand_row")
     share = lp.label("share").astype(float)
     on_demand = lp.family_rows(RowFamily.DEMAND)
     tonnes = (lp.row_family == RowFamily.POLICY) & (lp.label("value_col") < 0) & np.isfinite(share)
-    per_product = np.flatnonzero(tonnes & (demand_row >= 0))
+    period_of = lp.label("period")
+    per_product = np.flatnonzero(tonnes & (demand_row >= 0) & (period_of >= 0))
     row_parts = [on_demand, per_product]
     demand_parts = [demand_row[on_demand], demand_row[per_product]]
     coef_parts = [np.ones(len(on_demand)), share[per_product]]
-    policy_of, period_of = lp.label("policy"), lp.label("period")
-    for r in np.flatnonzero(tonnes & (demand_row < 0)):
+    policy_of = lp.label("policy")
+    for r in np.flatnonzero(tonnes & ((demand_row < 0) | (period_of < 0))):
         policy = lp.policies[int(policy_of[r])]
         products = policy.products if isinstance(policy, SharePolicy) else None
-        covered = enc.demand_period_code == int(period_of[r])
-        if products is not None:
+        covered = np.ones(len(enc.demand_t), dtype=bool)  # over the horizon: every period
+        if period_of[r] >= 0:
+            covered = enc.demand_period_code == int(period_of[r])
+        if demand_row[r] >= 0:  # one product over the horizon
+            covered &= enc.demand_product == enc.demand_product[demand_row[r]]
+        elif products is not None:
             covered &= np.isin(enc.demand_product, np.asarray(products, dtype=object))
         d = np.flatnonzero(covered)
         row_parts.append(np.full(len(d), r))

@@ -10,6 +10,8 @@ scenario ``s`` (see docs/risk.md for the whole model):
   spot, plus shortage, at least the demand;
 - rows `RowFamily.SCENARIO_CAPACITY`: ``spot[o, s] + f[s, o] c[o] <= f[s, o] capacity[o]``
   for offers with finite capacity;
+- with a stock table, each scenario's own stock columns, drawn down in a disruption, and
+  the stocked products' scenario rows as balances (`reopt.model.scenario_stock`);
 - with a `reopt.model.risk.CVaR` of positive weight: a free column ``eta``, columns
   ``z[s] >= 0`` and rows `RowFamily.RISK`: ``z[s] + eta - cost[s] >= 0``.
 
@@ -32,12 +34,14 @@ import numpy as np
 from reopt.data.encoding import Encoded
 from reopt.data.market import Market, readonly
 from reopt.data.scenarios import ScenarioFactors
-from reopt.model.blocks import RowFamily, csr_block
+from reopt.model.blocks import RowFamily, csr_block, filled
 from reopt.model.formulation import KG_PER_T
 from reopt.model.program import LinearProgram
 from reopt.model.risk import CVaR
 from reopt.model.scaling import Scaling, scaling_for, scaling_with
 from reopt.model.scenario_factors import arrival_rows
+from reopt.model.scenario_stock import ScenarioStock, scenario_stock
+from reopt.model.stock import StockLayout, stock_layout
 
 __all__ = ["MIN_RISK_WEIGHT", "TwoStageModel", "build_two_stage"]
 
@@ -74,6 +78,12 @@ class TwoStageModel:
         The first stage (the compile) the program was built on.
     demand_t : ndarray
         Each demand row's tonnes (``market.demand`` order).
+    cost_part : ndarray
+        Per cost term: 0 contract, 1 spot, 2 shortage, 3 holding stock.
+    layout : StockLayout or None
+        The plan's stock columns (None: the market carries no stock).
+    stock : ScenarioStock or None
+        The scenarios' stock columns (after the shortage columns; None without stock).
 
     `scaling` (the units the program is solved and checked in) is worked out on first use.
     """
@@ -94,6 +104,9 @@ class TwoStageModel:
     cost_coef: np.ndarray
     first: LinearProgram
     demand_t: np.ndarray
+    cost_part: np.ndarray
+    layout: StockLayout | None = None
+    stock: ScenarioStock | None = None
 
     @property
     def first_spot_col(self) -> int:
@@ -142,12 +155,18 @@ def build_two_stage(
     n_demand = len(enc.demand_t)
     f = np.asarray(factors.capacity_factor, dtype=float)
     p = np.asarray(factors.probability, dtype=float)
-    arrive = arrival_rows(enc, factors.delay_periods)
+    layout = stock_layout(market) if market.has_stock_balance else None
+    lead = market.stock_data.lead if market.has_stock_balance else None
+    arrive = arrival_rows(enc, factors.delay_periods, lead)
     demanded = enc.demand_t > 0
+    stocked = np.zeros(n_demand, dtype=bool)
+    if layout is not None:
+        stocked[layout.demand_row] = True
+    has_row = demanded | stocked  # a stocked product's row carries its stock, even at 0 t
     row_of = np.full((n_s, n_demand), -1, dtype=np.int64)
-    k = int(demanded.sum())
-    row_of[:, demanded] = np.arange(n_s * k).reshape(n_s, k)
-    counts = (arrive >= 0) & (f > 0) & demanded[np.maximum(arrive, 0)]
+    k = int(has_row.sum())
+    row_of[:, has_row] = np.arange(n_s * k).reshape(n_s, k)
+    counts = (arrive >= 0) & (f > 0) & has_row[np.maximum(arrive, 0)]
     s_of, o_of = np.nonzero(counts)  # contract deliveries that count, and spot columns
     d_of = arrive[s_of, o_of]
     n_spot = len(s_of)
@@ -159,12 +178,12 @@ def build_two_stage(
     rows = [row_of[s_of, d_of], row_of[s_of, d_of], row_of[short_s, short_d]]
     cols = [o_of, spot_cols, short_cols]
     vals = [f[s_of, o_of], np.ones(n_spot), np.ones(n_short)]
-    lower = [np.tile(enc.demand_t[demanded], n_s)]
-    upper = [np.full(n_s * k, np.inf)]
+    lower = [np.tile(enc.demand_t[has_row], n_s).astype(float)]
+    upper = [np.where(np.tile(stocked[has_row], n_s), lower[0], np.inf)]  # balances: equal
     labels = {
         "scenario": [np.repeat(np.arange(n_s), k)],
-        "demand_row": [np.tile(np.flatnonzero(demanded), n_s)],
-        "family": [np.full(n_s * k, RowFamily.SCENARIO_DEMAND, dtype=object)],
+        "demand_row": [np.tile(np.flatnonzero(has_row), n_s)],
+        "family": [filled(n_s * k, RowFamily.SCENARIO_DEMAND)],
     }
     # spot within what the scenario leaves of each offer's capacity
     capped = np.flatnonzero(np.isfinite(enc.capacity_t[o_of]))
@@ -178,37 +197,54 @@ def build_two_stage(
     upper.append(fc * enc.capacity_t[o_of[capped]])
     labels["scenario"].append(s_of[capped])
     labels["demand_row"].append(enc.group[o_of[capped]])
-    labels["family"].append(np.full(len(capped), RowFamily.SCENARIO_CAPACITY, dtype=object))
-    # the scenario costs (USD): contracts delivered, spot, shortage
+    labels["family"].append(filled(len(capped), RowFamily.SCENARIO_CAPACITY))
+    # each scenario's stock: its columns and their entries in the scenario balance rows
+    held = None
+    if layout is not None:
+        held = scenario_stock(layout, row_of, first.n_cols + n_spot + n_short)
+        rows.append(held.rows)
+        cols.append(held.cols)
+        vals.append(held.values)
+    n_held = held.n_cols if held is not None else 0
+    # the scenario costs (USD): contracts delivered, spot, shortage, holding stock
     bought = np.nonzero(np.broadcast_to(enc.group >= 0, (n_s, n)) & (f > 0))
     spot_price = enc.price_usd_per_kg[o_of] * (1.0 + factors.spot_premium)
-    cost_scenario = np.concatenate([bought[0], s_of, short_s])
-    cost_col = np.concatenate([bought[1], spot_cols, short_cols])
-    cost_coef = KG_PER_T * np.concatenate(
+    hold_s, hold_col, hold_coef = (
+        (held.cost_scenario, held.cost_col, held.cost_coef)
+        if held is not None
+        else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    )
+    cost_scenario = np.concatenate([bought[0], s_of, short_s, hold_s])
+    cost_col = np.concatenate([bought[1], spot_cols, short_cols, hold_col])
+    cost_coef = np.concatenate(
         [
-            enc.price_usd_per_kg[bought[1]] * f[bought],
-            spot_price * np.asarray(factors.price_factor, dtype=float)[s_of, o_of],
-            np.asarray(factors.lost_usd_per_kg, dtype=float)[short_d],
+            KG_PER_T * enc.price_usd_per_kg[bought[1]] * f[bought],
+            KG_PER_T * spot_price * np.asarray(factors.price_factor, dtype=float)[s_of, o_of],
+            KG_PER_T * np.asarray(factors.lost_usd_per_kg, dtype=float)[short_d],
+            hold_coef,
         ]
     )
+    cost_part = np.repeat([0, 1, 2, 3], [len(bought[0]), n_spot, n_short, len(hold_s)])
     active = risk is not None and risk.weight >= MIN_RISK_WEIGHT
     weight = risk.weight if active and risk is not None else 0.0
-    n_new = n_spot + n_short + (1 + n_s if active else 0)
+    n_new = n_spot + n_short + n_held + (1 + n_s if active else 0)
     n_cols = first.n_cols + n_new
     cost = np.zeros(n_cols)
     cost[: first.n_cols] = first.cost
     cost[:n] = 0.0  # contracts are paid as delivered, in each scenario
+    if layout is not None:
+        cost[layout.columns] = 0.0  # stock is paid for as held, in each scenario
     cost += np.bincount(
         cost_col, weights=(1.0 - weight) * p[cost_scenario] * cost_coef, minlength=n_cols
     )
     col_lower, col_upper = np.zeros(n_new), np.full(n_new, np.inf)
     eta_col = -1
     if active and risk is not None:
-        eta_col = first.n_cols + n_spot + n_short
+        eta_col = first.n_cols + n_spot + n_short + n_held
         z_cols = eta_col + 1 + np.arange(n_s)
         cost[eta_col] = weight
         cost[z_cols] = weight * p / (1.0 - risk.alpha)
-        col_lower[n_spot + n_short] = -np.inf
+        col_lower[n_spot + n_short + n_held] = -np.inf
         risk_rows = first_cap + len(capped) + np.arange(n_s)
         rows += [risk_rows[cost_scenario], risk_rows, risk_rows]
         cols += [cost_col, np.full(n_s, eta_col), z_cols]
@@ -217,11 +253,21 @@ def build_two_stage(
         upper.append(np.full(n_s, np.inf))
         labels["scenario"].append(np.arange(n_s))
         labels["demand_row"].append(np.full(n_s, -1))
-        labels["family"].append(np.full(n_s, RowFamily.RISK, dtype=object))
-    lp = _stacked(first, n_cols, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals))
-    lp = _with_rows_of(lp, first, np.concatenate(lower), np.concatenate(upper), labels, enc)
+        labels["family"].append(filled(n_s, RowFamily.RISK))
+    row_start, col_index, value = _stacked(
+        first, n_cols, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    )
+    row_lower, row_upper, row_labels = _rows_of(
+        first, np.concatenate(lower), np.concatenate(upper), labels, enc
+    )
     lp = replace(
-        lp,
+        first,
+        row_start=row_start,
+        col_index=col_index,
+        value=value,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        row_labels=row_labels,
         cost=readonly(cost),
         col_lower=readonly(np.concatenate([first.col_lower, col_lower])),
         col_upper=readonly(np.concatenate([first.col_upper, col_upper])),
@@ -245,35 +291,44 @@ def build_two_stage(
         cost_coef=readonly(cost_coef),
         first=first,
         demand_t=readonly(enc.demand_t.astype(float)),
+        cost_part=readonly(cost_part),
+        layout=layout,
+        stock=held,
     )
     return model
 
 
 def _stacked(
     first: LinearProgram, n_cols: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray
-) -> LinearProgram:
-    """``first``'s matrix with new rows below it (``rows`` counted from 0 among the new)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``first``'s matrix with new rows below it (``rows`` counted from 0 among the new).
+
+    As ``(row_start, col_index, value)``.
+    """
     n_new_rows = int(rows.max()) + 1 if len(rows) else 0
-    block = csr_block(rows, cols, vals, n_new_rows)
+    # 32-bit indices where they fit, as the compile's and HiGHS's own (no copy at hand-off)
+    small = len(first.value) + len(vals) < 2**31 and n_cols < 2**31
+    index = np.int32 if small else np.int64
+    block = csr_block(rows.astype(index, copy=False), cols, vals, n_new_rows)
     start = np.concatenate([first.row_start, first.row_start[-1] + block.start[1:]])
-    return replace(
-        first,
-        row_start=readonly(start.astype(np.int64, copy=False)),
-        col_index=readonly(np.concatenate([first.col_index, block.index.astype(np.int64)])),
-        value=readonly(np.concatenate([first.value, block.value])),
-        cost=readonly(np.zeros(n_cols)),
+    return (
+        readonly(start.astype(index, copy=False)),
+        readonly(np.concatenate([first.col_index, block.index]).astype(index)),
+        readonly(np.concatenate([first.value, block.value])),
     )
 
 
-def _with_rows_of(
-    lp: LinearProgram,
+def _rows_of(
     first: LinearProgram,
     lower: np.ndarray,
     upper: np.ndarray,
     labels: dict[str, list[np.ndarray]],
     enc: Encoded,
-) -> LinearProgram:
-    """``lp`` with the new rows' bounds and labels (``scenario`` is -1 on first-stage rows)."""
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Row bounds and labels: ``first``'s and the new rows' (``scenario`` -1 on ``first``'s).
+
+    As ``(row_lower, row_upper, row_labels)``.
+    """
     n_new = len(lower)
     table = {}
     for name, old in first.row_labels.items():
@@ -290,11 +345,10 @@ def _with_rows_of(
     table["scenario"] = readonly(
         np.concatenate([np.full(first.n_rows, -1), *labels["scenario"]]).astype(np.int64)
     )
-    return replace(
-        lp,
-        row_lower=readonly(np.concatenate([first.row_lower, lower])),
-        row_upper=readonly(np.concatenate([first.row_upper, upper])),
-        row_labels=table,
+    return (
+        readonly(np.concatenate([first.row_lower, lower])),
+        readonly(np.concatenate([first.row_upper, upper])),
+        table,
     )
 
 
@@ -317,6 +371,8 @@ def _scaling(model: TwoStageModel, first: LinearProgram, demand_t: np.ndarray) -
     col[model.first_spot_col : model.first_short_col] = by_demand_row[model.spot_row]
     short = model.first_short_col + np.arange(len(model.short_row))
     col[short] = by_demand_row[model.short_row]
+    if model.stock is not None and model.layout is not None:  # as the plan's stock column
+        col[model.stock.columns] = col[model.layout.columns[model.stock.entry]]
     if model.eta_col >= 0:
         # in money / weight, so that their scaled costs stay well above solver tolerances at
         # small weights (down to 1e-4; below it the risk rows' entries would fall too far)

@@ -27,7 +27,7 @@ from reopt.backends.highs import solve_highs
 from reopt.backends.highs_tools import iis
 from reopt.data.market import Market, readonly
 from reopt.model.program import LinearProgram, RowFamily
-from reopt.model.shares import Basis, Bound, Scope, SharePolicy
+from reopt.model.shares import Basis, Bound, SharePolicy
 from reopt.options import SolverOptions
 from reopt.status import Status
 
@@ -195,8 +195,9 @@ def _policy_record(
     enc = market.encoded
     product, period, when = unit
     units = policy.units(market)
-    position = int(info["demand_row"]) if policy.scope is Scope.PRODUCT else int(info["period"])
-    in_unit = units.of_offer == position
+    # the row's unit: by product and period labels, which also name a unit of the horizon
+    same = (units.demand_row == int(info["demand_row"])) & (units.period == int(info["period"]))
+    in_unit = units.of_offer == (int(np.flatnonzero(same)[0]) if same.any() else -2)
     member = policy.matches(market) & in_unit
     group = policy.group_label()
     if policy.each is not None:

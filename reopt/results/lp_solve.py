@@ -21,7 +21,7 @@ from reopt.errors import InputError, Problem
 from reopt.model.files import objective_sense
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import scaling_for
-from reopt.options import SolverOptions
+from reopt.options import DEFAULT_SOLVER, SolverOptions
 from reopt.results.planning import check_solver, checked_answer, solve_with
 from reopt.status import Status
 
@@ -29,7 +29,7 @@ __all__ = ["solve_lp"]
 
 
 def solve_lp(
-    lp: LinearProgram, *, solver: str | Any = "highs", options: SolverOptions | None = None
+    lp: LinearProgram, *, solver: str | Any = DEFAULT_SOLVER, options: SolverOptions | None = None
 ) -> Solution:
     """``lp`` solved by a back end, its answer checked; the objective in the file's sense.
 
@@ -37,7 +37,7 @@ def solve_lp(
     ----------
     lp : LinearProgram
         For instance ``LinearProgram.read("afiro.mps")``.
-    solver : str or pulp.LpSolver, default="highs"
+    solver : str or pulp.LpSolver, default="auto"
         Any name `reopt.available_solvers` lists, or a ``pulp.LpSolver`` instance.
     options : SolverOptions, optional
         Solver settings; by default reopt's measured defaults.

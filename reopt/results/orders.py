@@ -86,7 +86,9 @@ def binding_limit_table(plan: Plan) -> pd.DataFrame:
     prices = plan.shadow_prices
     lp = plan.lp
     rows = np.concatenate([lp.family_rows(RowFamily.DEMAND), lp.family_rows(RowFamily.POLICY)])
-    prices = prices.assign(share=lp.label("share")[rows].astype(float))
+    share = np.full(len(prices), np.nan)  # stock bounds, after the rows, have no share
+    share[: len(rows)] = lp.label("share")[rows]
+    prices = prices.assign(share=share)
     prices = prices[prices["binding"] & (prices["constraint"] != "demand")]
     policies = pd.DataFrame(
         {

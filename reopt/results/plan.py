@@ -37,7 +37,7 @@ from reopt.model.formulation import KG_PER_T
 from reopt.model.policy import Policy
 from reopt.model.program import LinearProgram
 from reopt.model.shares import demand_coupling
-from reopt.results import explain, orders, periods, prices, ranging, render
+from reopt.results import explain, labels, methods, orders, periods, prices, ranging, render
 from reopt.results.precision import SIGNIFICANT_DIGITS, round_significant
 from reopt.status import Status
 
@@ -105,6 +105,11 @@ class Plan:
     def backend(self) -> str:
         """The back end that solved the model."""
         return self.solution.backend
+
+    @property
+    def methods(self) -> pd.DataFrame:
+        """Which method solved each product (and period), and why (``solver="auto"``)."""
+        return methods.method_table(self.market, self.lp, self.solution.settings, self.backend)
 
     @property
     def solve_time_s(self) -> float:
@@ -373,13 +378,7 @@ class Plan:
 
     def offer_table(self, offers: np.ndarray, *, extra: bool = True) -> pd.DataFrame:
         """Labels of ``offers``: source, product, [period] (+ country, refined_in, kind)."""
-        enc = self.market.encoded
-        cols = ["source", "product"] + (["period"] if self.market.has_periods else [])
-        if extra:
-            cols += ["country", "refined_in", "kind"]
-        return pd.DataFrame({c: enc.labels[c][enc.codes[c][offers]] for c in cols}).astype(
-            {c: str for c in cols if c != "period"}
-        )
+        return labels.offer_labels(self.market, offers, extra=extra)
 
     def demand_prices(self, row_dual: np.ndarray) -> np.ndarray:
         """d(cost)/d(demand) per demand row, including share rows that scale with demand."""
@@ -388,12 +387,5 @@ class Plan:
         return np.bincount(demand, weights=row_dual[row] * coef, minlength=n_demand) + 0.0
 
     def label_units(self, table: pd.DataFrame) -> pd.DataFrame:
-        """Replace demand-row and period codes with product and period labels."""
-        enc = self.market.encoded
-        d = table.pop("demand_row").to_numpy()
-        product = np.where(d >= 0, enc.demand_product[np.maximum(d, 0)], "all products")
-        table.insert(1, "product", product.astype(str))
-        period = table.pop("period").to_numpy()
-        if self.market.has_periods:
-            table.insert(2, "period", enc.labels["period"][period])
-        return table
+        """Replace demand-row and period codes with product and period labels (`labels`)."""
+        return labels.unit_labels(self.market, table)

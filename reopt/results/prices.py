@@ -9,6 +9,12 @@ is written in ``value_usd_per_kg``, the unit offers are priced in (USD/t / 1,000
 policy's price per percentage point in ``value_usd_per_pp``. A row's other value columns are
 NaN, and ``unit`` names the column that holds its price. A policy of another kind with a
 unit of its own gets a column of its own (``"USD/MWh"`` -> ``value_usd_per_mwh``).
+
+A market with a stock table adds, after the rows, its stock bounds by product and period:
+``stock floor`` (what one more tonne of floor at the end of the period costs, in USD per kg
+of floor per period, >= 0; `reopt.results.periods`) for each floor above 0, and
+``stock max`` (what one more tonne of room saves, >= 0) for each finite ``max_t``. A bound
+is binding when the stock sits at it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import pandas as pd
 
 from reopt.model.formulation import KG_PER_T
 from reopt.model.program import RowFamily
+from reopt.model.stock import stock_layout
 
 if TYPE_CHECKING:
     from reopt.results.plan import Plan
@@ -94,6 +101,7 @@ def shadow_price_table(plan: Plan) -> pd.DataFrame:
                 }
             )
         )
+    parts.extend(_stock_bounds(plan))
     table = pd.concat(parts, ignore_index=True)
     values = [c for c in table.columns if c.startswith("value_")]
     others = sorted(set(values) - {PER_KG, PER_PP})
@@ -105,3 +113,42 @@ def shadow_price_table(plan: Plan) -> pd.DataFrame:
     table["binding"] = table["binding"].astype(bool)
     order = ["constraint", "demand_row", "period", "group", PER_KG, PER_PP, *others]
     return plan.label_units(table[[*order, "unit", "binding"]])
+
+
+#: A stock is at a bound within this share of max(1, bound).
+_AT_BOUND = 1e-7
+
+
+def _stock_bounds(plan: Plan) -> list[pd.DataFrame]:
+    """The stock floor and max of each stocked product and period, priced by reduced costs."""
+    layout = stock_layout(plan.market)
+    if layout.n_cols == 0:
+        return []
+    _, col_dual = plan.duals
+    x = plan.solution.x
+    assert x is not None
+    held, dual = x[layout.columns], col_dual[layout.columns]
+    enc = plan.market.encoded
+    parts = []
+    for name, bound, sign, kept in (
+        ("stock floor", layout.floor_t, 1.0, layout.floor_t > 0),
+        ("stock max", layout.max_t, -1.0, np.isfinite(layout.max_t)),
+    ):
+        at = np.abs(held - bound) <= _AT_BOUND * np.maximum(1.0, np.abs(np.nan_to_num(bound)))
+        value = np.where(at, np.maximum(sign * dual, 0.0), 0.0) / KG_PER_T + 0.0
+        rows = np.flatnonzero(kept)
+        demand_row = layout.demand_row[rows]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "constraint": name,
+                    "demand_row": demand_row,
+                    "period": enc.demand_period_code[demand_row],
+                    "group": [f"{b:g} t" for b in bound[rows]],
+                    PER_KG: value[rows],
+                    "unit": "USD/kg",
+                    "binding": at[rows],
+                }
+            )
+        )
+    return [part for part in parts if len(part)]

@@ -81,9 +81,10 @@ def shadow_price_ranges(plan: Plan) -> pd.DataFrame:
             t_low, t_high = face.span(np.array([r]), np.array([base]), -share, 1.0 - share)
             low[i], high[i], unit[i] = share + t_low, share + t_high, "share"
     table = plan.shadow_prices
-    table["valid_from"] = low + 0.0
-    table["valid_to"] = high + 0.0
-    table["range_unit"] = unit
+    extra = len(table) - len(order)  # stock bounds after the rows: not ranged here
+    table["valid_from"] = np.append(low, np.full(extra, np.nan)) + 0.0
+    table["valid_to"] = np.append(high, np.full(extra, np.nan)) + 0.0
+    table["range_unit"] = np.append(unit, np.full(extra, "", dtype=object))
     return table
 
 

@@ -239,3 +239,17 @@ def aligned(table: Table) -> list[str]:
 def _where(row: pd.Series, keys: Sequence[str]) -> str:
     """A row's product, and its period when the market has periods: ``"Dy oxide 2026"``."""
     return " ".join(str(row[key]) for key in keys)
+
+
+def method_sections(plan: Plan) -> list[Section]:
+    """How the plan was solved: the method of each product (and period), and why."""
+    table = plan.methods
+    chosen = table[["method", "reason"]].drop_duplicates().itertuples(index=False)
+    keys = [c for c in table.columns if c not in ("method", "reason")]
+    rows = tuple(
+        tuple(str(v) for v in row) for row in table[[*keys, "method"]].itertuples(index=False)
+    )
+    return [
+        Lines("How it was solved", tuple(f"{method}: {reason}" for method, reason in chosen)),
+        Table("Method by product", (*keys, "method"), rows, (False,) * (len(keys) + 1)),
+    ]

@@ -31,6 +31,7 @@ from reopt.model.risk import (
 from reopt.model.scenario_factors import check_factors
 from reopt.model.two_stage import TwoStageModel
 from reopt.results import risk as results
+from reopt.results.in_order import executor_of
 from reopt.results.plan import Plan
 
 __all__ = ["ScenarioPlan", "solve_scenarios"]
@@ -122,17 +123,44 @@ class ScenarioPlan(Plan):
 
     @cached_property
     def _vss(self) -> tuple[float, float]:
-        if not self.is_optimal or self.resolver is None:
-            return float("nan"), float("nan")
-        return results.value_of_stochastic_solution(self.resolver, self._model, self.objective_usd)
+        return self._solve_vss(None)
 
     @cached_property
     def _evpi(self) -> tuple[float, float]:
+        return self._solve_evpi(None)
+
+    def _solve_vss(self, executor: object) -> tuple[float, float]:
+        if not self.is_optimal or self.resolver is None:
+            return float("nan"), float("nan")
+        return results.value_of_stochastic_solution(
+            self.resolver, self._model, self.objective_usd, executor
+        )
+
+    def _solve_evpi(self, executor: object) -> tuple[float, float]:
         if not self.is_optimal or self.resolver is None:
             return float("nan"), float("nan")
         return results.expected_value_of_perfect_information(
-            self.resolver, self._model, self.objective_usd
+            self.resolver, self._model, self.objective_usd, executor
         )
+
+    def vss(self, executor: object = None) -> float:
+        """VSS (`vss_usd`), its solves run on ``executor`` if not yet done.
+
+        ``executor``: None (here), any `concurrent.futures.Executor` such as
+        `reopt.process_executor`, or a Dask client; the figure is the same on each.
+        """
+        if "_vss" not in self.__dict__:
+            self.__dict__["_vss"] = self._solve_vss(executor_of(executor))
+        return self.vss_usd
+
+    def evpi(self, executor: object = None) -> float:
+        """EVPI (`evpi_usd`), its wait-and-see solves (one per scenario) run on ``executor``.
+
+        As `vss`: solved once, on first use, in scenario order whatever the executor.
+        """
+        if "_evpi" not in self.__dict__:
+            self.__dict__["_evpi"] = self._solve_evpi(executor_of(executor))
+        return self.evpi_usd
 
     @property
     def eev_usd(self) -> float:
@@ -169,6 +197,15 @@ class ScenarioPlan(Plan):
     def scenario_products(self) -> pd.DataFrame:
         """One row per scenario and product (and period): demand, arrivals, spot, shortage."""
         return results.scenario_product_table(self._model, self.market, self._all_x)
+
+    @property
+    def scenario_stock(self) -> pd.DataFrame:
+        """Per scenario, stocked product and period: stock, draws, below the floor.
+
+        See `reopt.results.risk.scenario_stock_table`; ``plan.stock`` is the plan's own
+        (first-stage) stock. Empty for a market without a stock table.
+        """
+        return results.scenario_stock_table(self._model, self.market, self._all_x)
 
     @property
     def shortage(self) -> pd.DataFrame:
@@ -213,13 +250,20 @@ def solve_scenarios(
     scenarios: object,
     risk: object,
     plan_of: results.PlanOf,
+    executor: object = None,
 ) -> ScenarioPlan:
     """The two-stage plan of ``market`` under ``scenarios`` and ``risk``.
 
     ``scenarios`` is a `reopt.ScenarioSet` (applied to ``market``) or `ScenarioFactors`;
-    ``plan_of`` turns a program into a checked plan (`reopt.results.planning.solve`'s path).
+    ``plan_of`` turns a program into a checked plan (`reopt.results.planning.solve`'s path;
+    picklable, such as `reopt.results.risk.PlanPath`, for an ``executor``). With an
+    ``executor``, VSS and EVPI are solved there before the plan is returned.
     """
-    problems = []
+    problems: list[Problem] = []
+    try:
+        executor = executor_of(executor)
+    except InputError as err:
+        problems.extend(err.problems)
     if risk is not None and not isinstance(risk, CVaR):
         problems.append(
             Problem(
@@ -238,19 +282,8 @@ def solve_scenarios(
                 "solve()",
                 "scenarios",
                 None,
-                "risk= needs scenarios=",
+                "risk= and executor= need scenarios=",
                 "pass a reopt.ScenarioSet",
-            )
-        )
-    if getattr(market, "has_stock_balance", False):
-        problems.append(
-            Problem(
-                "options",
-                "solve()",
-                "scenarios",
-                type(scenarios).__name__,
-                "the two-stage model does not cover a stock table or lead times yet",
-                "solve the market without its stock table and lead_time_periods",
             )
         )
     if problems:
@@ -260,4 +293,8 @@ def solve_scenarios(
     assert isinstance(factors, ScenarioFactors) and (risk is None or isinstance(risk, CVaR))
     resolver = results.Resolver(market, compile(market, policies), plan_of)
     model, plan = resolver.solve(factors, risk)
-    return ScenarioPlan.of(plan, model, resolver)
+    done = ScenarioPlan.of(plan, model, resolver)
+    if executor is not None and done.is_optimal:
+        done.vss(executor)
+        done.evpi(executor)
+    return done

@@ -152,7 +152,7 @@ def optimality_violations(
     col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, tol)
     col_size = np.maximum(1.0, np.abs(x))
     # the money a row's dual is made of: its columns' terms per unit of the row
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 entries are masked below
         per_entry = np.where(lp.value != 0, terms[lp.col_index] / np.abs(lp.value), 0.0)
     row_terms = row_max(lp, per_entry)
     activity = lp.row_activity(x)

@@ -1,0 +1,257 @@
+"""The ``"auto"`` back end: the fastest exact method for the program's structure.
+
+`AutoBackend.solve` looks at the program (`reopt.backends.greedy.greedy_structure`): when its
+caps nest within each product's demand, the greedy method solves it exactly in vectorised
+numpy; anything else (floors, value-basis shares, rules over several products, stock linking
+periods, minimum orders) goes to HiGHS whole. An explicit method (``SolverOptions(method=
+"simplex")``) or HiGHS settings in ``extra`` mean HiGHS. The answer's ``settings`` say which
+method solved it (``"method"``) and why (``"method_reason"``); the plan shows them
+(`reopt.Plan.methods`).
+
+`AutoSession` keeps a program between solves like `reopt.backends.highs.HighsSession`, for
+sweeps and Monte Carlo: a greedy program is solved again from its arrays (its structure
+found once); otherwise a HiGHS session, opened on first need, does the work warm.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from reopt.backends.base import Solution
+from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
+from reopt.backends.highs import HIGHS, HighsSession
+from reopt.errors import Problem
+from reopt.model.program import LinearProgram
+from reopt.options import Method, SolverOptions
+from reopt.status import Status
+
+__all__ = ["AUTO", "AutoBackend", "AutoSession", "method_for"]
+
+GREEDY = "greedy"
+HIGHS_METHOD = "highs"
+GREEDY_REASON = (
+    "each product (in each period) is a block whose caps nest: buying in price order is exact"
+)
+
+
+def method_for(lp: LinearProgram, options: SolverOptions) -> tuple[str, str]:
+    """The method ``"auto"`` uses for ``lp`` under ``options``, and why.
+
+    Examples
+    --------
+    >>> import reopt
+    >>> lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
+    >>> method_for(lp, SolverOptions())[0]
+    'greedy'
+    >>> method_for(lp, SolverOptions(method="simplex"))
+    ('highs', 'a method was chosen (simplex)')
+    """
+    if options.method is not Method.AUTO:
+        return HIGHS_METHOD, f"a method was chosen ({options.method.value})"
+    if options.extra:
+        return HIGHS_METHOD, "HiGHS settings were given in extra"
+    found = greedy_structure(lp)
+    if isinstance(found, str):
+        return HIGHS_METHOD, f"a general LP: {found}"
+    return GREEDY, GREEDY_REASON
+
+
+def _labelled(solution: Solution, method: str, reason: str) -> Solution:
+    settings = dict(solution.settings) | {"method": method, "method_reason": reason}
+    return replace(solution, backend=AUTO.name, settings=settings)
+
+
+def _greedy_answer(solution: Solution, lp: LinearProgram, options: SolverOptions) -> Solution:
+    """A greedy answer held to the options a solver's run is: the time limit and the log.
+
+    An answer that took longer than the time limit is reported as the limit (no values),
+    as a solver stopped by its clock is; the log gets one line on what was solved.
+    """
+    limit = options.time_limit_s
+    if limit is not None and solution.solve_time_s > limit:
+        solution = replace(
+            solution,
+            status=Status.TIME_LIMIT,
+            raw_status=f"greedy: {solution.solve_time_s:.3g} s, over the time limit",
+            x=None,
+            row_dual=None,
+            col_dual=None,
+            objective=float("nan"),
+        )
+    if options.log:
+        line = (
+            f"reopt greedy method: {lp.n_cols} columns, {lp.n_rows} rows; "
+            f"{solution.raw_status} in {solution.solve_time_s:.6f} s\n"
+        )
+        if options.log is True:
+            sys.stdout.write(line)
+        else:
+            with open(options.log, "a", encoding="utf-8") as log:
+                log.write(line)
+    return solution
+
+
+class AutoBackend:
+    """Greedy where the structure allows, HiGHS otherwise (see the module docstring)."""
+
+    name = "auto"
+    features = HIGHS.features
+    install_hint = HIGHS.install_hint
+
+    def is_available(self) -> bool:
+        """Always: it needs only numpy and highspy."""
+        return True
+
+    def option_problems(self, lp: LinearProgram, options: SolverOptions) -> list[Problem]:
+        """What HiGHS cannot honour (the greedy method honours every option it is given)."""
+        return HIGHS.option_problems(lp, options)
+
+    def at_vertex(self, options: SolverOptions) -> bool:
+        """Vertices: greedy answers are, and HiGHS's are unless PDLP."""
+        return HIGHS.at_vertex(options)
+
+    def solve(self, lp: LinearProgram, options: SolverOptions) -> Solution:
+        """Solve ``lp`` by the method `method_for` picks (infeasible greedy: HiGHS says)."""
+        if options.method is not Method.AUTO or options.extra:
+            method, reason = method_for(lp, options)
+            return _labelled(HIGHS.solve(lp, options), method, reason)
+        structure = greedy_structure(lp)
+        if isinstance(structure, str):
+            reason = f"a general LP: {structure}"
+        else:
+            reason = GREEDY_REASON
+            solution = solve_greedy(lp, structure)
+            if solution is not None:
+                return _labelled(_greedy_answer(solution, lp, options), GREEDY, reason)
+            reason = "the greedy method found no plan; HiGHS confirms it"
+        return _labelled(HIGHS.solve(lp, options), HIGHS_METHOD, reason)
+
+    strict_options = staticmethod(HIGHS.strict_options)  # reopt's second solve is HiGHS's
+
+    def session(self, lp: LinearProgram, options: SolverOptions) -> AutoSession:
+        """An `AutoSession` for re-solves (`Feature.WARM_START`)."""
+        return AutoSession(lp, options)
+
+
+class AutoSession:
+    """A program kept between solves: greedy from its arrays, or a warm HiGHS session.
+
+    It has `HighsSession`'s interface for what sweeps and Monte Carlo use: `apply_update`,
+    `run`, `resolve`, the ``set_*`` changes, `basis` and `set_basis`.
+    """
+
+    def __init__(self, lp: LinearProgram, options: SolverOptions | None = None) -> None:
+        self.options = options or SolverOptions()
+        self.lp = lp
+        self.runs = 0
+        self._structure: tuple[LinearProgram, GreedyStructure | str] | None = None
+        self._order: tuple[np.ndarray, np.ndarray] | None = None  # costs, their price order
+        self._highs: HighsSession | None = None
+
+    def _method(self) -> tuple[str, str, GreedyStructure | None]:
+        lp = self.lp
+        if self.options.method is not Method.AUTO or self.options.extra:
+            return (*method_for(lp, self.options), None)
+        known = self._structure
+        if known is None or not (
+            known[0] is lp or (_same_rows(known[0], lp) and _same_kinds(known[0], lp))
+        ):
+            self._structure = known = (lp, greedy_structure(lp))
+        found = known[1]
+        if isinstance(found, str):
+            return HIGHS_METHOD, f"a general LP: {found}", None
+        return GREEDY, GREEDY_REASON, found
+
+    def _session(self) -> HighsSession:
+        if self._highs is None:
+            self._highs = HighsSession(self.lp, self.options)
+        else:
+            self._highs.apply_update(self.lp)
+        return self._highs
+
+    # --- changes -----------------------------------------------------------------------------
+    def apply_update(self, lp: LinearProgram) -> None:
+        """Hold ``lp`` from now on."""
+        self.lp = lp
+
+    def set_costs(self, cols: np.ndarray, values: np.ndarray) -> None:
+        """Change the costs of ``cols``."""
+        cost = self.lp.cost.copy()
+        cost[np.asarray(cols, dtype=np.int64)] = values
+        self.lp = self.lp.with_costs(cost)
+
+    def set_col_bounds(self, cols: np.ndarray, lower: ArrayLike, upper: ArrayLike) -> None:
+        """Change the bounds of ``cols``."""
+        c = np.asarray(cols, dtype=np.int64)
+        self.lp = self.lp.with_col_bounds(c, lower=np.asarray(lower), upper=np.asarray(upper))
+
+    def set_row_bounds(self, rows: np.ndarray, lower: ArrayLike, upper: ArrayLike) -> None:
+        """Change the bounds of ``rows``."""
+        r = np.asarray(rows, dtype=np.int64)
+        self.lp = self.lp.with_row_bounds(r, lower=np.asarray(lower), upper=np.asarray(upper))
+
+    def set_option(self, name: str, value: object) -> None:
+        """A HiGHS option for the runs HiGHS makes (the greedy method has none)."""
+        self._session().set_option(name, value)
+
+    def basis(self) -> Any:
+        """HiGHS's basis when HiGHS solved last, else None (greedy needs none)."""
+        return self._highs.basis() if self._highs is not None else None
+
+    def set_basis(self, basis: Any) -> None:
+        """Start HiGHS's next run from ``basis`` (ignored by the greedy method)."""
+        if basis is not None and self._highs is not None:
+            self._highs.set_basis(basis)
+
+    # --- solving -----------------------------------------------------------------------------
+    def run(self) -> Solution:
+        """Solve the program held now (HiGHS from its last basis)."""
+        return self._solve(warm_highs=False)
+
+    def resolve(self, lp: LinearProgram) -> Solution:
+        """`apply_update` then `run`; HiGHS re-solves as `HighsSession.resolve` does."""
+        self.apply_update(lp)
+        return self._solve(warm_highs=True)
+
+    def _solve(self, *, warm_highs: bool) -> Solution:
+        self.runs += 1
+        _, reason, structure = self._method()
+        if structure is not None:
+            cost = self.lp.cost
+            if self._order is None or not np.array_equal(self._order[0], cost):
+                self._order = (cost, price_order(cost))  # kept while only bounds move
+            solution = solve_greedy(self.lp, structure, self._order[1])
+            if solution is not None:
+                return _labelled(_greedy_answer(solution, self.lp, self.options), GREEDY, reason)
+            reason = "the greedy method found no plan; HiGHS confirms it"
+        if warm_highs and self._highs is not None:
+            return _labelled(self._highs.resolve(self.lp), HIGHS_METHOD, reason)
+        return _labelled(self._session().run(), HIGHS_METHOD, reason)
+
+
+def _same_rows(old: LinearProgram, new: LinearProgram) -> bool:
+    """Whether ``new`` has ``old``'s matrix (so its greedy structure is ``old``'s)."""
+    if old.value is new.value and old.col_index is new.col_index:
+        return old.row_start is new.row_start and old.integrality is new.integrality
+    return old.same_structure(new) and np.array_equal(old.value, new.value)
+
+
+def _same_kinds(old: LinearProgram, new: LinearProgram) -> bool:
+    """Whether every row is the same kind (equality, cap, free) and every lower bound 0."""
+    if old.row_lower is new.row_lower and old.row_upper is new.row_upper:
+        return old.col_lower is new.col_lower or not (new.col_lower != 0).any()
+    return (
+        np.array_equal(old.row_lower == old.row_upper, new.row_lower == new.row_upper)
+        and np.array_equal(np.isneginf(old.row_lower), np.isneginf(new.row_lower))
+        and np.array_equal(np.isposinf(old.row_upper), np.isposinf(new.row_upper))
+        and not (new.col_lower != 0).any()
+    )
+
+
+#: The registered ``"auto"`` back end.
+AUTO = AutoBackend()

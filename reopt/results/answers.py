@@ -1,0 +1,235 @@
+"""Solving and checking one program: the back end's answer, re-checked in numpy.
+
+`check_solver` reads the ``solver`` and ``options`` arguments; `solve_with` hands a program to
+a back end in scaled form and answers in the program's units; `checked_answer` holds an
+optimal answer to reopt's checks (feasibility, then optimality by its duals, relative to
+each product), polishing values printed with few digits onto their vertex and solving once
+more (another method, presolve off, tighter tolerances) where the first answer fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from reopt.backends import Backend, Feature, Solution, get_backend
+from reopt.data.market import readonly
+from reopt.errors import InputError, Problem, SolverError
+from reopt.model.program import LinearProgram
+from reopt.model.scaling import Scaling, scaling_for
+from reopt.options import Method, SolverOptions
+from reopt.results.polish import polish
+from reopt.results.verify import (
+    check_solution,
+    optimality_violations,
+    row_max,
+    violations,
+    without_stray_signs,
+)
+from reopt.status import Status
+
+__all__ = ["check_solver", "checked_answer", "solve_with", "unscaled"]
+
+
+def check_solver(solver: object, options: object) -> tuple[Backend, SolverOptions]:
+    """The back end for ``solver`` and the checked ``options``; one `InputError` for both."""
+    problems: list[Problem] = []
+    backend = None
+    try:
+        backend = get_backend(solver)
+    except InputError as err:
+        problems.extend(err.problems)
+    if options is not None and not isinstance(options, SolverOptions):
+        problems.append(
+            Problem(
+                "options",
+                "solve()",
+                "options",
+                type(options).__name__,
+                "expected reopt.SolverOptions",
+                "e.g. SolverOptions(time_limit_s=60)",
+            )
+        )
+    if problems or backend is None:
+        raise InputError(problems)
+    return backend, options if isinstance(options, SolverOptions) else SolverOptions()
+
+
+def solve_with(
+    backend: Backend,
+    lp: LinearProgram,
+    options: SolverOptions,
+    *,
+    scaling: Scaling | None = None,
+) -> Solution:
+    """``lp`` solved by ``backend`` in scaled form, answered in ``lp``'s own units.
+
+    The options ``backend`` cannot honour are refused first. ``scaling`` defaults to
+    `reopt.model.scaling.scaling_for` (pass one to reuse it across many solves); the
+    solution's objective is recomputed as ``c @ x`` in ``lp``'s units.
+    """
+    problems = backend.option_problems(lp, options)
+    if problems:
+        raise InputError(problems)
+    scaling = scaling if scaling is not None else scaling_for(lp)
+    return unscaled(backend.solve(scaling.apply(lp), options), lp, scaling)
+
+
+def unscaled(solution: Solution, lp: LinearProgram, scaling: Scaling) -> Solution:
+    """A solution of ``scaling.apply(lp)`` in ``lp``'s units (objective: ``c @ x``)."""
+    values = scaling.unscale(solution.x, solution.row_dual, solution.col_dual)
+    x, row_dual, col_dual = (None if v is None else readonly(v) for v in values)
+    objective = float(lp.cost @ x) + lp.objective_offset if x is not None else float("nan")
+    return replace(solution, x=x, row_dual=row_dual, col_dual=col_dual, objective=objective)
+
+
+def checked_answer(
+    lp: LinearProgram,
+    solution: Solution,
+    backend: Backend,
+    options: SolverOptions,
+    notes: list[str],
+    *,
+    scaling: Scaling | None = None,
+) -> Solution:
+    """An optimal ``solution`` that passed reopt's checks, or a `SolverError`.
+
+    Both checks run on the scaled program (`reopt.model.scaling`), where they are relative
+    to each product's size: feasibility (`check_solution`), after moving values a solver
+    printed with few digits onto their vertex (`reopt.results.polish`); then, where there are
+    duals, optimality (`check_optimality`). An answer its duals do not prove optimal is
+    solved once more with another method and presolve off, and held to the same checks.
+    """
+    scaling = scaling if scaling is not None else scaling_for(lp)
+    return without_stray_signs(lp, _checked(lp, solution, backend, options, notes, scaling))
+
+
+def _checked(
+    lp: LinearProgram,
+    solution: Solution,
+    backend: Backend,
+    options: SolverOptions,
+    notes: list[str],
+    scaling: Scaling,
+) -> Solution:
+    """The body of `checked_answer`: polish, check, and a second attempt where needed."""
+    scaled = scaling.apply(lp)
+    if Feature.FULL_PRECISION not in backend.features and solution.row_dual is not None:
+        # values printed with a few digits: point and duals onto their vertex, if they fit
+        solution = _polished(lp, scaled, scaling, solution) or solution
+    try:
+        solution = _feasible(lp, scaled, scaling, solution)
+    except SolverError as err:
+        failure: SolverError | list[str] = err
+    else:
+        if solution.row_dual is None:
+            if not lp.is_mip:
+                notes.append(f"optimality not proved: {solution.backend} returned no duals")
+            return solution
+        failure = _optimality(scaled, scaling, solution)
+        if not failure:
+            return solution
+        polished = _polished(lp, scaled, scaling, solution)
+        if polished is not None:
+            return polished
+    again = _second_attempt(lp, scaled, scaling, backend, options)
+    if again is not None:
+        notes.append(
+            f"{solution.backend}'s first answer failed reopt's check; a second solve "
+            "(another method, presolve off, tighter tolerances) passed it"
+        )
+        return again
+    if isinstance(failure, SolverError):
+        raise failure
+    listing = "\n  - ".join(failure)
+    raise SolverError(
+        f"{solution.backend} reported a solution its duals do not prove optimal "
+        f"(reopt's check):\n  - {listing}"
+    )
+
+
+def _second_attempt(
+    lp: LinearProgram,
+    scaled: LinearProgram,
+    scaling: Scaling,
+    backend: Backend,
+    options: SolverOptions,
+) -> Solution | None:
+    """A re-solve (another method, presolve off, tighter tolerances) that passes, or None."""
+    method = Method.IPM if options.method is Method.SIMPLEX else Method.SIMPLEX
+    retry = options.replace(presolve=False, method=method)
+    strict = getattr(backend, "strict_options", None)
+    if callable(strict):
+        retry = strict(retry)
+    if backend.option_problems(lp, retry):
+        return None
+    again = solve_with(backend, lp, retry, scaling=scaling)
+    if again.status is not Status.OPTIMAL or again.x is None:
+        return None
+    try:
+        again = _feasible(lp, scaled, scaling, again)
+    except SolverError:
+        return None
+    if again.row_dual is not None and _optimality(scaled, scaling, again):
+        return _polished(lp, scaled, scaling, again)
+    return again
+
+
+def _feasible(
+    lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution
+) -> Solution:
+    """``solution``, polished onto its vertex where its digits fall short; else SolverError."""
+    x, _, _ = scaling.scale(solution.x, None, None)
+    assert x is not None
+    objective = float(scaled.cost @ x) + scaled.objective_offset
+    if not violations(scaled, x, objective):
+        return solution
+    if solution.row_dual is not None:  # point and duals onto the vertex together
+        both = _polished(lp, scaled, scaling, solution)
+        if both is not None:
+            return both
+    polished = _polished(lp, scaled, scaling, replace(solution, row_dual=None))
+    if polished is None:
+        check_solution(scaled, x, objective, backend=solution.backend)
+        raise AssertionError("unreachable: the check above raises")
+    return replace(polished, row_dual=solution.row_dual, col_dual=solution.col_dual)
+
+
+def _polished(
+    lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution
+) -> Solution | None:
+    """``solution`` with its point and duals moved onto their vertex, if that is feasible."""
+    x, row_dual, _ = scaling.scale(solution.x, solution.row_dual, None)
+    assert x is not None
+    done = polish(scaled, x, row_dual)
+    if done is None:
+        return None
+    exact, y, _ = scaling.unscale(done.x, done.row_dual, None)
+    assert exact is not None
+    objective = float(lp.cost @ exact) + lp.objective_offset
+    if y is None:
+        return replace(solution, x=readonly(exact), objective=objective)
+    # a dual or reduced cost below 1e-9 of the money it is made of is rounding: zero
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_entry = np.where(lp.value != 0, np.abs(lp.cost[lp.col_index] / lp.value), 0.0)
+    y = np.where(np.abs(y) <= 1e-9 * row_max(lp, per_entry), 0.0, y)
+    reduced = lp.cost - lp.column_activity(y)
+    terms = np.abs(lp.cost) + np.bincount(
+        lp.col_index, weights=np.abs(lp.value * y[lp.entry_row]), minlength=lp.n_cols
+    )
+    reduced[np.abs(reduced) <= 1e-9 * terms] = 0.0
+    return replace(
+        solution,
+        x=readonly(exact),
+        row_dual=readonly(y),
+        col_dual=readonly(reduced),
+        objective=objective,
+    )
+
+
+def _optimality(scaled: LinearProgram, scaling: Scaling, solution: Solution) -> list[str]:
+    """What the solution's duals fail to prove, on the scaled program."""
+    x, row_dual, col_dual = scaling.scale(solution.x, solution.row_dual, solution.col_dual)
+    assert x is not None and row_dual is not None
+    return optimality_violations(scaled, x, row_dual, col_dual)

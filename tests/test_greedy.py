@@ -1,0 +1,306 @@
+"""The greedy method and the ``"auto"`` back end: exact, and the same answers as HiGHS."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from certificates import assert_certificate
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import MIN_FEASIBLE_CAP, cases
+
+import reopt
+from reopt.backends.auto import AUTO, AutoSession, method_for
+from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
+from reopt.model.program import LinearProgram, RowFamily
+
+
+def _market() -> reopt.Market:
+    """One product, 10 t: CN1 at 1 USD/kg, CN2 at 2 (both unlimited), AU at 3 (5 t), VN at 4."""
+    offers = pd.DataFrame(
+        {
+            "source": ["cn1", "cn2", "au", "vn"],
+            "product": "X",
+            "country": ["CN", "CN", "AU", "VN"],
+            "capacity_t": [np.nan, np.nan, 5.0, np.nan],
+            "price_usd_per_kg": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    return reopt.Market(offers, pd.DataFrame({"product": ["X"], "demand_t": [10.0]}))
+
+
+def _demand_price(plan: reopt.Plan) -> float:
+    prices = plan.shadow_prices
+    return float(prices.loc[prices["constraint"] == "demand", "value_usd_per_kg"].iloc[0])
+
+
+def _policy_prices(plan: reopt.Plan) -> list[float]:
+    prices = plan.shadow_prices
+    return prices.loc[prices["constraint"] != "demand", "value_usd_per_pp"].round(6).tolist()
+
+
+# --- golden cases, worked by hand --------------------------------------------------------------
+def test_china_cap_by_hand() -> None:
+    """CN <= 6 t: 6 t of cn1 and 4 t of au (au has room, so it sets the price of demand).
+
+    Cost 6 * 1000 + 4 * 3000 = 18,000 USD. One more point of cap (0.1 t) moves 0.1 t from
+    au to cn1, saving 0.1 * 2000 = 200 USD. One more tonne of demand is 0.6 t more cap on
+    cn1 and 0.4 t more of au: 0.6 * 1 + 0.4 * 3 = 1.8 USD/kg.
+    """
+    plan = reopt.solve(_market(), china_cap=0.6, solver="auto")
+    assert plan.solution.settings["method"] == "greedy"
+    assert plan.cost_usd == pytest.approx(18_000.0, rel=1e-12)
+    assert plan.solution.x[:4] == pytest.approx([6.0, 0.0, 4.0, 0.0], abs=1e-12)
+    assert _demand_price(plan) == pytest.approx(1.8, rel=1e-12)
+    assert _policy_prices(plan) == [200.0]
+    assert_certificate(plan)
+
+
+def test_nested_caps_by_hand() -> None:
+    """Add cn1 <= 4 t inside CN <= 6 t: 4 t cn1, 2 t cn2, 4 t au = 4,000 + 4,000 + 12,000.
+
+    cn2 has room inside the China cap, so China's price is 2 USD/kg and cn1's 1: a point of
+    the China cap (0.1 t from au to cn2) saves 100 USD, a point of cn1's (0.1 t from cn2 to
+    cn1) saves 100 USD. One more tonne: 0.4 t of cn1, 0.2 t of cn2, 0.4 t of au, 2 USD/kg.
+    """
+    policies = [reopt.cap_share(0.6, country="CN"), reopt.cap_share(0.4, source="cn1")]
+    plan = reopt.solve(_market(), policies=policies, solver="auto")
+    assert plan.solution.settings["method"] == "greedy"
+    assert plan.cost_usd == pytest.approx(20_000.0, rel=1e-12)
+    assert plan.solution.x[:4] == pytest.approx([4.0, 2.0, 4.0, 0.0], abs=1e-12)
+    assert _demand_price(plan) == pytest.approx(2.0, rel=1e-12)
+    assert _policy_prices(plan) == [100.0, 100.0]
+    assert_certificate(plan)
+
+
+def test_at_a_kink_a_cap_is_priced_by_what_loosening_saves() -> None:
+    """CN <= 5 t: 5 t of cn1 and all 5 t of au, so the duals are not unique.
+
+    One more point of cap (0.1 t) lets cn1 replace au's dearest tonnes: it saves
+    0.1 * (3000 - 1000) = 200 USD, the figure reported. (Tightening would cost more: vn's
+    4 USD/kg would then have to replace cn1.)
+    """
+    plan = reopt.solve(_market(), china_cap=0.5, solver="auto")
+    assert plan.cost_usd == pytest.approx(5_000.0 + 15_000.0, rel=1e-12)
+    assert _policy_prices(plan) == [200.0]
+    assert_certificate(plan)
+
+
+def test_an_infeasible_market_is_reported_by_highs() -> None:
+    without_vn = reopt.Market(_market().offers.iloc[:3], _market().demand)
+    plan = reopt.solve(without_vn, china_cap=0.4, solver="auto")  # 4 + 5 < 10 t
+    assert plan.status is reopt.Status.INFEASIBLE
+    assert plan.solution.settings["method"] == "highs"
+
+
+# --- which programs are greedy-exact ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("policies", "reason"),
+    [
+        ([reopt.min_share(0.1, country="AU")], "a floor"),
+        ([reopt.cap_share(0.6, country="CN", basis="value")], "not all one positive number"),
+        (
+            [reopt.cap_share(0.6, country="CN"), reopt.cap_share(0.5, kind="mine")],
+            "overlap without nesting",
+        ),
+    ],
+)
+def test_other_programs_go_to_highs(policies: list, reason: str | None) -> None:
+    offers = _market().offers.assign(kind=["refinery", "mine", "mine", "refinery"])
+    market = reopt.Market(offers, _market().demand)
+    lp = reopt.compile(market, policies)
+    method, why = method_for(lp, reopt.SolverOptions())
+    assert method == "highs"
+    if reason is not None:
+        assert reason in why
+    auto = reopt.solve(market, policies=policies, solver="auto")
+    highs = reopt.solve(market, policies=policies, solver="highs")
+    assert auto.solution.settings["method"] == "highs"
+    assert auto.status is highs.status
+    if highs.is_optimal:
+        assert auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-9)
+
+
+def test_a_rule_over_two_products_is_not_greedy() -> None:
+    offers = pd.concat([_market().offers, _market().offers.assign(product="Y")])
+    demand = pd.DataFrame({"product": ["X", "Y"], "demand_t": [10.0, 10.0]})
+    lp = reopt.compile(
+        reopt.Market(offers, demand), [reopt.cap_share(0.6, country="CN", scope="total")]
+    )
+    assert greedy_structure(lp) == "a rule over several products or periods (scope='total')"
+
+
+def test_an_explicit_method_means_highs() -> None:
+    options = reopt.SolverOptions(method="simplex")
+    plan = reopt.solve(_market(), china_cap=0.6, solver="auto", options=options)
+    assert plan.solution.settings["method"] == "highs"
+    assert "a method was chosen" in plan.solution.settings["method_reason"]
+
+
+def test_a_program_from_arrays_with_unequal_coefficients_is_not_greedy() -> None:
+    lp = LinearProgram.from_arrays(
+        cost=[1.0, 2.0],
+        col_lower=[0, 0],
+        col_upper=[np.inf, np.inf],
+        row_lower=[1.0],
+        row_upper=[1.0],
+        row_start=[0, 2],
+        col_index=[0, 1],
+        value=[1.0, 2.0],
+    )
+    assert "not all one positive number" in greedy_structure(lp)
+
+
+def test_rows_scaled_by_any_positive_number_are_still_greedy() -> None:
+    lp = reopt.compile(_market(), [reopt.cap_share(0.6, country="CN")])
+    scaled = lp.scaled(np.full(lp.n_cols, 0.5), np.array([3.0, 7.0]))
+    structure = greedy_structure(scaled)
+    assert isinstance(structure, GreedyStructure)
+    solution = solve_greedy(scaled, structure)
+    assert solution is not None
+    assert solution.x[:4] * 0.5 == pytest.approx([6.0, 0.0, 4.0, 0.0])
+
+
+# --- the same answers as HiGHS on generated markets ------------------------------------------
+def _policy_sets(case, draw_cap: float, draw_inner: float) -> list[list]:
+    sources = sorted(case.offers["source"].unique())
+    countries = sorted(case.offers["country"].unique())
+    sets = [[reopt.cap_share(draw_cap, country="CN")]]
+    sets.append([reopt.cap_share(draw_cap, country="CN"), reopt.cap_share(draw_inner, source="s0")])
+    if len(countries) > 1:
+        sets.append([reopt.cap_share(max(draw_cap, 0.75), each="country")])
+    sets.append(
+        [reopt.cap_share(draw_inner, source=sources[-1]), reopt.cap_share(draw_cap, country="CN")]
+    )
+    return sets
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    case=cases(),
+    cap=st.floats(MIN_FEASIBLE_CAP, 1.0),
+    inner=st.floats(0.0, 1.0),
+    which=st.integers(0, 3),
+)
+def test_auto_agrees_with_highs(case, cap: float, inner: float, which: int) -> None:
+    """Status, cost (1e-9), shares and every unique shadow price agree; duals certify both."""
+    sets = _policy_sets(case, cap, inner)
+    policies = sets[which % len(sets)]
+    market = case.market
+    auto = reopt.solve(market, policies=policies, solver="auto")
+    highs = reopt.solve(market, policies=policies, solver="highs")
+    assert auto.status is highs.status
+    if not highs.is_optimal:
+        return
+    assert auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-9, abs=1e-9)
+    shares_a = auto.shares("country").to_numpy()
+    shares_h = highs.shares("country").to_numpy()
+    tonnes = auto.solution.x[: market.n_offers]
+    assert_certificate(auto)
+    assert_certificate(highs)
+    # a product whose demand has a column strictly inside its bounds that no cap holds has
+    # one price of demand: the cost of that column
+    lp = auto.lp
+    if auto.solution.settings["method"] == "greedy":
+        structure = greedy_structure(reopt.model.scaling.scaling_for(lp).apply(lp))
+        assert isinstance(structure, GreedyStructure)
+        inside = (tonnes > 1e-9) & (tonnes < lp.col_upper[: market.n_offers] - 1e-9)
+        direct = structure.innermost[: market.n_offers] == structure.root[: market.n_offers]
+        demand_rows = lp.family_rows(RowFamily.DEMAND)
+        for row in demand_rows:
+            pinned = inside & direct & (structure.root[: market.n_offers] == row)
+            if pinned.any():
+                assert auto.solution.row_dual[row] == pytest.approx(
+                    highs.solution.row_dual[row], rel=1e-9
+                )
+    if np.allclose(tonnes, highs.solution.x[: market.n_offers], rtol=1e-9, atol=1e-9):
+        assert np.allclose(shares_a, shares_h, atol=1e-9)
+
+
+# --- many solves ------------------------------------------------------------------------------
+def test_a_sweep_on_auto_matches_highs_away_from_kinks() -> None:
+    market = reopt.datasets.japan_2025()
+    caps = np.linspace(0.5, 1.0, 11)
+    auto = reopt.sweep(market, china_cap=caps, solver="auto", exact=False)
+    highs = reopt.sweep(market, china_cap=caps, solver="highs", exact=False)
+    assert auto["status"].tolist() == highs["status"].tolist()
+    assert np.allclose(auto["cost_usd"], highs["cost_usd"], rtol=1e-9, equal_nan=True)
+
+
+def test_the_session_solves_again_after_changes() -> None:
+    lp = reopt.compile(_market(), [reopt.cap_share(0.6, country="CN")])
+    session = AUTO.session(lp, reopt.SolverOptions())
+    assert isinstance(session, AutoSession)
+    first = session.run()
+    assert first.settings["method"] == "greedy"
+    rows = lp.rows_of(0)
+    session.set_row_bounds(rows, -np.inf, 7.0)
+    second = session.run()
+    assert second.objective == pytest.approx(7_000.0 + 3_000.0 * 3, rel=1e-12)
+    session.set_costs(np.array([2]), np.array([900.0]))  # au cheaper than cn1 now
+    third = session.run()
+    assert third.x[2] == pytest.approx(5.0)
+    session.apply_update(reopt.compile(_market(), [reopt.min_share(0.5, country="AU")]))
+    fourth = session.run()
+    assert fourth.settings["method"] == "highs"
+    assert fourth.objective == pytest.approx(5_000.0 * 3 + 5_000.0, rel=1e-9)
+
+
+# --- which method, said in the plan and by the command line ----------------------------------
+def test_the_plan_says_which_method_solved_each_product() -> None:
+    plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6, solver="auto")
+    methods = plan.methods
+    assert methods["product"].tolist() == list(plan.market.products)
+    assert set(methods["method"]) == {"greedy"}
+    assert any(note.startswith("solved by the greedy method") for note in plan.notes)
+    floor = reopt.min_share(0.01, kind="recycler", product="NdPr oxide")
+    general = reopt.solve(reopt.datasets.japan_2025(), policies=[floor], solver="auto")
+    assert set(general.methods["method"]) == {"highs"}
+    assert "min_share" in general.methods["reason"].iloc[0]
+    assert any(note.startswith("solved by HiGHS: a general LP") for note in general.notes)
+
+
+def test_another_back_end_is_its_own_method() -> None:
+    plan = reopt.solve(_market(), china_cap=0.6, solver="highs")
+    assert plan.methods[["product", "method"]].values.tolist() == [["X", "highs"]]
+    assert not any(note.startswith("solved by") for note in plan.notes)
+
+
+def test_methods_name_the_period_of_each_block() -> None:
+    plan = reopt.solve(reopt.datasets.japan_outlook(), china_cap=0.6, solver="auto")
+    assert list(plan.methods.columns) == ["product", "period", "method", "reason"]
+    assert len(plan.methods) == len(plan.market.demand)
+
+
+def test_the_cli_explains_the_method(tmp_path, capsys) -> None:
+    from reopt.cli import main
+
+    folder = tmp_path / "market"
+    reopt.write_market(_market(), folder)
+    code = main(
+        ["solve", str(folder), "--china-cap", "0.6", "--solver", "auto", "--explain-method"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "How it was solved" in out and "greedy: each product" in out
+    code = main(
+        [
+            "solve",
+            str(folder),
+            "--china-cap",
+            "0.6",
+            "--solver",
+            "auto",
+            "--explain-method",
+            "--format",
+            "json",
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["methods"] == [
+        {"product": "X", "method": "greedy", "reason": data["methods"][0]["reason"]}
+    ]
+    assert "buying in price order" in data["methods"][0]["reason"]
