@@ -120,10 +120,10 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     filled = counts > 0
     coef = np.ones(n_rows)
     coef[filled] = lp.value[lp.row_start[:-1][filled]]
-    row_of = lp.entry_row
-    if (coef <= 0).any() or not np.allclose(lp.value, coef[row_of], rtol=_SAME, atol=0.0):
+    if (coef <= 0).any():
         return "a row whose entries are not all one positive number"
-    lower, upper = lp.row_lower / coef, lp.row_upper / coef
+    # with positive rows, a row's kind is its bounds' (the cheap checks first)
+    lower, upper = lp.row_lower, lp.row_upper
     equality = filled & (lower == upper) & np.isfinite(lower)
     cap = filled & np.isneginf(lower) & np.isfinite(upper)
     free = np.isneginf(lower) & np.isposinf(upper)
@@ -131,6 +131,9 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a floor or a range row (min_share, or a row with two bounds)"
     if ((~filled) & ((lower > 0) | (upper < 0))).any():
         return "an empty row that cannot hold"
+    row_of = lp.entry_row
+    if not np.allclose(lp.value, coef[row_of], rtol=_SAME, atol=0.0):
+        return "a row whose entries are not all one positive number"
     on_eq = equality[row_of]
     n_eq = np.bincount(lp.col_index[on_eq], minlength=n_cols)
     if (n_eq > 1).any():

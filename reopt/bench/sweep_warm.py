@@ -3,7 +3,8 @@
     python -m reopt.bench.sweep_warm [--points 200] [--repeat 3] [--offers 20000]
 
 For each market (the bundled ``japan_2025``, and a generated market of ``--offers`` offers),
-a China-cap sweep of ``--points`` caps is timed two ways: ``reopt.sweep`` (one HiGHS model,
+a China-cap sweep of ``--points`` caps is timed two ways, both with ``solver="highs"``:
+``reopt.sweep`` (one HiGHS model,
 re-solved in place from the last basis; grid points only, so that both sides solve the same
 points) and one ``reopt.solve`` per cap (cold). The two alternate over ``--repeat`` rounds
 and medians are compared. Every cap's status and cost must agree (cost rtol 1e-9), or the
@@ -29,13 +30,13 @@ import reopt
 
 def warm(market: reopt.Market, caps: list[float]) -> tuple[float, pd.DataFrame]:
     t0 = time.perf_counter()
-    curve = reopt.sweep(market, china_cap=caps, progress=False, exact=False)
+    curve = reopt.sweep(market, china_cap=caps, progress=False, exact=False, solver="highs")
     return time.perf_counter() - t0, curve
 
 
 def cold(market: reopt.Market, caps: list[float]) -> tuple[float, list[reopt.Plan]]:
     t0 = time.perf_counter()
-    plans = [reopt.solve(market, china_cap=cap) for cap in caps]
+    plans = [reopt.solve(market, china_cap=cap, solver="highs") for cap in caps]
     return time.perf_counter() - t0, plans
 
 
