@@ -178,7 +178,7 @@ def _policy_sets(case, draw_cap: float, draw_inner: float) -> list[list]:
     return sets
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     case=cases(),
     cap=st.floats(MIN_FEASIBLE_CAP, 1.0),
@@ -304,3 +304,16 @@ def test_the_cli_explains_the_method(tmp_path, capsys) -> None:
         {"product": "X", "method": "greedy", "reason": data["methods"][0]["reason"]}
     ]
     assert "buying in price order" in data["methods"][0]["reason"]
+
+
+def test_a_greedy_session_opens_no_highs_model_for_an_option() -> None:
+    """An option (Monte Carlo sets simplex) waits until HiGHS is needed, then applies."""
+    lp = reopt.compile(_market(), [reopt.cap_share(0.6, country="CN")])
+    session = AutoSession(lp, reopt.SolverOptions())
+    session.set_option("solver", "simplex")
+    assert session.run().settings["method"] == "greedy"
+    assert session.basis() is None  # no HiGHS model was made
+    session.apply_update(reopt.compile(_market(), [reopt.min_share(0.5, country="AU")]))
+    answer = session.run()
+    assert answer.settings["method"] == "highs"
+    assert answer.settings["solver"] == "simplex"

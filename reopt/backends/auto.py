@@ -152,6 +152,7 @@ class AutoSession:
         self._structure: tuple[LinearProgram, GreedyStructure | str] | None = None
         self._order: tuple[np.ndarray, np.ndarray] | None = None  # costs, their price order
         self._highs: HighsSession | None = None
+        self._pending: dict[str, object] = {}  # HiGHS options for when HiGHS is needed
 
     def _method(self) -> tuple[str, str, GreedyStructure | None]:
         lp = self.lp
@@ -170,6 +171,8 @@ class AutoSession:
     def _session(self) -> HighsSession:
         if self._highs is None:
             self._highs = HighsSession(self.lp, self.options)
+            for name, value in self._pending.items():
+                self._highs.set_option(name, value)
         else:
             self._highs.apply_update(self.lp)
         return self._highs
@@ -196,8 +199,13 @@ class AutoSession:
         self.lp = self.lp.with_row_bounds(r, lower=np.asarray(lower), upper=np.asarray(upper))
 
     def set_option(self, name: str, value: object) -> None:
-        """A HiGHS option for the runs HiGHS makes (the greedy method has none)."""
-        self._session().set_option(name, value)
+        """A HiGHS option for the runs HiGHS makes (the greedy method has none).
+
+        Kept until HiGHS is needed: a greedy program never opens a HiGHS session.
+        """
+        self._pending[name] = value
+        if self._highs is not None:
+            self._highs.set_option(name, value)
 
     def basis(self) -> Any:
         """HiGHS's basis when HiGHS solved last, else None (greedy needs none)."""
