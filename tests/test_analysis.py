@@ -175,6 +175,7 @@ def test_what_if_china_prices_rise():
     assert "price_usd_per_pp" not in curve.columns
     assert curve.attrs == {
         "parameter": "factor",
+        "method": "solves",
         "breakpoints": [],
         "feasibility_limit": None,
         "scaled": {"column": "price_usd_per_kg", "filter": {"country": "CN"}},
@@ -256,7 +257,8 @@ def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers, se
 
     monkeypatch.setattr(session, "resolve", off_by_a_thousandth)
     with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
-        reopt.sweep(three_suppliers, china_cap=[0.6, 0.7], solver=solver)
+        # grid only: with breakpoints, "auto" reads a China-cap sweep off the greedy curve
+        reopt.sweep(three_suppliers, china_cap=[0.6, 0.7], solver=solver, exact=False)
 
 
 def test_thread_and_process_pools_give_the_same_curve():
@@ -397,7 +399,7 @@ def test_a_spent_breakpoint_budget_warns_and_keeps_what_it_found(monkeypatch):
     full = reopt.sweep(market, china_cap=[0.6, 1.0])
     monkeypatch.setattr(reopt.analysis.breakpoints, "MAX_KINK_SOLVES", 8)
     with pytest.warns(reopt.ReoptWarning, match="stopped after 8 extra solves"):
-        short = reopt.sweep(market, china_cap=[0.6, 1.0])
+        short = reopt.sweep(market, china_cap=[0.6, 1.0], solver="highs")  # solves, searched
     found = short.loc[short["point"] == "breakpoint", "china_cap"]
     exact = full.loc[full["point"] == "breakpoint", "china_cap"].tolist()
     assert 0 < len(found) < len(exact)

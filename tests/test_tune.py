@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import reopt
 from reopt.backends import Feature, Solution, registry
 from reopt.backends.highs import solve_highs
-from reopt.bench.tune import TuneResult, tune
+from reopt.bench.tune import ALLOWANCE_S, TuneResult, tune
 from reopt.bench.tune_answers import Answer, reference_answer
 from reopt.cli.app import main, parser
 from reopt.cli.common import solver_options
@@ -51,6 +54,7 @@ class Planted:
     how: str
     name: str = "planted"
     delay_s: float = 0.0
+    ignores_limit: bool = False  # its delay (say, building a model) is outside its time limit
     features: frozenset[Feature] = frozenset({Feature.DUALS, Feature.VERTEX})
     install_hint: str = ""
     cache: dict[tuple[int, int], Solution] = field(default_factory=dict)
@@ -66,7 +70,7 @@ class Planted:
 
     def solve(self, lp, options) -> Solution:
         if self.delay_s:
-            limit = options.time_limit_s or math.inf
+            limit = math.inf if self.ignores_limit else options.time_limit_s or math.inf
             time.sleep(min(self.delay_s, limit))
             if limit < self.delay_s:
                 return Solution(Status.TIME_LIMIT, "slept", None, None, None, math.nan, self.name)
@@ -139,8 +143,29 @@ def test_a_small_budget_stops_the_runs_and_the_limit_is_what_is_left(japan, plan
     result = tune(japan, solvers=["slow"], budget_s=budget, repeats=3)
     assert result.elapsed_s <= budget + SLACK_S
     rows = _rows(result, "slow")
-    assert (rows["dropped"] == "not run: budget spent").any()
+    assert rows["dropped"].str.startswith("not run: ").any()
     assert rows["runs"].sum() <= 3  # 0.4 s each, the last cut by its time limit
+
+
+def test_a_run_longer_than_what_is_left_is_not_started(japan, plant):
+    plant(Planted("right", name="slow", delay_s=1.0, ignores_limit=True))
+    budget = 1.6
+    result = tune(japan, solvers=["slow"], budget_s=budget, repeats=1)
+    assert result.elapsed_s < budget  # a second 1 s run would have ended past it
+    rows = _rows(result, "slow")
+    assert rows["runs"].sum() == 1
+    assert rows["dropped"].str.startswith("not run: 0.").sum() == len(rows) - 1
+    assert "less than its back end's fastest run" in rows["dropped"].iloc[-1]
+    assert result.best.solver == "slow"  # the run it made still counts
+
+
+def test_a_ranked_candidate_whose_repeat_does_not_fit_stays_ranked(japan, plant):
+    plant(Planted("right", name="slow", delay_s=0.8, ignores_limit=True))
+    result = tune(japan, solvers=["slow"], candidates=[SolverOptions()], budget_s=1.2, repeats=2)
+    (row,) = _rows(result, "slow").itertuples()
+    assert row.rank == 1 and row.runs == 1
+    assert row.dropped.startswith("not repeated: 0.")
+    assert result.best.solver == "slow"
 
 
 def test_a_slow_candidate_is_not_repeated(japan, plant):
@@ -153,6 +178,86 @@ def test_a_slow_candidate_is_not_repeated(japan, plant):
     assert slow["dropped"].str.startswith("not repeated").all()
     assert (_rows(result, "highs")["runs"] == 3).any()  # the fast are repeated
     assert result.best.solver == "highs"
+
+
+# ------------------------------------------------------------------------------------------
+# A solver program that overruns is stopped: the budget holds whatever the program does
+# ------------------------------------------------------------------------------------------
+_NEVER_ENDS = """#!/bin/sh
+echo $$ >> "$REOPT_TEST_PIDS"
+sleep 60 &
+echo $! >> "$REOPT_TEST_PIDS"
+wait
+"""
+
+
+@pytest.fixture
+def stuck_glpsol(tmp_path, monkeypatch):
+    """A ``glpsol`` first on PATH that ignores its time limit (and starts a program of its own).
+
+    Yields the file its processes write their ids to. The temporary folder is one of the
+    test's own, so that a file left behind shows.
+    """
+    if os.name != "posix":
+        pytest.skip("a shell script stands in for glpsol")
+    bin_dir, temp = tmp_path / "bin", tmp_path / "temp"
+    bin_dir.mkdir()
+    temp.mkdir()
+    program = bin_dir / "glpsol"
+    program.write_text(_NEVER_ENDS)
+    program.chmod(0o755)
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("REOPT_TEST_PIDS", str(pids))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    yield pids
+    assert not list(temp.iterdir())  # no temporary file left over
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent to collect it does not)."""
+    try:
+        import psutil
+    except ImportError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _started(pids: Path) -> list[int]:
+    return [int(line) for line in pids.read_text().split()] if pids.exists() else []
+
+
+def test_a_solver_program_past_the_budget_is_stopped_at_it(japan, stuck_glpsol):
+    budget = 3.0
+    t0 = time.perf_counter()
+    result = tune(japan, solvers=["glpk"], candidates=[SolverOptions()], budget_s=budget)
+    wall = time.perf_counter() - t0
+    assert wall <= budget + ALLOWANCE_S
+    assert result.elapsed_s <= budget + ALLOWANCE_S
+    (row,) = _rows(result, "glpk").itertuples()
+    assert row.dropped.startswith("stopped at the budget, after ")
+    assert row.status == "interrupted" and pd.isna(row.rank)
+    assert result.best is None
+    started = _started(stuck_glpsol)
+    assert len(started) == 2  # the program and the one it started ...
+    assert not [pid for pid in started if _running(pid)]  # ... both stopped with the worker
+
+
+def test_a_solver_program_that_cannot_win_is_stopped_early(japan, stuck_glpsol):
+    one = [SolverOptions()]
+    result = tune(japan, solvers=["highs", "glpk"], candidates=one, budget_s=20, repeats=1)
+    assert result.elapsed_s < 10  # stopped at 3x HiGHS's time + 1 s, not at the budget
+    (row,) = _rows(result, "glpk").itertuples()
+    assert row.dropped.startswith("stopped at 3x the fastest + 1 s, after ")
+    assert result.best.solver == "highs"
+    assert not [pid for pid in _started(stuck_glpsol) if _running(pid)]
 
 
 # ------------------------------------------------------------------------------------------

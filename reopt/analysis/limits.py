@@ -27,7 +27,14 @@ from reopt.options import Method, SolverOptions
 from reopt.results.ranging import SMALLEST_ENTRY, size_scales
 from reopt.status import Status
 
-__all__ = ["bisect_limit", "feasibility_limit", "limit_point", "share_limit", "tidy_share"]
+__all__ = [
+    "bisect_limit",
+    "feasibility_limit",
+    "limit_point",
+    "share_limit",
+    "tidy_share",
+    "tidy_shares",
+]
 
 
 def feasibility_limit(
@@ -130,9 +137,21 @@ def tidy_share(share: float) -> float:
     >>> tidy_share(0.20000000000000007), tidy_share(-0.0)
     (0.2, 0.0)
     """
-    share = min(max(share, 0.0), 1.0)
-    short = round(share, 12)
-    return (short if abs(short - share) <= 4 * math.ulp(share) else share) + 0.0  # not -0.0
+    return float(tidy_shares(np.array([share], dtype=float))[0])
+
+
+def tidy_shares(shares: np.ndarray) -> np.ndarray:
+    """`tidy_share` of every element of ``shares``.
+
+    Examples
+    --------
+    >>> tidy_shares(np.array([0.20000000000000007, 0.75308642197531])).tolist()
+    [0.2, 0.75308642197531]
+    """
+    share = np.clip(np.asarray(shares, dtype=float), 0.0, 1.0)
+    short = np.round(share, 12)
+    near = np.abs(short - share) <= 4 * np.spacing(share)
+    return np.where(near, short, share) + 0.0  # not -0.0
 
 
 def bisect_limit(setup: SweepSetup, tol: float = 1e-6) -> float:

@@ -29,6 +29,7 @@ __all__ = [
     "SweepPoint",
     "cheapest_plans_buy",
     "demand_names",
+    "offer_names",
     "policy_price",
     "summarise",
     "with_span",
@@ -204,3 +205,16 @@ def demand_names(market: Market) -> list[str]:
         return [str(v) for v in market.demand[keys[0]].tolist()]
     rows = market.demand[keys].itertuples(index=False, name=None)
     return [" / ".join(map(str, key)) for key in rows]
+
+
+def offer_names(market: Market) -> np.ndarray:
+    """``source / product`` (``/ period``) for every offer of ``market``."""
+    enc = market.encoded
+    names = np.char.add(
+        np.char.add(enc.labels["source"][enc.codes["source"]].astype(str), " / "),
+        enc.labels["product"][enc.codes["product"]].astype(str),
+    )
+    if market.has_periods:
+        periods = enc.labels["period"][enc.codes["period"]].astype(str)
+        names = np.char.add(np.char.add(names, " / "), periods)
+    return names

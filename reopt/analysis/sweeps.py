@@ -22,14 +22,14 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from reopt.analysis.breakpoints import find_breakpoints
 from reopt.analysis.engine import Engine, can_warm_start, grid_runs, map_cold, solve_run
 from reopt.analysis.executors import as_executor
+from reopt.analysis.greedy_sweep import greedy_sweep
 from reopt.analysis.limits import limit_point
-from reopt.analysis.points import SweepPoint, demand_names
+from reopt.analysis.points import SweepPoint, demand_names, offer_names
 from reopt.analysis.whatif import SweepSetup, setup_sweep
 from reopt.backends import Backend
 from reopt.data.market import Market
@@ -120,7 +120,12 @@ def sweep(
 
         ``table.attrs`` holds the same in typed form: ``parameter`` (the parameter's column),
         ``breakpoints`` (the sorted shares of the ``breakpoint`` rows) and
-        ``feasibility_limit`` (the ``min_feasible`` / ``max_feasible`` share, or None).
+        ``feasibility_limit`` (the ``min_feasible`` / ``max_feasible`` share, or None); and
+        ``method``: ``"solves"``, or ``"greedy curve"`` for a China-cap sweep that the
+        default back end solves by the greedy method with the China cap as the only cap
+        (`reopt.analysis.greedy_sweep`). That table is read off one price order: every
+        breakpoint between the ends is there, however many (no search budget applies), and
+        some grid points and the limit are solved in full to check it.
 
     Examples
     --------
@@ -155,6 +160,12 @@ def sweep(
         raise InputError([_not_at_vertex(backend, options)])
     bar = Progress(len(setup.values), label="sweep", enabled=progress)
     with bar:
+        # a China-cap sweep the greedy method solves: the whole curve in closed form
+        found = greedy_sweep(setup, backend, options) if exact else None
+        if found is not None:
+            bar.update(len(setup.values))
+            table, breakpoints, limit = found
+            return _with_attrs(table, setup, breakpoints, limit, method="greedy curve")
         if executor is not None:
             points = map_cold(setup, solver, options, executor, bar.update, span=spans)
         else:  # the same runs, from the same cold starts, as the workers would solve
@@ -193,7 +204,7 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
     rows = (p for p in points if p.kind != "piece")
     points = sorted(rows, key=lambda p: (p.value, order[p.kind]))
     products = demand_names(setup.market)
-    names = _offer_names(setup)
+    names = offer_names(setup.market)
     changes = _changes_at_kinks(points, pieces) if pieces else _changes_between(points)
     records = []
     for p, (came, went) in zip(points, changes, strict=True):
@@ -213,11 +224,25 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
     if setup.varied is None:
         table = table.drop(columns=["price_usd_per_pp"])
     limits = [p.value for p in points if p.kind in ("min_feasible", "max_feasible")]
+    breakpoints = sorted({p.value for p in points if p.kind == "breakpoint"})
+    return _with_attrs(table, setup, breakpoints, limits[0] if limits else None)
+
+
+def _with_attrs(
+    table: pd.DataFrame,
+    setup: SweepSetup,
+    breakpoints: list[float],
+    limit: float | None,
+    *,
+    method: str = "solves",
+) -> pd.DataFrame:
+    """``table`` with the sweep's ``attrs`` (see `sweep`)."""
     table.attrs["parameter"] = setup.parameter
+    table.attrs["method"] = method
     if setup.scaled is not None:
         table.attrs["scaled"] = setup.scaled
-    table.attrs["breakpoints"] = sorted({p.value for p in points if p.kind == "breakpoint"})
-    table.attrs["feasibility_limit"] = limits[0] if limits else None
+    table.attrs["breakpoints"] = breakpoints
+    table.attrs["feasibility_limit"] = limit
     return table
 
 
@@ -268,16 +293,3 @@ def _changes_at_kinks(
         else:
             changes.append((above - below, below - above))
     return changes
-
-
-def _offer_names(setup: SweepSetup) -> np.ndarray:
-    """``source / product`` (``/ period``) for every offer of the market."""
-    enc = setup.market.encoded
-    names = np.char.add(
-        np.char.add(enc.labels["source"][enc.codes["source"]].astype(str), " / "),
-        enc.labels["product"][enc.codes["product"]].astype(str),
-    )
-    if setup.market.has_periods:
-        periods = enc.labels["period"][enc.codes["period"]].astype(str)
-        names = np.char.add(np.char.add(names, " / "), periods)
-    return names

@@ -132,7 +132,8 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     if ((~filled) & ((lower > 0) | (upper < 0))).any():
         return "an empty row that cannot hold"
     row_of = lp.entry_row
-    if not np.allclose(lp.value, coef[row_of], rtol=_SAME, atol=0.0):
+    expected = coef[row_of]
+    if not (np.abs(lp.value - expected) <= _SAME * np.abs(expected)).all():
         return "a row whose entries are not all one positive number"
     on_eq = equality[row_of]
     n_eq = np.bincount(lp.col_index[on_eq], minlength=n_cols)

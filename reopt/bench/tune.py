@@ -6,8 +6,11 @@ reopt's numpy check. Candidates that fail, hit a limit, or answer differently fr
 others (`reference_answer`) are dropped; only then are the promising ones repeated, a
 candidate whose time is more than `EARLY_STOP_FACTOR` times the best so far is not, and
 nothing starts once the time budget is spent (each run's time limit is what is left of
-it). The ranking is by median time among the agreeing candidates: a setting whose answer
-differed is never recommended, however fast.
+it). A solver program (``glpsol``, ``cbc``) runs in a worker process that is stopped when
+its run's time is up (`reopt.bench.tune_runs`), so the tuning ends within the budget plus
+`ALLOWANCE_S` whatever the program does; a stopped run is dropped. The ranking is by median
+time among the agreeing candidates: a setting whose answer differed is never recommended,
+however fast.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pandas as pd
 from reopt.backends import Backend
 from reopt.bench.tune_answers import Answer, Reference, agrees, reference_answer, same_cost
 from reopt.bench.tune_candidates import candidate_options, chosen_backends, chosen_settings
+from reopt.bench.tune_runs import Runs
 from reopt.bench.user import options_label
 from reopt.checks import Number, check
 from reopt.data.market import Market
@@ -34,10 +38,10 @@ from reopt.model.policy import Policy, policies_for
 from reopt.model.program import LinearProgram
 from reopt.options import SolverOptions
 from reopt.progress import Progress
-from reopt.results.planning import solve
 from reopt.status import Status
 
 __all__ = [
+    "ALLOWANCE_S",
     "COLUMNS",
     "EARLY_STOP_FACTOR",
     "TuneResult",
@@ -46,6 +50,9 @@ __all__ = [
 
 #: A candidate whose time is more than this many times the best so far is not repeated.
 EARLY_STOP_FACTOR = 3.0
+#: What a tuning may take past its budget: the last in-process run's overrun of its own time
+#: limit (HiGHS checks its limit often), stopping a worker, and the table.
+ALLOWANCE_S = 1.0
 #: The columns of `TuneResult.table`, in order.
 COLUMNS = (
     "rank",
@@ -152,7 +159,8 @@ def tune(
         The back ends to try; by default every one available here (`available_solvers`).
     budget_s : float, default=120
         Seconds for everything; no run starts after it, and each run's time limit is what is
-        left of it.
+        left of it. A solver program still running when its time is up is stopped, so
+        `tune` returns within ``budget_s + ALLOWANCE_S``.
     repeats : int, default=3
         Runs of each promising candidate (the median counts).
     candidates : list of SolverOptions, optional
@@ -195,10 +203,17 @@ def tune(
         # a run past EARLY_STOP_FACTOR x the fastest answer so far (+1 s) cannot win: stop it
         fastest = min((min(o.seconds) for o in pool if o.seconds and not o.dropped), default=None)
         cap = math.inf if fastest is None else EARLY_STOP_FACTOR * fastest + 1.0
-        _run(c, market, checked, lp, left(), cap)
+        # a back end's runs take at least its fastest run so far, whatever their time limit
+        floor = min(
+            (min(o.seconds) for o in pool if o.backend is c.backend and o.seconds), default=0
+        )
+        if 0 < left() < floor:
+            return _not_run(c, f"{left():.3g} s left, less than its back end's fastest run")
+        _run(c, lp, left(), cap, runs)
 
     live = [c for c in pool if not c.dropped]
-    with Progress(len(live) * repeats, label="tune", enabled=progress) as bar:
+    runs = Runs(market, checked)
+    with runs, Progress(len(live) * repeats, label="tune", enabled=progress) as bar:
         for c in live:
             run(c)
             bar.update()
@@ -216,6 +231,7 @@ def tune(
             if not _repeat_round(pool, run, reference, left, bar, loaded if round_ == 1 else set()):
                 notes.append("the budget was spent before every repeat ran")
                 break
+    notes += runs.notes
     table = _table(pool)
     winner = next((c for c in _ranking(pool)), None)
     best_section = None if winner is None else SolverSection(winner.backend.name, winner.options)
@@ -227,35 +243,44 @@ def tune(
     )
 
 
-def _run(
-    c: _Candidate,
-    market: Market,
-    policies: tuple[Policy, ...],
-    lp: LinearProgram,
-    left: float,
-    cap: float,
-) -> None:
-    """Run ``c`` once within ``left`` s and ``cap`` s; record its time and answer, or why not."""
+def _run(c: _Candidate, lp: LinearProgram, left: float, cap: float, runs: Runs) -> None:
+    """Run ``c`` once within ``left`` s and ``cap`` s; record its time and answer, or why not.
+
+    A solver program still running after ``left`` s (the budget) or ``cap`` s is stopped,
+    and ``c`` is dropped, whatever its earlier runs gave.
+    """
     options = _limited(c.backend, lp, c.options, min(left, cap))
-    if left <= 0 or options is None:
-        c.dropped = c.dropped or "not run: budget spent"
+    done = None
+    if left > 0 and options is not None:
+        done = runs.run(c.backend, options, time.perf_counter() + left, cap)
+    if options is None or done is None:
+        return _not_run(c, "budget spent")
+    if done.stopped:
+        why = "the budget"
+        if done.stopped != "budget":
+            why = f"{EARLY_STOP_FACTOR:g}x the fastest + 1 s"
+        c.status, c.dropped = done.status, f"stopped at {why}, after {done.seconds:.3g} s"
         return
-    t0 = time.perf_counter()
-    try:
-        plan = solve(market, policies=policies, solver=c.backend, options=options)
-    except ReoptError as err:
-        c.status, c.dropped = Status.ERROR.value, f"failed: {str(err).splitlines()[0]}"
+    if done.failed:
+        c.status, c.dropped = Status.ERROR.value, f"failed: {done.failed}"
         return
-    seconds = time.perf_counter() - t0
-    status, cost = plan.status.value, plan.cost_usd
+    status, cost = done.status, done.cost
     if c.seconds and (status != c.status or not same_cost(cost, c.cost)):
         c.dropped = f"a repeat answered differently ({status}, USD {cost:.10g})"
-    c.seconds.append(seconds)
+    c.seconds.append(done.seconds)
     c.status, c.cost = status, cost
-    c.proved = plan.has_prices and not lp.is_mip
-    if plan.status not in _ANSWERS:
+    c.proved = done.has_prices and not lp.is_mip
+    if status not in _ANSWERS:
         limit = f" (limit {options.time_limit_s:.3g} s)" if options.time_limit_s else ""
         c.dropped = c.dropped or f"no answer: {status}{limit}"
+
+
+def _not_run(c: _Candidate, why: str) -> None:
+    """Record why ``c`` was not run; a candidate with runs keeps them and is not repeated."""
+    if c.dropped:
+        return
+    c.repeat = not c.seconds  # a candidate with runs (all agreeing) stays ranked: `_ranking`
+    c.dropped = f"{'not repeated' if c.seconds else 'not run'}: {why}"
 
 
 def _repeat_round(

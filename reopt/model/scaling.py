@@ -165,7 +165,10 @@ def scaling_with(
     not make the purchase prices small).
     """
     largest = np.zeros(lp.n_rows)
-    np.maximum.at(largest, lp.entry_row, np.abs(lp.value * col[lp.col_index]))
+    filled = np.diff(lp.row_start) > 0
+    if filled.any():  # entries are stored row by row
+        entries = np.abs(lp.value * col[lp.col_index])
+        largest[filled] = np.maximum.reduceat(entries, lp.row_start[:-1][filled])
     for bound in (lp.row_lower, lp.row_upper):
         largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     row = 1.0 / np.where(largest > 0, largest, 1.0)

@@ -221,10 +221,11 @@ class SharePolicy:
         mask = np.ones(market.n_offers, dtype=bool)
         for col, values in self.filters:
             labels = list(enc.labels[col])
-            wanted = []
+            # by code, with one more False at the end for code -1 (none)
+            wanted = np.zeros(len(labels) + 1, dtype=bool)
             for value in values:
                 if value in labels:
-                    wanted.append(labels.index(value))
+                    wanted[labels.index(value)] = True
                 elif col in ("country", "refined_in"):
                     continue  # a valid code nobody offers from: the bound holds trivially
                 else:
@@ -233,7 +234,7 @@ class SharePolicy:
                     problems.add(
                         "policies", self.name, col, value, f"no offer has {col} {value!r}", hint
                     )
-            mask &= np.isin(enc.codes[col], np.asarray(wanted, dtype=np.int64))
+            mask &= wanted[enc.codes[col]]
         problems.raise_if_any()
         return mask
 
@@ -294,6 +295,8 @@ def share_rows(build: ModelBuild, policy: SharePolicy) -> RowBlock:
     if policy.each is None and policy.bound is Bound.MIN:
         # a floor binds even where no offer qualifies (and then cannot be met)
         row_keys = np.flatnonzero(units.in_scope).astype(np.int64)
+    elif presorted:  # keys already in order: keep the first of each run
+        row_keys = key[np.flatnonzero(np.diff(key, prepend=-1))]
     else:
         row_keys = np.unique(key)
     row_of_member = np.searchsorted(row_keys, key)

@@ -34,7 +34,7 @@ import numpy as np
 from reopt.data.encoding import Encoded
 from reopt.data.market import Market, readonly
 from reopt.data.scenarios import ScenarioFactors
-from reopt.model.blocks import RowFamily, csr_block, filled
+from reopt.model.blocks import RowFamily, filled, row_order
 from reopt.model.formulation import KG_PER_T
 from reopt.model.program import LinearProgram
 from reopt.model.risk import CVaR
@@ -170,7 +170,7 @@ def build_two_stage(
     s_of, o_of = np.nonzero(counts)  # contract deliveries that count, and spot columns
     d_of = arrive[s_of, o_of]
     n_spot = len(s_of)
-    short_s, short_d = np.nonzero(np.broadcast_to(demanded, (n_s, n_demand)))
+    short_s, short_d = _grid(n_s, np.flatnonzero(demanded))
     n_short = len(short_s)
     spot_cols = first.n_cols + np.arange(n_spot)
     short_cols = first.n_cols + n_spot + np.arange(n_short)
@@ -178,11 +178,12 @@ def build_two_stage(
     rows = [row_of[s_of, d_of], row_of[s_of, d_of], row_of[short_s, short_d]]
     cols = [o_of, spot_cols, short_cols]
     vals = [f[s_of, o_of], np.ones(n_spot), np.ones(n_short)]
-    lower = [np.tile(enc.demand_t[has_row], n_s).astype(float)]
-    upper = [np.where(np.tile(stocked[has_row], n_s), lower[0], np.inf)]  # balances: equal
+    scenario_of_row, demand_of_row = _grid(n_s, np.flatnonzero(has_row))
+    lower = [enc.demand_t[demand_of_row].astype(float)]
+    upper = [np.where(stocked[demand_of_row], lower[0], np.inf)]  # balances: equal
     labels = {
-        "scenario": [np.repeat(np.arange(n_s), k)],
-        "demand_row": [np.tile(np.flatnonzero(has_row), n_s)],
+        "scenario": [scenario_of_row],
+        "demand_row": [demand_of_row],
         "family": [filled(n_s * k, RowFamily.SCENARIO_DEMAND)],
     }
     # spot within what the scenario leaves of each offer's capacity
@@ -207,7 +208,7 @@ def build_two_stage(
         vals.append(held.values)
     n_held = held.n_cols if held is not None else 0
     # the scenario costs (USD): contracts delivered, spot, shortage, holding stock
-    bought = np.nonzero(np.broadcast_to(enc.group >= 0, (n_s, n)) & (f > 0))
+    bought = np.nonzero((enc.group >= 0)[None, :] & (f > 0))
     spot_price = enc.price_usd_per_kg[o_of] * (1.0 + factors.spot_premium)
     hold_s, hold_col, hold_coef = (
         (held.cost_scenario, held.cost_col, held.cost_coef)
@@ -224,7 +225,8 @@ def build_two_stage(
             hold_coef,
         ]
     )
-    cost_part = np.repeat([0, 1, 2, 3], [len(bought[0]), n_spot, n_short, len(hold_s)])
+    parts = np.arange(4, dtype=np.int8)  # contracts, spot, shortage, holding
+    cost_part = np.repeat(parts, [len(bought[0]), n_spot, n_short, len(hold_s)])
     active = risk is not None and risk.weight >= MIN_RISK_WEIGHT
     weight = risk.weight if active and risk is not None else 0.0
     n_new = n_spot + n_short + n_held + (1 + n_s if active else 0)
@@ -298,6 +300,12 @@ def build_two_stage(
     return model
 
 
+def _grid(n_s: int, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (scenario, item) pair, scenario-major: ``(scenario, item)`` arrays."""
+    scenario = np.repeat(np.arange(n_s), len(items))
+    return scenario, np.broadcast_to(items, (n_s, len(items))).ravel()
+
+
 def _stacked(
     first: LinearProgram, n_cols: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -309,13 +317,20 @@ def _stacked(
     # 32-bit indices where they fit, as the compile's and HiGHS's own (no copy at hand-off)
     small = len(first.value) + len(vals) < 2**31 and n_cols < 2**31
     index = np.int32 if small else np.int64
-    block = csr_block(rows.astype(index, copy=False), cols, vals, n_new_rows)
-    start = np.concatenate([first.row_start, first.row_start[-1] + block.start[1:]])
-    return (
-        readonly(start.astype(index, copy=False)),
-        readonly(np.concatenate([first.col_index, block.index]).astype(index)),
-        readonly(np.concatenate([first.value, block.value])),
-    )
+    counts = np.bincount(rows, minlength=n_new_rows)
+    start = np.empty(first.n_rows + n_new_rows + 1, dtype=index)
+    start[: first.n_rows + 1] = first.row_start
+    start[first.n_rows + 1 :] = np.cumsum(counts) + first.row_start[-1]
+    # the new entries sorted by row, written straight after ``first``'s
+    order = row_order(rows, n_new_rows)
+    n_old = len(first.value)
+    col_index = np.empty(n_old + len(vals), dtype=index)
+    col_index[:n_old] = first.col_index
+    np.take(cols.astype(index, copy=False), order, out=col_index[n_old:], mode="clip")
+    value = np.empty(n_old + len(vals))
+    value[:n_old] = first.value
+    np.take(vals.astype(float, copy=False), order, out=value[n_old:], mode="clip")
+    return readonly(start), readonly(col_index), readonly(value)
 
 
 def _rows_of(
@@ -329,19 +344,19 @@ def _rows_of(
 
     As ``(row_lower, row_upper, row_labels)``.
     """
-    n_new = len(lower)
+    n_old, n_new = first.n_rows, len(lower)
+    demand_row = np.concatenate(labels["demand_row"])
+    given = {
+        "family": np.concatenate(labels["family"]),
+        "demand_row": demand_row,
+        "period": np.where(demand_row >= 0, enc.demand_period_code[np.maximum(demand_row, 0)], -1),
+    }
     table = {}
     for name, old in first.row_labels.items():
-        if name == "family":
-            new = np.concatenate(labels["family"])
-        elif name == "demand_row":
-            new = np.concatenate(labels["demand_row"])
-        elif name == "period":
-            d = np.concatenate(labels["demand_row"])
-            new = np.where(d >= 0, enc.demand_period_code[np.maximum(d, 0)], -1)
-        else:
-            new = np.full(n_new, _default(old))
-        table[name] = readonly(np.concatenate([old, new.astype(old.dtype, copy=False)]))
+        column = np.empty(n_old + n_new, dtype=old.dtype)
+        column[:n_old] = old
+        column[n_old:] = given.get(name, np.nan if old.dtype.kind == "f" else -1)  # n/a
+        table[name] = readonly(column)
     table["scenario"] = readonly(
         np.concatenate([np.full(first.n_rows, -1), *labels["scenario"]]).astype(np.int64)
     )
@@ -350,11 +365,6 @@ def _rows_of(
         readonly(np.concatenate([first.row_upper, upper])),
         table,
     )
-
-
-def _default(column: np.ndarray) -> object:
-    """The "not applicable" value of a label column: NaN for floats, -1 otherwise."""
-    return np.nan if column.dtype.kind == "f" else -1
 
 
 def _scaling(model: TwoStageModel, first: LinearProgram, demand_t: np.ndarray) -> Scaling:

@@ -50,11 +50,17 @@ __all__ = [
 
 def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     """Each row's size: the largest of its finite bounds and of ``sum_j |a_ij x_j|``."""
-    terms = np.abs(lp.value * x[lp.col_index])
-    size = np.bincount(lp.entry_row, weights=terms, minlength=lp.n_rows)
+    return _activity_and_size(lp, x)[1]
+
+
+def _activity_and_size(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``A @ x`` and `row_sizes`, from one pass over the entries."""
+    terms = lp.value * x[lp.col_index]
+    activity = np.bincount(lp.entry_row, weights=terms, minlength=lp.n_rows)
+    size = np.bincount(lp.entry_row, weights=np.abs(terms), minlength=lp.n_rows)
     for bound in (lp.row_lower, lp.row_upper):
         size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
-    return size
+    return activity, size
 
 
 def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
@@ -103,8 +109,8 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
             f"column {j}: value {x[j]:.10g} outside [{lp.col_lower[j]:g}, {lp.col_upper[j]:g}]"
         )
 
-    activity = lp.row_activity(x)
-    row_tol = FEASIBILITY_RTOL * np.maximum(1.0, row_sizes(lp, x))
+    activity, size = _activity_and_size(lp, x)
+    row_tol = FEASIBILITY_RTOL * np.maximum(1.0, size)
     bad = (activity < lp.row_lower - row_tol) | (activity > lp.row_upper + row_tol)
     for i in np.flatnonzero(bad)[:SHOWN]:
         found.append(
@@ -136,10 +142,11 @@ def optimality_violations(
     y = np.asarray(row_dual, dtype=float)
     if y.shape != (lp.n_rows,) or not np.isfinite(y).all():
         return [f"the row duals are not {lp.n_rows} finite numbers"]
-    d = lp.cost - lp.column_activity(y)
+    entry_y = lp.value * y[lp.entry_row]
+    d = lp.cost - np.bincount(lp.col_index, weights=entry_y, minlength=lp.n_cols)
     # the money each reduced cost is made of (USD per unit of the column)
     terms = np.abs(lp.cost) + np.bincount(
-        lp.col_index, weights=np.abs(lp.value * y[lp.entry_row]), minlength=lp.n_cols
+        lp.col_index, weights=np.abs(entry_y), minlength=lp.n_cols
     )
     found: list[str] = []
     tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
@@ -155,10 +162,10 @@ def optimality_violations(
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 entries are masked below
         per_entry = np.where(lp.value != 0, terms[lp.col_index] / np.abs(lp.value), 0.0)
     row_terms = row_max(lp, per_entry)
-    activity = lp.row_activity(x)
+    activity, size = _activity_and_size(lp, x)
     row_tol = OPTIMALITY_RTOL * row_terms + OPTIMALITY_FLOOR
     row_slack = _slacks(activity, lp.row_lower, lp.row_upper, y, row_tol)
-    row_size = np.maximum(1.0, row_sizes(lp, x))
+    row_size = np.maximum(1.0, size)
 
     for what, (infeasible, gap), money in (
         ("column", col_slack, terms * col_size),
