@@ -16,6 +16,8 @@ found once); otherwise a HiGHS session, opened on first need, does the work warm
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -25,6 +27,7 @@ from numpy.typing import ArrayLike
 from reopt.backends.base import Solution
 from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
 from reopt.backends.highs import HIGHS, HighsSession
+from reopt.backends.split import blocks_of, solve_by_blocks
 from reopt.errors import Problem
 from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
@@ -32,8 +35,11 @@ from reopt.status import Status
 
 __all__ = ["AUTO", "AutoBackend", "AutoSession", "method_for"]
 
+AUTO_NAME = "auto"
 GREEDY = "greedy"
 HIGHS_METHOD = "highs"
+SPLIT = "split"
+METHOD_WORDS = {GREEDY: "the greedy method", HIGHS_METHOD: "HiGHS"}
 GREEDY_REASON = (
     "each product (in each period) is a block whose caps nest: buying in price order is exact"
 )
@@ -96,6 +102,55 @@ def _greedy_answer(solution: Solution, lp: LinearProgram, options: SolverOptions
     return solution
 
 
+def _one_block(options: SolverOptions) -> Callable[[LinearProgram], tuple[Solution, str]]:
+    """Solve one part by the method `method_for` picks for it, in what is left of the limit."""
+    limit = options.time_limit_s
+    deadline = None if limit is None else time.monotonic() + limit
+
+    def solve_one(part: LinearProgram) -> tuple[Solution, str]:
+        left = options
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return _out_of_time(), HIGHS_METHOD
+            left = options.replace(time_limit_s=remaining)
+        structure = greedy_structure(part)
+        if not isinstance(structure, str):
+            solution = solve_greedy(part, structure)
+            if solution is not None:
+                return _greedy_answer(solution, part, left), GREEDY
+        return HIGHS.solve(part, left), HIGHS_METHOD
+
+    return solve_one
+
+
+def _out_of_time() -> Solution:
+    """The answer of a part not started: the time limit was spent on the parts before it."""
+    return Solution(
+        status=Status.TIME_LIMIT,
+        raw_status="time limit",
+        x=None,
+        row_dual=None,
+        col_dual=None,
+        objective=float("nan"),
+        backend=AUTO_NAME,
+    )
+
+
+def _by_blocks(lp: LinearProgram, options: SolverOptions) -> Solution | None:
+    """``lp`` solved part by part (`reopt.backends.split`), or None (then HiGHS, whole)."""
+    blocks = blocks_of(lp)
+    if blocks is None:
+        return None
+    found = solve_by_blocks(lp, blocks, _one_block(options))
+    if found is None:
+        return None
+    solution, counts = found
+    parts = ", ".join(f"{n} by {METHOD_WORDS[m]}" for m, n in sorted(counts.items()))
+    reason = f"a general LP in {len(blocks)} independent parts (products, periods): {parts}"
+    return _labelled(solution, SPLIT, reason)
+
+
 class AutoBackend:
     """Greedy where the structure allows, HiGHS otherwise (see the module docstring)."""
 
@@ -123,6 +178,9 @@ class AutoBackend:
         structure = greedy_structure(lp)
         if isinstance(structure, str):
             reason = f"a general LP: {structure}"
+            split = _by_blocks(lp, options)
+            if split is not None:
+                return split
         else:
             reason = GREEDY_REASON
             solution = solve_greedy(lp, structure)

@@ -21,7 +21,11 @@ from reopt.results import labels
 __all__ = ["METHOD_NAMES", "method_note", "method_of", "method_table"]
 
 #: How each method is named in words.
-METHOD_NAMES: Mapping[str, str] = {"greedy": "the greedy method", "highs": "HiGHS"}
+METHOD_NAMES: Mapping[str, str] = {
+    "greedy": "the greedy method",
+    "highs": "HiGHS",
+    "split": "independent parts",
+}
 
 
 def method_of(settings: Mapping[str, object], backend: str) -> tuple[str, str]:
