@@ -15,22 +15,27 @@ from strategies import cases
 import reopt
 from reopt.errors import ReoptWarning
 
+#: One product, 100 t a period; one Australian offer at 10, 20 and 11 USD/kg (300 t).
+THREE_PERIOD_OFFERS = pd.DataFrame(
+    {
+        "source": ["x"] * 3,
+        "product": ["A"] * 3,
+        "period": [1, 2, 3],
+        "country": ["AU"] * 3,
+        "capacity_t": [300.0] * 3,
+        "price_usd_per_kg": [10.0, 20.0, 11.0],
+    }
+)
+THREE_PERIOD_DEMAND = pd.DataFrame(
+    {"product": ["A"] * 3, "period": [1, 2, 3], "demand_t": [100.0] * 3}
+)
+
 
 def three_periods(stock: pd.DataFrame | None = None, **extra: list[object]) -> reopt.Market:
-    """One product, 100 t a period; one Australian offer at 10, 20 and 11 USD/kg (300 t)."""
-    offers = pd.DataFrame(
-        {
-            "source": ["x"] * 3,
-            "product": ["A"] * 3,
-            "period": [1, 2, 3],
-            "country": ["AU"] * 3,
-            "capacity_t": [300.0] * 3,
-            "price_usd_per_kg": [10.0, 20.0, 11.0],
-            **extra,
-        }
+    """The three-period market (`THREE_PERIOD_OFFERS`), with ``extra`` offer columns."""
+    return reopt.Market(
+        THREE_PERIOD_OFFERS.assign(**extra), THREE_PERIOD_DEMAND.copy(), stock=stock
     )
-    demand = pd.DataFrame({"product": ["A"] * 3, "period": [1, 2, 3], "demand_t": [100.0] * 3})
-    return reopt.Market(offers, demand, stock=stock)
 
 
 def golden_stock(**changes: object) -> pd.DataFrame:

@@ -8,23 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_stock import THREE_PERIOD_DEMAND, THREE_PERIOD_OFFERS
 
 import reopt
 
 openpyxl = pytest.importorskip("openpyxl")
 
 #: The golden three-period market of test_stock.py: cost 3,460,000 USD with this stock.
-OFFERS = pd.DataFrame(
-    {
-        "source": ["x"] * 3,
-        "product": ["A"] * 3,
-        "period": [1, 2, 3],
-        "country": ["AU"] * 3,
-        "capacity_t": [300.0] * 3,
-        "price_usd_per_kg": [10.0, 20.0, 11.0],
-    }
-)
-DEMAND = pd.DataFrame({"product": ["A"] * 3, "period": [1, 2, 3], "demand_t": [100.0] * 3})
+OFFERS, DEMAND = THREE_PERIOD_OFFERS, THREE_PERIOD_DEMAND
 STOCK = pd.DataFrame(
     [{"product": "A", "initial_t": 0.0, "min_t": 20.0, "max_t": 150.0, "holding_usd_per_kg": 1.0}]
 )

@@ -95,14 +95,10 @@ class Kinks:
 
 def find_kinks(curve: CapCurve, capped: np.ndarray, low: float, high: float) -> Kinks:
     """Every kink strictly between ``low`` and ``high``, with the curve's values there."""
-    block, cap_t, share, below, above, thresholds = _raw_kinks(curve, capped)
-    inside = (share > low + EDGE_TOL) & (share < high - EDGE_TOL)
-    block, cap_t, share = block[inside], cap_t[inside], share[inside]
-    below, above = below[inside], above[inside]
-    thresholds = thresholds[inside]
-    order = np.argsort(share, kind="stable")
-    block, cap_t, share = block[order], cap_t[order], share[order]
-    below, above, thresholds = below[order], above[order], thresholds[order]
+    block, share, above, thresholds = _raw_kinks(curve, capped)
+    inside = np.flatnonzero((share > low + EDGE_TOL) & (share < high - EDGE_TOL))
+    order = inside[np.argsort(share[inside], kind="stable")]
+    block, share, above, thresholds = block[order], share[order], above[order], thresholds[order]
     if not len(share):
         return Kinks.empty()
     # the cost at each kink, from the slopes of the pieces between them: at each kink its
@@ -136,8 +132,8 @@ def find_kinks(curve: CapCurve, capped: np.ndarray, low: float, high: float) -> 
 
 def _raw_kinks(
     curve: CapCurve, capped: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every block's kinks: block, cap tonnes, share, slopes below and above, thresholds.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every block's kinks: block, share, the slope above (USD per tonne), thresholds.
 
     Thresholds, as (n, 4): the prices up to which China's and the others' offers are in the
     cheapest plans below the kink, then above it.
@@ -177,7 +173,7 @@ def _raw_kinks(
     above = np.concatenate([above, np.zeros(len(fb))])
     thresholds = np.concatenate([thresholds, f_thresholds])
     kink = below != above
-    return block[kink], cap_t[kink], share[kink], below[kink], above[kink], thresholds[kink]
+    return block[kink], share[kink], above[kink], thresholds[kink]
 
 
 def _free_kinks(

@@ -73,8 +73,9 @@ def greedy_sweep(setup: SweepSetup, backend: Backend, options: SolverOptions) ->
     kinks = find_kinks(curve, capped, low, high) if len(known) >= 2 else Kinks.empty()
     kinks.values = _at_known(kinks.values, np.sort(known))
     grid = evaluate(curve, capped, values, ok)
-    table = _table(setup, curve, capped, grid, values, ok, kinks, limit, low, high)
-    _check(setup, backend, options, values, ok, grid, limit, curve, capped)
+    edge = None if limit is None else evaluate(curve, capped, np.array([limit]), np.array([True]))
+    table = _table(setup, curve, capped, grid, values, ok, kinks, (limit, edge), low, high)
+    _check(setup, backend, options, values, ok, grid, (limit, edge), curve)
     return table, kinks.values.tolist(), limit
 
 
@@ -144,27 +145,28 @@ def _table(
     values: np.ndarray,
     ok: np.ndarray,
     kinks: Kinks,
-    limit: float | None,
+    at_limit: tuple[float | None, CurveValues | None],
     low: float,
     high: float,
 ) -> pd.DataFrame:
-    """The rows of `reopt.sweep`'s table: grid, limit and breakpoints, sorted by share."""
+    """The rows of `reopt.sweep`'s table: grid, limit and breakpoints, sorted by share.
+
+    ``at_limit``: the feasibility limit and the curve there (None, None without one).
+    """
     names = offer_names(setup.market)
     products = demand_names(setup.market)
-    at_limit = (
-        evaluate(curve, capped, np.array([limit]), np.array([True])) if limit is not None else None
-    )
+    limit, edge = at_limit
     share = [values]
     kind = [np.full(len(values), "grid", dtype=object)]
     status = [np.where(ok, Status.OPTIMAL.value, Status.INFEASIBLE.value).astype(object)]
     cost, price, china = [grid.cost], [grid.price], [grid.china]
-    if at_limit is not None and limit is not None:
+    if limit is not None and edge is not None:
         share.append(np.array([limit]))
         kind.append(np.array(["min_feasible"], dtype=object))
         status.append(np.array([Status.OPTIMAL.value], dtype=object))
-        cost.append(at_limit.cost)
-        price.append(at_limit.price)
-        china.append(at_limit.china)
+        cost.append(edge.cost)
+        price.append(edge.price)
+        china.append(edge.china)
     n_kinks = len(kinks.values)
     share.append(kinks.values)
     kind.append(np.full(n_kinks, "breakpoint", dtype=object))
@@ -239,9 +241,8 @@ def _check(
     values: np.ndarray,
     ok: np.ndarray,
     grid: CurveValues,
-    limit: float | None,
+    at_limit: tuple[float | None, CurveValues | None],
     curve: CapCurve,
-    capped: np.ndarray,
 ) -> None:
     """Solve the first, every `CHECK_EVERY`-th, the last feasible grid point and the limit."""
     engine = Engine(backend, options, warm=False)
@@ -264,9 +265,10 @@ def _check(
                 f"{expected.value} USD {grid.cost[i]:.10g} against {point.status.value} "
                 f"USD {point.cost_usd:.10g}"
             )
-    if limit is not None:
+    limit, edge = at_limit
+    if limit is not None and edge is not None:
         point = engine.point(setup, limit, "min_feasible")
-        expect = evaluate(curve, capped, np.array([limit]), np.array([True])).cost[0]
+        expect = float(edge.cost[0])
         if point.status is not Status.OPTIMAL or not math.isclose(
             point.cost_usd, expect, rel_tol=1e-9, abs_tol=1e-6
         ):

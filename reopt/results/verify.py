@@ -50,17 +50,21 @@ __all__ = [
 
 def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     """Each row's size: the largest of its finite bounds and of ``sum_j |a_ij x_j|``."""
-    return _activity_and_size(lp, x)[1]
+    return _sizes(lp, np.abs(lp.value * x[lp.col_index]))
 
 
 def _activity_and_size(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``A @ x`` and `row_sizes`, from one pass over the entries."""
+    """``A @ x`` and `row_sizes`, from one gather of the entries."""
     terms = lp.value * x[lp.col_index]
-    activity = np.bincount(lp.entry_row, weights=terms, minlength=lp.n_rows)
-    size = np.bincount(lp.entry_row, weights=np.abs(terms), minlength=lp.n_rows)
+    return np.bincount(lp.entry_row, weights=terms, minlength=lp.n_rows), _sizes(lp, np.abs(terms))
+
+
+def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
+    """`row_sizes` from each entry's ``|a_ij x_j|``."""
+    size = np.bincount(lp.entry_row, weights=magnitudes, minlength=lp.n_rows)
     for bound in (lp.row_lower, lp.row_upper):
         size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
-    return activity, size
+    return size
 
 
 def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
