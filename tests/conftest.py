@@ -32,6 +32,19 @@ def offers_table(rows: list[tuple]) -> pd.DataFrame:
     )
 
 
+def three_product_rows() -> list[tuple]:
+    """Offers of products A, B and C: China at 10 $/kg (no limit), Australia 60 t at 20,
+    a Japanese recycler 30 t at 25 (rows for `offers_table`)."""
+    rows: list[tuple] = []
+    for p in ("A", "B", "C"):
+        rows += [
+            (f"cn_{p}", p, "CN", "refinery", None, 10.0),
+            (f"au_{p}", p, "AU", "mine", 60.0, 20.0),
+            (f"rc_{p}", p, "JP", "recycler", 30.0, 25.0),
+        ]
+    return rows
+
+
 def demand_table(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["product", "demand_t"])
 

@@ -247,18 +247,45 @@ def test_bad_sweep_arguments(kwargs, words):
 # --- how it runs ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("session", "solver"), [(HighsSession, "highs"), (AutoSession, "auto")])
 def test_warm_and_cold_disagreement_is_an_error(monkeypatch, three_suppliers, session, solver):
+    """A warm verdict without a certificate (here a wrong "infeasible") is re-solved cold."""
     real = session.resolve
+
+    def wrongly_infeasible(self, lp):
+        from dataclasses import replace
+
+        solution = real(self, lp)
+        return replace(solution, status=reopt.Status.INFEASIBLE, x=None, row_dual=None)
+
+    monkeypatch.setattr(session, "resolve", wrongly_infeasible)
+    with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
+        # a price what-if: "auto" reads a China-cap sweep off the greedy curve instead
+        reopt.sweep(
+            three_suppliers, scale_price={"country": "CN"}, factors=[1.0, 1.1], solver=solver
+        )
+
+
+@pytest.mark.parametrize(("session", "solver"), [(HighsSession, "highs"), (AutoSession, "auto")])
+def test_a_wrong_warm_plan_is_caught_by_the_numpy_check(
+    monkeypatch, three_suppliers, session, solver
+):
+    """An "optimal" warm answer is proved by its duals, not by a second solve: one moved off
+    its optimum fails that proof and is solved again, so the table keeps the right costs."""
+    real = session.resolve
+    calls = []
 
     def off_by_a_thousandth(self, lp):
         from dataclasses import replace
 
-        solution = real(self, lp)  # reopt recomputes the objective from x: move x
+        solution = real(self, lp)
+        calls.append(1)
         return replace(solution, x=solution.x * 1.001)
 
+    kwargs = {"scale_price": {"country": "CN"}, "factors": [1.0, 1.1, 1.2], "solver": solver}
+    right = reopt.sweep(three_suppliers, **kwargs)
     monkeypatch.setattr(session, "resolve", off_by_a_thousandth)
-    with pytest.raises(reopt.SolverError, match="disagrees with a cold solve"):
-        # grid only: with breakpoints, "auto" reads a China-cap sweep off the greedy curve
-        reopt.sweep(three_suppliers, china_cap=[0.6, 0.7], solver=solver, exact=False)
+    curve = reopt.sweep(three_suppliers, **kwargs)
+    assert len(calls) == 3  # every point from the session, none solved twice
+    np.testing.assert_allclose(curve["cost_usd"], right["cost_usd"], rtol=1e-9)
 
 
 def test_thread_and_process_pools_give_the_same_curve():

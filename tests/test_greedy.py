@@ -98,27 +98,33 @@ def test_an_infeasible_market_is_reported_by_highs() -> None:
 
 # --- which programs are greedy-exact ----------------------------------------------------------
 @pytest.mark.parametrize(
-    ("policies", "reason"),
+    ("policies", "expected", "reason"),
     [
-        ([reopt.min_share(0.1, country="AU")], "a floor"),
-        ([reopt.cap_share(0.6, country="CN", basis="value")], "not all one positive number"),
+        ([reopt.min_share(0.1, country="AU")], "highs", "a floor"),  # small: HiGHS whole
+        (
+            [reopt.min_share(0.1, country="AU"), reopt.cap_share(0.6, country="CN", basis="value")],
+            "highs",
+            "a floor",
+        ),
+        ([reopt.cap_share(0.6, country="CN", basis="value")], "highs", "not all one positive"),
         (
             [reopt.cap_share(0.6, country="CN"), reopt.cap_share(0.5, kind="mine")],
+            "highs",
             "overlap without nesting",
         ),
     ],
 )
-def test_other_programs_go_to_highs(policies: list, reason: str | None) -> None:
+def test_other_programs_go_to_highs(policies: list, expected: str, reason: str) -> None:
+    """Small programs, or ones whose caps cross or weigh money: HiGHS whole."""
     offers = _market().offers.assign(kind=["refinery", "mine", "mine", "refinery"])
     market = reopt.Market(offers, _market().demand)
     lp = reopt.compile(market, policies)
     method, why = method_for(lp, reopt.SolverOptions())
-    assert method == "highs"
-    if reason is not None:
-        assert reason in why
+    assert method == expected
+    assert reason in why
     auto = reopt.solve(market, policies=policies, solver="auto")
     highs = reopt.solve(market, policies=policies, solver="highs")
-    assert auto.solution.settings["method"] == "highs"
+    assert auto.solution.settings["method"] == expected
     assert auto.status is highs.status
     if highs.is_optimal:
         assert auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-9)
@@ -257,9 +263,13 @@ def test_the_plan_says_which_method_solved_each_product() -> None:
     assert set(methods["method"]) == {"greedy"}
     assert any(note.startswith("solved by the greedy method") for note in plan.notes)
     floor = reopt.min_share(0.01, kind="recycler", product="NdPr oxide")
-    general = reopt.solve(reopt.datasets.japan_2025(), policies=[floor], solver="auto")
+    small = reopt.solve(reopt.datasets.japan_2025(), policies=[floor], solver="auto")
+    assert set(small.methods["method"]) == {"highs"}
+    assert "min_share" in small.methods["reason"].iloc[0]
+    by_value = reopt.cap_share(0.6, country="CN", basis="value")
+    general = reopt.solve(reopt.datasets.japan_2025(), policies=[by_value], solver="auto")
     assert set(general.methods["method"]) == {"highs"}
-    assert "min_share" in general.methods["reason"].iloc[0]
+    assert "not all one positive number" in general.methods["reason"].iloc[0]
     assert any(note.startswith("solved by HiGHS: a general LP") for note in general.notes)
 
 

@@ -68,7 +68,9 @@ def assert_same_table(curve: pd.DataFrame, solved: pd.DataFrame, *, shares: bool
     assert curve.attrs["method"] == "greedy curve" and solved.attrs["method"] == "solves"
     assert list(curve["point"]) == list(solved["point"])
     assert list(curve["status"]) == list(solved["status"])
-    np.testing.assert_allclose(curve["china_cap"], solved["china_cap"], rtol=0, atol=1e-9)
+    parameter = curve.attrs["parameter"]
+    assert solved.attrs["parameter"] == parameter
+    np.testing.assert_allclose(curve[parameter], solved[parameter], rtol=0, atol=1e-9)
     np.testing.assert_allclose(curve["cost_usd"], solved["cost_usd"], rtol=1e-9)
     assert curve.attrs["breakpoints"] == pytest.approx(solved.attrs["breakpoints"], abs=1e-9)
     limit, solved_limit = curve.attrs["feasibility_limit"], solved.attrs["feasibility_limit"]
@@ -80,7 +82,7 @@ def assert_same_table(curve: pd.DataFrame, solved: pd.DataFrame, *, shares: bool
     # the price off the kinks (at one, any slope between the pieces' is a solver's answer;
     # the limit may be one too)
     kinks = np.round([*solved.attrs["breakpoints"], *([solved_limit] if limit else [])], 9)
-    off = ~np.isin(np.round(solved["china_cap"].to_numpy(), 9), kinks)
+    off = ~np.isin(np.round(solved[parameter].to_numpy(), 9), kinks)
     np.testing.assert_allclose(
         curve["price_usd_per_pp"][off], solved["price_usd_per_pp"][off], rtol=1e-9, atol=1e-6
     )
@@ -106,7 +108,7 @@ def test_the_curve_gives_the_table_the_solves_give(monkeypatch, seed):
     if not ties:
         solved = reopt.sweep(market, china_cap=grid, solver="highs", progress=False)
         assert_same_table(curve, solved)
-    monkeypatch.setattr(reopt.analysis.sweeps, "greedy_sweep", lambda *args: None)
+    monkeypatch.setattr(reopt.analysis.sweeps, "greedy_sweep", lambda *args, **kwargs: None)
     assert_same_table(curve, reopt.sweep(market, china_cap=grid, progress=False))
 
 
@@ -154,11 +156,47 @@ def test_a_curve_worked_by_hand():
     assert curve.attrs["feasibility_limit"] == 0.0
 
 
+def test_a_grid_only_sweep_worked_by_hand():
+    """Without breakpoints: the grid rows, each with what its plan buys that the previous
+    optimal row's does not (golden(): A comes in with the cap, Y goes once A and X suffice)."""
+    curve = reopt.sweep(golden(), china_cap=[1.0, 0.0, 0.4, 0.8], exact=False, progress=False)
+    assert curve.attrs["method"] == "greedy curve"
+    assert curve.attrs["breakpoints"] == [] and curve.attrs["feasibility_limit"] is None
+    rows = list(
+        curve[["china_cap", "point", "cost_usd", "entering", "leaving"]].itertuples(
+            index=False, name=None
+        )
+    )
+    assert rows == [
+        (0.0, "grid", 3_000_000.0, "", ""),
+        (0.4, "grid", pytest.approx(1_800_000.0), "A / P", ""),
+        (0.8, "grid", pytest.approx(1_400_000.0), "", "Y / P"),
+        (1.0, "grid", pytest.approx(1_400_000.0), "", ""),
+    ]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_grid_only_sweep_gives_the_table_the_solves_give(monkeypatch, seed):
+    """``exact=False``: grid rows and the offers changing between optimal ones, against the
+    general path with the same back end (infeasible rows between optimal ones included)."""
+    ties = seed % 2 == 1
+    market = market_with(seed, ties=ties, periods=1 + seed % 3 // 2, some_empty=seed % 4 == 0)
+    rng = np.random.default_rng(100 + seed)
+    grid = np.round(rng.uniform(0, 1, 12), 3).tolist()[::-1]  # not sorted
+    curve = reopt.sweep(market, china_cap=grid, exact=False, progress=False)
+    if not ties:
+        solved = reopt.sweep(market, china_cap=grid, exact=False, solver="highs", progress=False)
+        assert_same_table(curve, solved)
+    monkeypatch.setattr(reopt.analysis.sweeps, "greedy_sweep", lambda *args, **kwargs: None)
+    solved = reopt.sweep(market, china_cap=grid, exact=False, progress=False)
+    assert_same_table(curve, solved)
+    assert (curve["point"] == "grid").all() and len(curve) == len(grid)
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
         {"solver": "highs"},  # another back end: its own solves
-        {"exact": False},  # the grid only
         {"policies": [reopt.cap_share(0.5, country="AU")]},  # another cap
         {"policies": [reopt.min_share(0.1, country="AU")]},  # a floor: HiGHS
         {"options": reopt.SolverOptions(method="simplex")},  # a method chosen: HiGHS
@@ -169,10 +207,37 @@ def test_other_sweeps_are_solved_point_by_point(kwargs):
     assert curve.attrs["method"] == "solves"
 
 
-def test_a_sweep_of_another_policy_is_solved_point_by_point():
-    cap = reopt.cap_share(0.5, country="CN")
-    curve = reopt.sweep(golden(), vary=cap, shares=[0.4, 0.8], progress=False)
+@pytest.mark.parametrize(
+    "policy",
+    [
+        reopt.min_share(0.1, country="AU"),  # a floor
+        reopt.cap_share(0.5, each="country"),  # several caps in one product
+        reopt.cap_share(0.5, country="CN", basis="value"),  # a share of money
+    ],
+)
+def test_a_sweep_of_another_policy_is_solved_point_by_point(policy):
+    curve = reopt.sweep(golden(), vary=policy, shares=[0.4, 0.8], progress=False)
     assert curve.attrs["method"] == "solves"
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_swept_cap_on_any_one_group_is_read_off_the_curve(monkeypatch, seed, exact):
+    """``vary=cap_share(...)``: the swept cap is on Australia, or on China and Australia
+    together; China's share comes from the offers each side buys. Against the general path
+    with the same back end, and HiGHS where no offers tie."""
+    ties = seed % 2 == 1
+    market = market_with(seed, ties=ties, periods=1 + seed % 3 // 2, some_empty=seed % 4 == 0)
+    group = {"country": "AU"} if seed % 3 else {"country": ["CN", "AU"]}
+    cap = reopt.cap_share(0.5, **group)
+    grid = sorted({0.0, 1.0, *np.round(np.random.default_rng(seed).uniform(0, 1, 6), 3).tolist()})
+    kwargs = {"vary": cap, "shares": grid, "exact": exact, "progress": False}
+    curve = reopt.sweep(market, **kwargs)
+    assert curve.attrs["method"] == "greedy curve"
+    if not ties:
+        assert_same_table(curve, reopt.sweep(market, solver="highs", **kwargs))
+    monkeypatch.setattr(reopt.analysis.sweeps, "greedy_sweep", lambda *args, **kwargs: None)
+    assert_same_table(curve, reopt.sweep(market, **kwargs))
 
 
 def test_a_curve_that_disagrees_with_a_full_solve_is_refused(monkeypatch):
@@ -184,7 +249,7 @@ def test_a_curve_that_disagrees_with_a_full_solve_is_refused(monkeypatch):
         return values
 
     monkeypatch.setattr(greedy_sweep, "evaluate", a_dollar_off)
-    with pytest.raises(SolverError, match="China-cap curve disagrees with a solve"):
+    with pytest.raises(SolverError, match="cap curve disagrees with a solve at china_cap"):
         reopt.sweep(golden(), china_cap=[0.4, 0.8], progress=False)
 
 
@@ -228,7 +293,7 @@ def test_a_cap_at_chinas_uncapped_tonnes_is_flat_to_the_right(monkeypatch, rows,
     optimal = curve[curve["status"] == "optimal"]
     assert (np.diff(optimal["cost_usd"]) <= 1e-9).all()  # never rises with the cap
     assert (optimal["price_usd_per_pp"] >= 0).all()
-    monkeypatch.setattr(reopt.analysis.sweeps, "greedy_sweep", lambda *args: None)
+    monkeypatch.setattr(reopt.analysis.sweeps, "greedy_sweep", lambda *args, **kwargs: None)
     assert_same_table(curve, reopt.sweep(market, china_cap=grid, progress=False))
 
 
@@ -248,7 +313,8 @@ def test_on_generated_markets_the_curve_gives_the_solves_table(case):
     assume(bool((enc.capacity_t > 1e-6 * demand_of).all()))
     tied = len(prices) < market.n_offers
     grid = np.linspace(0.0, 1.0, 11).tolist()
-    curve = reopt.sweep(market, china_cap=grid, progress=False)
-    with mock.patch.object(reopt.analysis.sweeps, "greedy_sweep", lambda *args: None):
-        solved = reopt.sweep(market, china_cap=grid, progress=False)
-    assert_same_table(curve, solved, shares=not tied)
+    for exact in (True, False):
+        curve = reopt.sweep(market, china_cap=grid, exact=exact, progress=False)
+        with mock.patch.object(reopt.analysis.sweeps, "greedy_sweep", lambda *a, **k: None):
+            solved = reopt.sweep(market, china_cap=grid, exact=exact, progress=False)
+        assert_same_table(curve, solved, shares=not tied)

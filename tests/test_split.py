@@ -6,10 +6,12 @@ each answer goes through reopt's numpy check of the whole program like any other
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from certificates import assert_certificate
-from conftest import demand_table, offers_table
+from conftest import demand_table, offers_table, three_product_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import MIN_FEASIBLE_CAP, cases
@@ -26,18 +28,19 @@ def small_parts(monkeypatch):
 
 def three_products() -> reopt.Market:
     """Three products; offers of a fourth that nobody demands (columns in no row)."""
-    rows = []
-    for p in ("A", "B", "C"):
-        rows += [
-            (f"cn_{p}", p, "CN", "refinery", None, 10.0),
-            (f"au_{p}", p, "AU", "mine", 60.0, 20.0),
-            (f"rc_{p}", p, "JP", "recycler", 30.0, 25.0),
-        ]
-    rows.append(("cn_D", "D", "CN", "refinery", 50.0, 5.0))
+    rows = [*three_product_rows(), ("cn_D", "D", "CN", "refinery", 50.0, 5.0)]
     with pytest.warns(reopt.ReoptWarning, match="nobody demands"):
         return reopt.Market(
             offers_table(rows), demand_table([("A", 100.0), ("B", 80.0), ("C", 50.0)])
         )
+
+
+#: Two caps on product A that cross (neither holds the other): no greedy method for A, even
+#: with its floors set aside.
+CROSSING = [
+    reopt.cap_share(0.7, country=["CN", "AU"], product="A"),
+    reopt.cap_share(0.7, country=["AU", "JP"], product="A"),
+]
 
 
 def test_parts_are_the_products(small_parts):
@@ -51,12 +54,9 @@ def test_parts_are_the_products(small_parts):
         assert len(products) == 1 and part.n_rows == len(rows)
 
 
-def test_a_floor_on_one_product_leaves_the_others_to_the_greedy_method(small_parts):
+def test_crossing_caps_on_one_product_leave_the_others_to_the_greedy_method(small_parts):
     market = three_products()
-    policies = [
-        reopt.cap_share(0.5, country="CN"),
-        reopt.min_share(0.2, kind="recycler", product="A"),
-    ]
+    policies = [reopt.cap_share(0.5, country="CN"), *CROSSING]
     auto = reopt.solve(market, policies=policies)
     highs = reopt.solve(market, policies=policies, solver="highs")
     assert auto.is_optimal and auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-12)
@@ -81,13 +81,13 @@ def test_an_infeasible_part_sends_the_whole_to_highs(small_parts):
 
 def test_small_programs_are_solved_whole():
     market = three_products()
-    plan = reopt.solve(market, policies=[reopt.min_share(0.2, kind="recycler", product="A")])
+    plan = reopt.solve(market, policies=CROSSING)
     assert plan.notes[0].startswith("solved by HiGHS: a general LP")
 
 
 def test_the_time_limit_is_the_whole_solves(small_parts):
     market = three_products()
-    policies = [reopt.min_share(0.2, kind="recycler", product="A")]
+    policies = CROSSING
     plan = reopt.solve(market, policies=policies, options=reopt.SolverOptions(time_limit_s=60))
     assert plan.is_optimal and plan.notes[0].startswith("solved by independent parts")
     plan = reopt.solve(market, policies=policies, options=reopt.SolverOptions(time_limit_s=1e-9))
@@ -102,9 +102,11 @@ def test_parts_agree_with_highs_whole(case, cap, floor):
         patch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
         market = case.market
         product = sorted(case.demand["product"])[0]
-        policies = [
+        policies = [  # the caps cross where VN sells too: HiGHS for that product
             reopt.cap_share(cap, country="CN"),
             reopt.min_share(floor, country="AU", product=product),
+            reopt.cap_share(0.9, country=["CN", "AU"], product=product),
+            reopt.cap_share(0.9, country=["AU", "VN"], product=product),
         ]
         auto = reopt.solve(market, policies=policies)
         highs = reopt.solve(market, policies=policies, solver="highs")
@@ -120,3 +122,39 @@ def test_a_floor_on_nothing_is_infeasible_whole(small_parts):
     policies = [reopt.min_share(0.1, country="US", product="A")]  # no US offer of A
     plan = reopt.solve(market, policies=policies)
     assert plan.status is reopt.Status.INFEASIBLE
+
+
+def test_parts_are_solved_at_once_on_threads_with_the_serial_answer(small_parts):
+    """``threads=2``: two parts run at the same time (a barrier only two threads pass), and
+    the answer is the one part-by-part solve's, value for value."""
+    market = three_products()
+    policies = [reopt.cap_share(0.5, country="CN"), *CROSSING]
+    serial = reopt.solve(market, policies=policies)
+    parallel = reopt.solve(market, policies=policies, options=reopt.SolverOptions(threads=2))
+    assert parallel.notes == serial.notes
+    np.testing.assert_array_equal(parallel.solution.x, serial.solution.x)
+    np.testing.assert_array_equal(parallel.solution.row_dual, serial.solution.row_dual)
+    assert_certificate(parallel)
+
+    lp = reopt.compile(market, policies)
+    blocks = blocks_of(lp)
+    assert blocks is not None
+    both = threading.Barrier(2, timeout=10)
+    seen = set()
+
+    def solve_one(part):
+        if len(seen) < 2:
+            seen.add(threading.get_ident())
+            both.wait()  # broken (an error) if the other part is not running meanwhile
+        return reopt.backends.highs.HIGHS.solve(part, reopt.SolverOptions()), "highs"
+
+    found = split.solve_by_blocks(lp, blocks, solve_one, workers=2)
+    assert found is not None and found[1] == {"highs": 3} and len(seen) == 2
+
+
+def test_a_part_out_of_time_stops_the_parallel_solve(small_parts):
+    market = three_products()
+    options = reopt.SolverOptions(time_limit_s=1e-9, threads=2)
+    plan = reopt.solve(market, policies=CROSSING, options=options)
+    assert plan.status is reopt.Status.TIME_LIMIT
+    assert plan.solution.raw_status.startswith("time limit reached in part")

@@ -63,6 +63,11 @@ class CapCurve:
         cheapest tonne from elsewhere not bought (-inf, +inf for none).
     demand_row : ndarray
         Per block: its row in the market's demand table.
+    china_room, china_end : ndarray
+        Each entry's room if it is China's (else 0), and China's tonnes up to the end of
+        each entry within its segment: China's share where the cap is on another group.
+    china_is_capped : bool
+        Whether the capped offers are China's (a China cap).
     """
 
     col: np.ndarray
@@ -82,6 +87,9 @@ class CapCurve:
     china_last: np.ndarray
     rest_next: np.ndarray
     demand_row: np.ndarray
+    china_room: np.ndarray
+    china_end: np.ndarray
+    china_is_capped: bool
 
     @property
     def n_blocks(self) -> int:
@@ -100,6 +108,17 @@ class CapCurve:
         i = np.searchsorted(self.key, _pair(seg, t), side="left")
         ok = (t > 0) & (i < self.seg_stop[seg])
         return np.where(ok, self.price[np.minimum(i, len(self.price) - 1)], -np.inf)
+
+    def china_of(self, seg: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """China's tonnes among the cheapest ``t`` tonnes of ``seg``."""
+        if not len(self.price):
+            return np.zeros(np.shape(t))
+        t = np.minimum(t, self.total[seg])
+        i = np.minimum(np.searchsorted(self.key, _pair(seg, t), side="left"), len(self.price) - 1)
+        start = self.end[i] - self.room[i]
+        mine = self.china_room[i] > 0
+        inside = np.where(mine, np.clip(t - start, 0.0, self.room[i]), 0.0)
+        return np.where(t > 0, self.china_end[i] - self.china_room[i] + inside, 0.0)
 
     def cost_of(self, seg: np.ndarray, t: np.ndarray) -> np.ndarray:
         """``G(t)``: the cost of the cheapest ``t`` tonnes of ``seg``."""
@@ -165,16 +184,22 @@ class CapCurve:
 
 
 def cap_curve(
-    lp: LinearProgram, structure: GreedyStructure, cap_rows: np.ndarray
+    lp: LinearProgram,
+    structure: GreedyStructure,
+    cap_rows: np.ndarray,
+    china: np.ndarray | None = None,
 ) -> CapCurve | None:
-    """The curve of ``lp``, whose only caps are ``cap_rows`` (each block's China cap).
+    """The curve of ``lp``, whose only caps are ``cap_rows`` (at most one per block).
 
-    None when ``lp`` is not of that form: another cap, a cap nested in another, or a row
-    whose coefficient is not 1.
+    ``china``: which columns are China's offers, for China's share of each block; by
+    default the capped ones (a China cap). None when ``lp`` is not of that form: another
+    cap, two caps in one block, or a row whose coefficient is not 1.
     """
     s = structure
     caps = np.sort(np.asarray(cap_rows, dtype=np.int64))
     if not np.array_equal(np.sort(s.caps), caps) or (s.parent[caps] != s.block[caps]).any():
+        return None
+    if len(np.unique(s.block[caps])) < len(caps):  # e.g. a cap on each country
         return None
     if (s.coef[caps] != 1).any() or (s.coef[s.roots] != 1).any():
         return None
@@ -188,8 +213,9 @@ def cap_curve(
     if not np.isfinite(base).all():
         return None
 
-    china = np.zeros(lp.n_cols, dtype=bool)
-    china[s.cap_cols] = True
+    capped = np.zeros(lp.n_cols, dtype=bool)
+    capped[s.cap_cols] = True
+    china = capped if china is None else china
     block = np.full(lp.n_cols, -1, dtype=np.int64)
     block[s.block_cols] = block_of_row[s.root[s.block_cols]]
     room = np.zeros(lp.n_cols)
@@ -205,20 +231,20 @@ def cap_curve(
     b = block[merged]
     running = _segment_cumsum(room[merged], b, unit[b])
     bought = np.clip(demand[b] - (running - room[merged]), 0.0, room[merged])
-    t_free = np.bincount(b, weights=bought * china[merged], minlength=n_blocks)
+    t_free = np.bincount(b, weights=bought * capped[merged], minlength=n_blocks)
     cost_free = np.bincount(b, weights=bought * cost[merged], minlength=n_blocks)
     p_free = np.full(n_blocks, -np.inf)
     real = bought > _NOTHING * demand[b]  # not the rounding of a running sum
     np.maximum.at(p_free, b[real], cost[merged][real])
-    china_last = np.full(n_blocks, -np.inf)  # China's dearest purchase
-    is_china = china[merged]
+    china_last = np.full(n_blocks, -np.inf)  # the capped group's dearest purchase
+    is_china = capped[merged]
     np.maximum.at(china_last, b[real & is_china], cost[merged][real & is_china])
     rest_next = np.full(n_blocks, np.inf)  # the cheapest tonne left elsewhere
     left = (bought < room[merged] - _NOTHING * demand[b]) & ~is_china
     np.minimum.at(rest_next, b[left], cost[merged][left])
 
     # by block and side, in price order
-    seg_of = 2 * block + (~china).astype(np.int64)
+    seg_of = 2 * block + (~capped).astype(np.int64)
     entries = by_price[np.argsort(seg_of[by_price], kind="stable")]
     seg = seg_of[entries]
     price = cost[entries]
@@ -231,6 +257,7 @@ def cap_curve(
     seg_start = np.searchsorted(seg, np.arange(n_seg), side="left")
     # each segment's tonnes as its running sum ends (lookups at the total stay inside it)
     total = np.where(seg_stop > seg_start, end[np.maximum(seg_stop - 1, 0)], 0.0)
+    china_room = np.where(china[entries], amount, 0.0)
     return CapCurve(
         col=entries,
         price=price,
@@ -249,6 +276,9 @@ def cap_curve(
         china_last=china_last,
         rest_next=rest_next,
         demand_row=lp.label("demand_row")[roots],
+        china_room=china_room,
+        china_end=_segment_cumsum(china_room, seg, unit[seg // 2]),
+        china_is_capped=bool(np.array_equal(china, capped)),
     )
 
 

@@ -17,8 +17,17 @@ from reopt.analysis.breakpoints import EDGE_TOL, KINK_TOL
 from reopt.analysis.cap_curve import CapCurve
 from reopt.analysis.limits import tidy_shares
 from reopt.analysis.points import FACE_TOL
+from reopt.results.plan import BOUGHT_SHARE
 
-__all__ = ["CurveValues", "Kinks", "china_shares", "end_changes", "evaluate", "find_kinks"]
+__all__ = [
+    "CurveValues",
+    "Kinks",
+    "china_shares",
+    "end_changes",
+    "evaluate",
+    "find_kinks",
+    "grid_changes",
+]
 
 #: Tonnes (relative to demand) within which a cap is at the uncapped purchase ``t*``.
 _AT = 1e-12
@@ -61,9 +70,17 @@ def _slope_right(
 
 
 def china_shares(curve: CapCurve, capped: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """China's share of each block's demand at ``shares`` (one row per share)."""
+    """China's share of each block's demand at ``shares`` (one row per share).
+
+    Under a China cap, China sells ``min(cap, t*)``; under a cap on another group, China's
+    tonnes are those among the cheapest tonnes bought on each side.
+    """
     bought = np.minimum(shares[:, None] * curve.base[None, :], curve.t_free[None, :])
     bought = np.where(capped[None, :], bought, 0.0)
+    if not curve.china_is_capped:
+        seg = np.broadcast_to(2 * np.arange(curve.n_blocks), bought.shape)
+        rest = curve.demand[None, :] - bought
+        bought = curve.china_of(seg, bought) + curve.china_of(seg + 1, rest)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(curve.demand > 0, bought / curve.demand, 0.0)
 
@@ -256,3 +273,39 @@ def end_changes(
         before, after = (prev_china, prev_rest), (own_china, own_rest)
     thresholds = np.stack([before[0], before[1], after[0], after[1]], axis=1)
     return _grouped_changes(curve, block, thresholds, np.zeros(len(block), dtype=np.int64))
+
+
+# --------------------------------------------------------------------------------------------
+# what changes between grid points (a sweep without its breakpoints)
+# --------------------------------------------------------------------------------------------
+def grid_changes(curve: CapCurve, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The offers the greedy plan buys at each of ``shares`` and not at the one before.
+
+    ``shares`` are the optimal grid points in the table's order. The greedy plan under a cap
+    buys a prefix of each side's price order: China's up to ``min(cap, t*)`` tonnes, the rest
+    up to what remains of the demand. An offer counts as bought as a plan's does
+    (`reopt.results.plan.BOUGHT_SHARE` of its product's demand). As `_grouped_changes`: the
+    group is the share's position (the first share has none), +1 entering, -1 leaving.
+    """
+    n_blocks = curve.n_blocks
+    d = curve.demand
+    china_t = np.minimum(shares[:, None] * curve.base[None, :], curve.t_free[None, :])
+    tonnes = np.stack([china_t, d[None, :] - china_t], axis=2)  # (share, block, side)
+    seg = np.broadcast_to(np.arange(2 * n_blocks).reshape(n_blocks, 2), tonnes.shape)
+    least = BOUGHT_SHARE * d[seg // 2]
+    start_key = curve.key.real + 1j * (curve.end - curve.room)
+    bought = np.searchsorted(start_key, seg + 1j * (tonnes - least), side="left")
+    bought = bought.reshape(len(shares), -1)
+    parts = []
+    for i in range(1, len(shares)):
+        before, now = bought[i - 1], bought[i]
+        low, high = np.minimum(before, now), np.maximum(before, now)
+        length = high - low
+        entry = np.repeat(low - np.cumsum(length) + length, length) + np.arange(length.sum())
+        sign = np.repeat(np.where(now > before, 1, -1), length)
+        big = curve.room[entry] > BOUGHT_SHARE * d[curve.key.real[entry].astype(np.int64) // 2]
+        parts.append((np.full(int(big.sum()), i), curve.col[entry[big]], sign[big]))
+    if not parts:
+        none = np.zeros(0, dtype=np.int64)
+        return none, none, none
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]

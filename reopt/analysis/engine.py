@@ -3,9 +3,12 @@
 Each point is a full `reopt.solve` (statuses, the numpy check, infeasibility confirmed). A
 back end with `reopt.backends.Feature.WARM_START` keeps one model in a session
 (`reopt.backends.highs.HighsSession`) and a new point changes only what moved (bounds, costs,
-coefficients), so it re-solves from the last basis; a cold solve re-checks every
-`COLD_CHECK_EVERY`-th warm point (the first one always), and a disagreement raises
-`SolverError`. A sweep's grid is solved in runs of `RUN_LENGTH` neighbouring points, each
+coefficients), so it re-solves from the last basis. A warm answer that is optimal with
+duals needs no second solve: the numpy check of every plan proves it optimal by its duals
+(`reopt.results.verify`), or solves it again. A warm answer without that proof (infeasible,
+a limit) is re-checked by a cold solve every `COLD_CHECK_EVERY`-th time (the first one
+always), and a disagreement raises `SolverError`; the first point of a new session is
+solved cold already. A sweep's grid is solved in runs of `RUN_LENGTH` neighbouring points, each
 from a cold start in a new session (`grid_runs`, `solve_run`); with an executor, `map_cold`
 solves the runs in parallel, so a sweep's table is the same whatever solves it.
 
@@ -80,6 +83,7 @@ class Engine:
         self.options = options
         self.warm = warm
         self.solves = 0
+        self.unproved = 0  # warm answers without a certificate so far
         self.session: HighsSession | None = None
         self._base: LinearProgram | None = None
         self._scaled: tuple[LinearProgram, Scaling] | None = None
@@ -102,10 +106,13 @@ class Engine:
         lp = self._compile(setup, market, policies)
         scaling = self._scaling(lp)
         if self.warm:
+            fresh = self.session is None or not self.session.lp.same_structure(scaling.apply(lp))
             solution = self.solve_warm(lp, scaling)
-            if self.solves % COLD_CHECK_EVERY == 0:
-                cold = solve_with(self.backend, lp, self.options, scaling=scaling)
-                check_agreement(solution, cold, setup.parameter, value)
+            if not fresh and not _certified(solution):
+                if self.unproved % COLD_CHECK_EVERY == 0:
+                    cold = solve_with(self.backend, lp, self.options, scaling=scaling)
+                    check_agreement(solution, cold, setup.parameter, value)
+                self.unproved += 1
         else:
             solution = solve_with(self.backend, lp, self.options, scaling=scaling)
         self.solves += 1
@@ -168,6 +175,16 @@ def with_share(lp: LinearProgram, k: int, policy: SharePolicy) -> LinearProgram:
     else:
         moved = lp.with_row_bounds(rows, lower=rhs, labels=labels)
     return moved.with_policies((*lp.policies[:k], policy, *lp.policies[k + 1 :]))
+
+
+def _certified(solution: Solution) -> bool:
+    """Whether the plan's numpy check will prove ``solution`` optimal by its duals."""
+    return (
+        solution.status is Status.OPTIMAL
+        and solution.x is not None
+        and solution.row_dual is not None
+        and solution.col_dual is not None
+    )
 
 
 def check_agreement(warm: Solution, cold: Solution, parameter: str, value: float) -> None:

@@ -1,12 +1,14 @@
-"""`greedy_sweep`: a China-cap sweep read off one price order, every breakpoint exact.
+"""`greedy_sweep`: a sweep of one cap read off one price order, every breakpoint exact.
 
-When the default back end would solve each point by the greedy method and the China cap is
-the market's only cap (no stock, no minimum orders), the whole cost curve is known in
-closed form (`reopt.analysis.cap_curve`): each product's curve kinks where its marginal
-China offer, or the marginal offer China displaces, changes price, and where the cap stops
-binding. So the sweep's table comes from one sort instead of one solve per point and per
-breakpoint, with every breakpoint of the curve between the ends (none is left for lack of
-solves), and the same rows and columns as `reopt.sweep`'s general path:
+When the default back end would solve each point by the greedy method and the swept cap
+(the China cap, or any tonnes-basis `cap_share` swept with ``vary=``, one group per
+product) is the market's only cap (no stock, no minimum orders), the whole cost curve is
+known in closed form (`reopt.analysis.cap_curve`): each product's curve kinks where its
+marginal capped offer, or the marginal offer it displaces, changes price, and where the cap
+stops binding. China's share of each product is what China sells among the tonnes bought
+on each side. So the sweep's table comes from one sort instead of one solve per point and
+per breakpoint, with every breakpoint of the curve between the ends (none is left for lack
+of solves), and the same rows and columns as `reopt.sweep`'s general path:
 
 - grid rows, the ``min_feasible`` row and the breakpoints, with cost, the cap's price (what
   loosening it by one point saves: at a kink, the slope to the right), China's share of
@@ -14,6 +16,10 @@ solves), and the same rows and columns as `reopt.sweep`'s general path:
 - ``entering`` / ``leaving`` on breakpoint rows and at the curve's ends: the offers of the
   cheapest plans just above against just below (every offer priced at or below the margin
   on each side, so offers tied in price come together).
+
+With ``exact=False`` the table has the grid rows alone, each listing the offers its greedy
+plan buys that the previous optimal row's does not (and the reverse), as the general path
+compares consecutive plans.
 
 The curve is checked against full solves: the first feasible grid point, every
 `CHECK_EVERY`-th one after it, the last one and the feasibility limit are solved by the back
@@ -37,6 +43,7 @@ from reopt.analysis.curve_kinks import (
     end_changes,
     evaluate,
     find_kinks,
+    grid_changes,
 )
 from reopt.analysis.engine import Engine
 from reopt.analysis.limits import tidy_share
@@ -45,8 +52,10 @@ from reopt.analysis.whatif import SweepSetup
 from reopt.backends import Backend
 from reopt.backends.auto import AutoBackend, method_for
 from reopt.backends.greedy import GreedyStructure, greedy_structure
+from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.formulation import compile
+from reopt.model.program import LinearProgram
 from reopt.model.shares import Basis, Bound
 from reopt.options import SolverOptions
 from reopt.status import Status
@@ -59,8 +68,14 @@ CHECK_EVERY = 50
 GreedyTable = tuple[pd.DataFrame, list[float], float | None]
 
 
-def greedy_sweep(setup: SweepSetup, backend: Backend, options: SolverOptions) -> GreedyTable | None:
-    """The sweep's table from the cap curve, or None when the curve does not apply."""
+def greedy_sweep(
+    setup: SweepSetup, backend: Backend, options: SolverOptions, *, exact: bool = True
+) -> GreedyTable | None:
+    """The sweep's table from the cap curve, or None when the curve does not apply.
+
+    Without ``exact``, the grid rows alone, each listing the offers its greedy plan buys and
+    the previous optimal row's does not (and the reverse), as the solve-per-point path does.
+    """
     curve = _curve_for(setup, backend, options)
     if curve is None:
         return None
@@ -68,11 +83,15 @@ def greedy_sweep(setup: SweepSetup, backend: Backend, options: SolverOptions) ->
     capped = curve.base > 0
     limit = _limit(curve, capped)
     ok = _feasible_at(curve, capped, values) if limit is not None else np.zeros(len(values), bool)
+    grid = evaluate(curve, capped, values, ok)
+    if not exact:
+        table = _grid_table(setup, curve, capped, grid, values, ok)
+        _check(setup, backend, options, values, ok, grid, (None, None), curve)
+        return table, [], None
     known = [*values[ok].tolist(), *([limit] if limit is not None else [])]
     low, high = (min(known), max(known)) if known else (math.nan, math.nan)
     kinks = find_kinks(curve, capped, low, high) if len(known) >= 2 else Kinks.empty()
     kinks.values = _at_known(kinks.values, np.sort(known))
-    grid = evaluate(curve, capped, values, ok)
     edge = None if limit is None else evaluate(curve, capped, np.array([limit]), np.array([True]))
     table = _table(setup, curve, capped, grid, values, ok, kinks, (limit, edge), low, high)
     _check(setup, backend, options, values, ok, grid, (limit, edge), curve)
@@ -85,7 +104,7 @@ def greedy_sweep(setup: SweepSetup, backend: Backend, options: SolverOptions) ->
 def _curve_for(setup: SweepSetup, backend: Backend, options: SolverOptions) -> CapCurve | None:
     """The cap curve of the setup's market, when the greedy method would solve every point."""
     policy, k = setup.policy, setup.varied
-    if setup.parameter != "china_cap" or policy is None or k is None:
+    if setup.parameter not in ("china_cap", "share") or policy is None or k is None:
         return None
     if not isinstance(backend, AutoBackend) or setup.market.is_mip:
         return None
@@ -99,7 +118,19 @@ def _curve_for(setup: SweepSetup, backend: Backend, options: SolverOptions) -> C
         return None
     structure = greedy_structure(lp)
     assert isinstance(structure, GreedyStructure)
-    return cap_curve(lp, structure, lp.rows_of(k))
+    return cap_curve(lp, structure, lp.rows_of(k), _china_columns(market, lp))
+
+
+def _china_columns(market: Market, lp: LinearProgram) -> np.ndarray:
+    """Which columns of ``lp`` buy from China."""
+    enc = market.encoded
+    labels = list(enc.labels["country"])
+    china = np.zeros(lp.n_cols, dtype=bool)
+    if "CN" in labels:
+        offer = lp.col_offer
+        is_offer = offer >= 0
+        china[is_offer] = enc.codes["country"][offer[is_offer]] == labels.index("CN")
+    return china
 
 
 def _at_known(values: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -210,6 +241,28 @@ def _table(
     return pd.DataFrame(columns).iloc[order].reset_index(drop=True)
 
 
+def _grid_table(
+    setup: SweepSetup,
+    curve: CapCurve,
+    capped: np.ndarray,
+    grid: CurveValues,
+    values: np.ndarray,
+    ok: np.ndarray,
+) -> pd.DataFrame:
+    """The grid rows alone, sorted by share, with what changes between optimal rows."""
+    order = np.argsort(values, kind="stable")
+    kinks = Kinks.empty()
+    table = _table(setup, curve, capped, grid, values, ok, kinks, (None, None), 0.0, 0.0)
+    solved = order[ok[order]]  # the optimal rows in the table's order
+    entering = np.full(len(values), "", dtype=object)
+    leaving = np.full(len(values), "", dtype=object)
+    rows = np.flatnonzero(ok[order])
+    _write_changes(
+        entering, leaving, offer_names(setup.market), rows, grid_changes(curve, values[solved])
+    )
+    return table.assign(entering=entering, leaving=leaving)
+
+
 def _write_changes(
     entering: np.ndarray,
     leaving: np.ndarray,
@@ -261,7 +314,7 @@ def _check(
             agree &= bool(np.allclose(china, grid.china[i], rtol=0.0, atol=1e-9))
         if not agree:
             raise SolverError(
-                f"the China-cap curve disagrees with a solve at china_cap={values[i]:g}: "
+                f"the cap curve disagrees with a solve at {setup.parameter}={values[i]:g}: "
                 f"{expected.value} USD {grid.cost[i]:.10g} against {point.status.value} "
                 f"USD {point.cost_usd:.10g}"
             )
@@ -273,6 +326,6 @@ def _check(
             point.cost_usd, expect, rel_tol=1e-9, abs_tol=1e-6
         ):
             raise SolverError(
-                f"the China-cap curve's feasibility limit {limit:.12g} disagrees with a solve "
+                f"the cap curve's feasibility limit {limit:.12g} disagrees with a solve "
                 f"there: {point.status.value} USD {point.cost_usd:.10g} against {expect:.10g}"
             )

@@ -121,11 +121,13 @@ def sweep(
         ``table.attrs`` holds the same in typed form: ``parameter`` (the parameter's column),
         ``breakpoints`` (the sorted shares of the ``breakpoint`` rows) and
         ``feasibility_limit`` (the ``min_feasible`` / ``max_feasible`` share, or None); and
-        ``method``: ``"solves"``, or ``"greedy curve"`` for a China-cap sweep that the
-        default back end solves by the greedy method with the China cap as the only cap
+        ``method``: ``"solves"``, or ``"greedy curve"`` for a sweep of one cap (the China
+        cap, or a tonnes-basis `cap_share` given as ``vary``, one group per product) that
+        the default back end solves by the greedy method with that cap as the only cap
         (`reopt.analysis.greedy_sweep`). That table is read off one price order: every
         breakpoint between the ends is there, however many (no search budget applies), and
-        some grid points and the limit are solved in full to check it.
+        some grid points and the limit are solved in full to check it. With
+        ``exact=False`` it has the grid rows alone, as the other sweeps do.
 
     Examples
     --------
@@ -161,7 +163,7 @@ def sweep(
     bar = Progress(len(setup.values), label="sweep", enabled=progress)
     with bar:
         # a China-cap sweep the greedy method solves: the whole curve in closed form
-        found = greedy_sweep(setup, backend, options) if exact else None
+        found = greedy_sweep(setup, backend, options, exact=exact)
         if found is not None:
             bar.update(len(setup.values))
             table, breakpoints, limit = found

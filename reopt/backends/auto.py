@@ -2,9 +2,15 @@
 
 `AutoBackend.solve` looks at the program (`reopt.backends.greedy.greedy_structure`): when its
 caps nest within each product's demand, the greedy method solves it exactly in vectorised
-numpy; anything else (floors, value-basis shares, rules over several products, stock linking
-periods, minimum orders) goes to HiGHS whole. An explicit method (``SolverOptions(method=
-"simplex")``) or HiGHS settings in ``extra`` mean HiGHS. The answer's ``settings`` say which
+numpy. From `reopt.backends.relaxed.RELAX_FROM_COLUMNS` columns, a program whose caps nest
+once its floors are set aside is solved from the greedy plan for its caps
+(`reopt.backends.relaxed`: the plan where it meets every floor, HiGHS started from it where
+not); from `reopt.backends.split.SPLIT_FROM_COLUMNS`, any other program that falls into
+independent parts is solved part by part (`reopt.backends.split`). Anything else
+(value-basis shares, rules over several products, stock linking periods, minimum orders,
+small programs with floors) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves parts
+on ``n`` threads. An explicit method (``SolverOptions(method="simplex")``) or HiGHS settings
+in ``extra`` mean HiGHS. The answer's ``settings`` say which
 method solved it (``"method"``) and why (``"method_reason"``); the plan shows them
 (`reopt.Plan.methods`).
 
@@ -27,6 +33,12 @@ from numpy.typing import ArrayLike
 from reopt.backends.base import Solution
 from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
 from reopt.backends.highs import HIGHS, HighsSession
+from reopt.backends.relaxed import (
+    FLOORS_HOLD,
+    WARM_HIGHS,
+    caps_nest_without_floors,
+    solve_relaxed,
+)
 from reopt.backends.split import blocks_of, solve_by_blocks
 from reopt.errors import Problem
 from reopt.model.program import LinearProgram
@@ -39,6 +51,8 @@ AUTO_NAME = "auto"
 GREEDY = "greedy"
 HIGHS_METHOD = "highs"
 SPLIT = "split"
+RELAXED = "relaxed"
+RELAXED_REASON = "without its floors each product's caps nest"
 METHOD_WORDS = {GREEDY: "the greedy method", HIGHS_METHOD: "HiGHS"}
 GREEDY_REASON = (
     "each product (in each period) is a block whose caps nest: buying in price order is exact"
@@ -63,6 +77,8 @@ def method_for(lp: LinearProgram, options: SolverOptions) -> tuple[str, str]:
         return HIGHS_METHOD, "HiGHS settings were given in extra"
     found = greedy_structure(lp)
     if isinstance(found, str):
+        if caps_nest_without_floors(lp):
+            return RELAXED, RELAXED_REASON
         return HIGHS_METHOD, f"a general LP: {found}"
     return GREEDY, GREEDY_REASON
 
@@ -137,12 +153,40 @@ def _out_of_time() -> Solution:
     )
 
 
+def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | None:
+    """``lp`` solved from its plan without floors (`reopt.backends.relaxed`), or None."""
+    workers = options.threads or 1
+    each = options.replace(threads=1) if workers > 1 else options  # a thread per part
+    found = solve_relaxed(lp, each, workers=workers)
+    if found is None:
+        return None
+    solution, counts = found
+    if solution.status is Status.TIME_LIMIT:
+        return _labelled(solution, RELAXED, "the time limit was reached")
+    if WARM_HIGHS not in counts:  # the greedy method alone: held to the limit and the log
+        solution = _greedy_answer(solution, lp, options)
+    held, warm = counts.get(FLOORS_HOLD, 0), counts.get(WARM_HIGHS, 0)
+    reason = f"{RELAXED_REASON}; the greedy plan for the caps alone "
+    if warm and held + warm == 1:  # not split: the whole program
+        reason += "left a floor short, and HiGHS, started from it, solved the program"
+    elif warm:
+        reason += (
+            f"met every floor in {held} of {held + warm} parts (products, periods), and "
+            f"HiGHS, started from it, solved the other {warm}"
+        )
+    else:
+        reason += "met every floor"
+    return _labelled(solution, RELAXED, reason)
+
+
 def _by_blocks(lp: LinearProgram, options: SolverOptions) -> Solution | None:
     """``lp`` solved part by part (`reopt.backends.split`), or None (then HiGHS, whole)."""
     blocks = blocks_of(lp)
     if blocks is None:
         return None
-    found = solve_by_blocks(lp, blocks, _one_block(options))
+    workers = options.threads or 1
+    each = options.replace(threads=1) if workers > 1 else options  # a thread per part
+    found = solve_by_blocks(lp, blocks, _one_block(each), workers=workers)
     if found is None:
         return None
     solution, counts = found
@@ -178,6 +222,9 @@ class AutoBackend:
         structure = greedy_structure(lp)
         if isinstance(structure, str):
             reason = f"a general LP: {structure}"
+            relaxed = _from_relaxation(lp, options)
+            if relaxed is not None:
+                return relaxed
             split = _by_blocks(lp, options)
             if split is not None:
                 return split

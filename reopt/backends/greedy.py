@@ -37,6 +37,7 @@ import numpy as np
 from reopt.backends.base import Solution
 from reopt.model.program import LinearProgram
 from reopt.status import Status
+from reopt.vectors import dot
 
 __all__ = ["GreedyStructure", "greedy_structure", "price_order", "solve_greedy"]
 
@@ -318,7 +319,7 @@ def solve_greedy(
         x=amount,
         row_dual=row_dual,
         col_dual=col_dual,
-        objective=float(lp.cost @ amount) + lp.objective_offset,
+        objective=dot(lp.cost, amount) + lp.objective_offset,
         backend="greedy",
         solve_time_s=time.perf_counter() - started,
         settings={"method": "greedy"},

@@ -12,17 +12,25 @@ HiGHS is faster on the parts than on the whole: on the structure suite's 200,000
 market with a recycled floor and caps per country (``l-policies``), 0.91 s end to end on
 ``"auto"`` (its 17 products one by one) against 1.61 s with HiGHS whole (``python -m
 benchmarks --suite structure --sizes l --solvers 'reopt auto,reopt default,raw highspy' --out
-benchmarks/structure-l``).
+benchmarks/structure-l``), before `reopt.backends.relaxed` took such markets (floors set
+aside); parts now serve programs whose caps cross.
 Below `SPLIT_FROM_COLUMNS` columns the calls' overhead outweighs it, and the whole goes to
 HiGHS.
 A time limit is the whole solve's: each part gets what is left of it.
+
+With ``workers`` above 1 (`reopt.SolverOptions.threads` on the ``"auto"`` back end), parts
+are solved on that many threads at once: highspy lets go of Python's lock while HiGHS runs,
+and the parts are in memory already, so threads need no copies (a process pool would
+pickle every part). Answers are put together in the parts' order, whatever order they end in.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -31,8 +39,12 @@ from reopt.data.encoding import readonly
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import components
 from reopt.status import Status
+from reopt.vectors import dot
 
-__all__ = ["SPLIT_FROM_COLUMNS", "blocks_of", "solve_by_blocks", "sub_program"]
+__all__ = ["SPLIT_FROM_COLUMNS", "blocks_of", "map_parts", "solve_by_blocks", "sub_program"]
+
+_Part = TypeVar("_Part")
+_Answer = TypeVar("_Answer")
 
 #: Programs with fewer columns than this are solved whole.
 SPLIT_FROM_COLUMNS = 50_000
@@ -101,12 +113,15 @@ def solve_by_blocks(
     lp: LinearProgram,
     blocks: list[tuple[np.ndarray, np.ndarray]],
     solve_one: Callable[[LinearProgram], tuple[Solution, str]],
+    *,
+    workers: int = 1,
 ) -> tuple[Solution, dict[str, int]] | None:
     """Each part solved by ``solve_one`` (which returns an answer and its method), together.
 
     Returns the whole program's answer and how many parts each method solved, or None when
     some part was not solved to optimality. A part stopped by the time limit (``solve_one``
-    gives each part what is left of it) stops the whole, as the limit.
+    gives each part what is left of it) stops the whole, as the limit. ``workers``: parts
+    solved at once, on threads.
     """
     started = time.perf_counter()
     x = np.zeros(lp.n_cols)
@@ -114,8 +129,9 @@ def solve_by_blocks(
     col_dual = np.array(lp.cost, dtype=float)  # a column in no row: its cost
     alone = np.ones(lp.n_cols, dtype=bool)
     counts: dict[str, int] = {}
-    for k, (rows, cols) in enumerate(blocks, start=1):
-        solution, method = solve_one(sub_program(lp, rows, cols))
+    for k, ((rows, cols), (solution, method)) in enumerate(
+        zip(blocks, _answers(lp, blocks, solve_one, workers), strict=True), start=1
+    ):
         if solution.status is Status.TIME_LIMIT:  # the whole solve's limit: so is the answer
             stopped = f"time limit reached in part {k} of {len(blocks)}"
             return replace(solution, raw_status=stopped, x=None, row_dual=None, col_dual=None), {}
@@ -133,11 +149,45 @@ def solve_by_blocks(
         x=x,
         row_dual=row_dual,
         col_dual=col_dual,
-        objective=float(np.dot(lp.cost, x)) + lp.objective_offset,
+        objective=dot(lp.cost, x) + lp.objective_offset,
         backend="auto",
         solve_time_s=time.perf_counter() - started,
     )
     return answer, counts
+
+
+def _answers(
+    lp: LinearProgram,
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    solve_one: Callable[[LinearProgram], tuple[Solution, str]],
+    workers: int,
+) -> Iterator[tuple[Solution, str]]:
+    """The parts' answers in their order: one by one, or on ``workers`` threads."""
+
+    def solve_part(block: tuple[np.ndarray, np.ndarray]) -> tuple[Solution, str]:
+        return solve_one(sub_program(lp, *block))
+
+    return map_parts(solve_part, blocks, workers)
+
+
+def map_parts(
+    fn: Callable[[_Part], _Answer], parts: list[_Part], workers: int
+) -> Iterator[_Answer]:
+    """``fn`` of each part, in order: one by one, or on ``workers`` threads at once.
+
+    Stopping early (a part that ends the whole) cancels the parts not started yet.
+    """
+    if workers <= 1 or len(parts) < 2:
+        yield from map(fn, parts)
+        return
+    with ThreadPoolExecutor(max_workers=min(workers, len(parts))) as pool:
+        futures = [pool.submit(fn, part) for part in parts]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def _alone_values(lp: LinearProgram, alone: np.ndarray) -> np.ndarray:

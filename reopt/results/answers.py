@@ -28,6 +28,7 @@ from reopt.results.verify import (
     without_stray_signs,
 )
 from reopt.status import Status
+from reopt.vectors import dot
 
 __all__ = ["check_solver", "checked_answer", "solve_with", "unscaled"]
 
@@ -80,7 +81,7 @@ def unscaled(solution: Solution, lp: LinearProgram, scaling: Scaling) -> Solutio
     """A solution of ``scaling.apply(lp)`` in ``lp``'s units (objective: ``c @ x``)."""
     values = scaling.unscale(solution.x, solution.row_dual, solution.col_dual)
     x, row_dual, col_dual = (None if v is None else readonly(v) for v in values)
-    objective = float(lp.cost @ x) + lp.objective_offset if x is not None else float("nan")
+    objective = dot(lp.cost, x) + lp.objective_offset if x is not None else float("nan")
     return replace(solution, x=x, row_dual=row_dual, col_dual=col_dual, objective=objective)
 
 
@@ -182,7 +183,7 @@ def _feasible(
     """``solution``, polished onto its vertex where its digits fall short; else SolverError."""
     x, _, _ = scaling.scale(solution.x, None, None)
     assert x is not None
-    objective = float(scaled.cost @ x) + scaled.objective_offset
+    objective = dot(scaled.cost, x) + scaled.objective_offset
     if not violations(scaled, x, objective):
         return solution
     if solution.row_dual is not None:  # point and duals onto the vertex together
@@ -207,7 +208,7 @@ def _polished(
         return None
     exact, y, _ = scaling.unscale(done.x, done.row_dual, None)
     assert exact is not None
-    objective = float(lp.cost @ exact) + lp.objective_offset
+    objective = dot(lp.cost, exact) + lp.objective_offset
     if y is None:
         return replace(solution, x=readonly(exact), objective=objective)
     # a dual or reduced cost below 1e-9 of the money it is made of is rounding: zero

@@ -25,6 +25,7 @@ METHOD_NAMES: Mapping[str, str] = {
     "greedy": "the greedy method",
     "highs": "HiGHS",
     "split": "independent parts",
+    "relaxed": "the greedy method with the floors set aside",
 }
 
 

@@ -40,6 +40,7 @@ from reopt.model.shares import demand_coupling
 from reopt.results import explain, labels, methods, orders, periods, prices, ranging, render
 from reopt.results.precision import SIGNIFICANT_DIGITS, round_significant
 from reopt.status import Status
+from reopt.vectors import dot
 
 __all__ = ["Plan"]
 
@@ -86,7 +87,7 @@ class Plan:
         """Total cost in USD with holding, recomputed from the input prices (NaN unless optimal)."""
         if not self.is_optimal:
             return float("nan")
-        purchases = float(KG_PER_T * self.market.encoded.price_usd_per_kg @ self._x)
+        purchases = KG_PER_T * dot(self.market.encoded.price_usd_per_kg, self._x)
         return purchases + periods.holding_cost_usd(self)
 
     @property

@@ -21,6 +21,7 @@ import numpy as np
 
 from reopt.model.program import LinearProgram
 from reopt.results.verify import optimality_violations, row_sizes, violations
+from reopt.vectors import dot
 
 __all__ = ["AT_BOUND_RTOLS", "MAX_CHANGE", "MAX_FREE", "Polished", "polish"]
 
@@ -68,7 +69,7 @@ def polish(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray | None = None)
         point = vertex.point()
         if np.any(np.abs(point - x) > MAX_CHANGE * sizes):
             continue
-        if violations(lp, point, float(lp.cost @ point) + lp.objective_offset):
+        if violations(lp, point, dot(lp.cost, point) + lp.objective_offset):
             continue
         if row_dual is None:
             return Polished(point, None)

@@ -32,6 +32,7 @@ from reopt.backends import Solution
 from reopt.data.market import readonly
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
+from reopt.vectors import dot
 
 __all__ = [
     "FEASIBILITY_RTOL",
@@ -128,7 +129,7 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
         if (frac > 1e-6).any():
             found.append(f"{int((frac > 1e-6).sum())} integer columns have fractional values")
 
-    recomputed = float(lp.cost @ x) + lp.objective_offset
+    recomputed = dot(lp.cost, x) + lp.objective_offset
     if abs(recomputed - objective) > OBJECTIVE_RTOL * max(1.0, abs(recomputed)):
         found.append(f"objective {objective:.12g} differs from c @ x = {recomputed:.12g}")
     return found
