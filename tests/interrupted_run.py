@@ -6,6 +6,7 @@ under way in the workers, and keeps them busy until the test sends SIGINT to its
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 
@@ -13,6 +14,9 @@ import reopt
 
 
 def main() -> None:
+    # a shell that starts a command in the background (``pytest &``) leaves SIGINT ignored,
+    # and children inherit that; Ctrl-C in a terminal reaches a process that takes it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     market = reopt.datasets.japan_2025()
     draw = reopt.Draw(scale="price", where={"country": "CN"}, dist="lognormal", sigma=0.3)
     with reopt.process_executor(2) as pool:
