@@ -3,16 +3,16 @@
 `AutoBackend.solve` looks at the program (`reopt.backends.greedy.greedy_structure`): when its
 caps nest within each product's demand, the greedy method solves it exactly in vectorised
 numpy. From `reopt.backends.relaxed.RELAX_FROM_COLUMNS` columns, a program whose caps nest
-once its floors are set aside is solved from the greedy plan for its caps
-(`reopt.backends.relaxed`: the plan where it meets every floor, HiGHS started from it where
-not); from `reopt.backends.split.SPLIT_FROM_COLUMNS`, any other program that falls into
-independent parts is solved part by part (`reopt.backends.split`). Anything else
-(value-basis shares, rules over several products, stock linking periods, minimum orders,
-small programs with floors) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves parts
-on ``n`` threads. An explicit method (``SolverOptions(method="simplex")``) or HiGHS settings
-in ``extra`` mean HiGHS. The answer's ``settings`` say which
-method solved it (``"method"``) and why (``"method_reason"``); the plan shows them
-(`reopt.Plan.methods`).
+once its floors (and the caps of its last policies, where they cross) are set aside is
+solved from the greedy plan for the rest (`reopt.backends.relaxed`: the plan where it meets
+every row set aside, HiGHS started from it where not); from
+`reopt.backends.split.SPLIT_FROM_COLUMNS`, any other program that falls into independent
+parts is solved part by part (`reopt.backends.split`). Anything else (value-basis shares,
+rules over several products, stock linking periods, minimum orders, small programs with
+floors or crossing caps) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves parts on
+``n`` threads. An explicit method (``SolverOptions(method="simplex")``) or HiGHS settings in
+``extra`` mean HiGHS. The answer's ``settings`` say which method solved it (``"method"``)
+and why (``"method_reason"``); the plan shows them (`reopt.Plan.methods`).
 
 `AutoSession` keeps a program between solves like `reopt.backends.highs.HighsSession`, for
 sweeps and Monte Carlo: a greedy program is solved again from its arrays (its structure
@@ -33,12 +33,7 @@ from numpy.typing import ArrayLike
 from reopt.backends.base import Solution
 from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
 from reopt.backends.highs import HIGHS, HighsSession
-from reopt.backends.relaxed import (
-    FLOORS_HOLD,
-    WARM_HIGHS,
-    caps_nest_without_floors,
-    solve_relaxed,
-)
+from reopt.backends.relaxed import ASIDE_HOLDS, WARM_HIGHS, relaxation, solve_relaxed
 from reopt.backends.split import blocks_of, solve_by_blocks
 from reopt.errors import Problem
 from reopt.model.program import LinearProgram
@@ -52,7 +47,6 @@ GREEDY = "greedy"
 HIGHS_METHOD = "highs"
 SPLIT = "split"
 RELAXED = "relaxed"
-RELAXED_REASON = "without its floors each product's caps nest"
 METHOD_WORDS = {GREEDY: "the greedy method", HIGHS_METHOD: "HiGHS"}
 GREEDY_REASON = (
     "each product (in each period) is a block whose caps nest: buying in price order is exact"
@@ -77,8 +71,9 @@ def method_for(lp: LinearProgram, options: SolverOptions) -> tuple[str, str]:
         return HIGHS_METHOD, "HiGHS settings were given in extra"
     found = greedy_structure(lp)
     if isinstance(found, str):
-        if caps_nest_without_floors(lp):
-            return RELAXED, RELAXED_REASON
+        relaxed = relaxation(lp)
+        if relaxed is not None:
+            return RELAXED, relaxed_reason(relaxed.aside)
         return HIGHS_METHOD, f"a general LP: {found}"
     return GREEDY, GREEDY_REASON
 
@@ -160,23 +155,28 @@ def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | No
     found = solve_relaxed(lp, each, workers=workers)
     if found is None:
         return None
-    solution, counts = found
+    solution, counts, aside = found
     if solution.status is Status.TIME_LIMIT:
         return _labelled(solution, RELAXED, "the time limit was reached")
     if WARM_HIGHS not in counts:  # the greedy method alone: held to the limit and the log
         solution = _greedy_answer(solution, lp, options)
-    held, warm = counts.get(FLOORS_HOLD, 0), counts.get(WARM_HIGHS, 0)
-    reason = f"{RELAXED_REASON}; the greedy plan for the caps alone "
+    held, warm = counts.get(ASIDE_HOLDS, 0), counts.get(WARM_HIGHS, 0)
+    reason = f"{relaxed_reason(aside)}; the greedy plan for the rest "
     if warm and held + warm == 1:  # not split: the whole program
-        reason += "left a floor short, and HiGHS, started from it, solved the program"
+        reason += "left one of them unmet, and HiGHS, started from it, solved the program"
     elif warm:
         reason += (
-            f"met every floor in {held} of {held + warm} parts (products, periods), and "
-            f"HiGHS, started from it, solved the other {warm}"
+            f"met them in {held} of {held + warm} parts (products, periods), and HiGHS, "
+            f"started from it, solved the other {warm}"
         )
     else:
-        reason += "met every floor"
+        reason += "met them all"
     return _labelled(solution, RELAXED, reason)
+
+
+def relaxed_reason(aside: str) -> str:
+    """Why ``"relaxed"``: what was set aside (`reopt.backends.relaxed.relaxation`)."""
+    return f"with {aside} set aside, each product's caps nest"
 
 
 def _by_blocks(lp: LinearProgram, options: SolverOptions) -> Solution | None:

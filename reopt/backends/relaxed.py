@@ -1,18 +1,23 @@
-"""A program with floors, solved from the greedy method's plan for its caps alone.
+"""A program with floors or crossing caps, solved from the greedy plan for the caps that nest.
 
-A market with a floor (a recycled-content ``min_share``, say) is not greedy-exact, but
-without its floors it often is: each product's caps still nest. `solve_relaxed` solves that
-relaxation by the greedy method (`reopt.backends.greedy`, every block at once), then:
+A market with a floor (a recycled-content ``min_share``, say) or with caps from two
+families that cross (a cap per mining country beside a cap per refining country) is not
+greedy-exact, but with those rows set aside it often is: each product's remaining caps
+nest. `relaxation` sets aside the floors (and ranges), then, while the rest still is not
+greedy-exact, the rows of the policies given last, one policy at a time; `solve_relaxed`
+solves what is left by the greedy method (`reopt.backends.greedy`, every block at once),
+then:
 
-- where the plan already meets every floor, it is optimal for the whole program: it is
-  feasible, and the relaxation's duals with a dual of 0 on each floor prove it (the floors
-  do not bind). No LP solver runs;
-- where a floor is not met, HiGHS solves the independent part that holds it (each product
-  and period, `reopt.backends.split`; the whole program when it is not split) by simplex,
-  starting from the plan's basis: the offers bought in part are basic, the others sit at a
-  bound, the caps that bind and the demand rows are at their bounds, the floors' slacks are
-  basic. That basis is dual feasible (it is the relaxation's optimum), so the dual simplex
-  needs only the pivots that make the floors hold, instead of a solve from scratch.
+- where the plan already meets every row set aside, it is optimal for the whole program: it
+  is feasible, and the relaxation's duals with a dual of 0 on each row set aside prove it
+  (they do not bind). No LP solver runs;
+- where a row set aside is not met, HiGHS solves the independent part that holds it (each
+  product and period, `reopt.backends.split`; the whole program when it is not split) by
+  simplex, starting from the plan's basis: the offers bought in part are basic, the others
+  sit at a bound, the caps that bind and the demand rows are at their bounds, the slacks of
+  the rows set aside are basic. That basis is dual feasible (it is the relaxation's
+  optimum), so the dual simplex needs only the pivots that make those rows hold, instead of
+  a solve from scratch.
 
 Parts the plan solves are answered with the greedy method's values and duals; parts HiGHS
 solves with HiGHS's. Every answer goes through reopt's numpy check of the whole program.
@@ -37,18 +42,19 @@ from reopt.status import Status
 from reopt.vectors import dot
 
 __all__ = [
-    "FLOORS_HOLD",
+    "ASIDE_HOLDS",
     "RELAX_FROM_COLUMNS",
     "WARM_HIGHS",
-    "caps_nest_without_floors",
+    "Relaxation",
     "floor_rows",
+    "relaxation",
     "solve_relaxed",
     "warm_highs",
 ]
 
-#: Method names for the parts: the plan for the caps alone met every floor, or HiGHS
-#: started from it.
-FLOORS_HOLD = "floors hold"
+#: Method names for the parts: the plan for the caps that nest met every row set aside, or
+#: HiGHS started from it.
+ASIDE_HOLDS = "rows set aside hold"
 WARM_HIGHS = "highs from greedy"
 #: Programs with fewer columns than this go to HiGHS whole: below it, where a floor binds,
 #: the greedy plan and a start from it cost more than they save (measured: HiGHS from the
@@ -76,57 +82,86 @@ def floor_rows(lp: LinearProgram) -> np.ndarray:
     return np.flatnonzero(filled & ~equality & ~cap)
 
 
-def caps_nest_without_floors(lp: LinearProgram) -> bool:
-    """Whether ``lp`` has floors and is greedy-exact without them (`solve_relaxed` applies)."""
+class Relaxation:
+    """What `relaxation` sets aside: the rows, their description, and what is left.
+
+    Attributes
+    ----------
+    rows : ndarray
+        The rows set aside (floors, ranges, the rows of the policies named).
+    aside : str
+        Them in words: ``"its floors"``, ``"its floors and cap_share(0.65, ...)"``.
+    program : LinearProgram
+        The program with those rows free.
+    structure : GreedyStructure
+        Its structure for the greedy method.
+    """
+
+    def __init__(
+        self, rows: np.ndarray, aside: str, program: LinearProgram, structure: GreedyStructure
+    ) -> None:
+        self.rows, self.aside, self.program, self.structure = rows, aside, program, structure
+
+
+def relaxation(lp: LinearProgram) -> Relaxation | None:
+    """``lp`` with its floors, then its last policies' rows, set aside until the rest nests.
+
+    The rest must be greedy-exact. None when that never happens (the first policy always
+    stays), nothing is set aside, or ``lp`` is a MIP or smaller than `RELAX_FROM_COLUMNS`.
+    """
     if lp.is_mip or lp.n_cols < RELAX_FROM_COLUMNS:
-        return False
-    floors = floor_rows(lp)
-    return bool(len(floors)) and _relaxed(lp, floors)[1] is not None
-
-
-def _relaxed(lp: LinearProgram, floors: np.ndarray) -> tuple[LinearProgram, GreedyStructure | None]:
-    """``lp`` with its floors made free rows, and its greedy structure (None if not)."""
-    free = np.full(len(floors), np.inf)
-    relaxed = lp.with_row_bounds(floors, lower=-free, upper=free)
-    structure = greedy_structure(relaxed)
-    return relaxed, None if isinstance(structure, str) else structure
+        return None
+    rows = floor_rows(lp)
+    words = ["its floors"] if len(rows) else []
+    policies = list(lp.policies)
+    tried = 0  # rows set aside at the last try (none: not a relaxation)
+    while True:
+        if len(rows) > tried:
+            tried = len(rows)
+            free = np.full(len(rows), np.inf)
+            program = lp.with_row_bounds(rows, lower=-free, upper=free)
+            structure = greedy_structure(program)
+            if not isinstance(structure, str):
+                return Relaxation(rows, " and ".join(words), program, structure)
+        if len(policies) < 2:
+            return None
+        policy = policies.pop()
+        more = np.setdiff1d(lp.rows_of(len(policies)), rows)
+        if len(more):  # a policy of floors alone is aside already
+            rows = np.union1d(rows, more)
+            words.append(repr(policy))
 
 
 def solve_relaxed(
     lp: LinearProgram, options: SolverOptions, *, workers: int = 1
-) -> tuple[Solution, dict[str, int]] | None:
-    """``lp`` solved from its relaxation without floors (module docstring), or None.
+) -> tuple[Solution, dict[str, int], str] | None:
+    """``lp`` solved from its `relaxation` (module docstring), or None.
 
-    None when ``lp`` is smaller than `RELAX_FROM_COLUMNS`, has no floors, its relaxation
-    is not greedy-exact or has no plan, or a part HiGHS solves is neither optimal nor
-    stopped by the time limit (the caller then solves the whole as before). Returns the
-    answer and how many parts each method solved (one part: the whole program); a part
-    stopped by the time limit (the whole solve's: each part gets what is left) makes the
-    answer the limit. ``workers``: parts HiGHS solves at once, on threads.
+    None when there is no relaxation or it has no plan, or a part HiGHS solves is neither
+    optimal nor stopped by the time limit (the caller then solves the whole as before).
+    Returns the answer, how many parts each method solved (one part: the whole program) and
+    what was set aside, in words; a part stopped by the time limit (the whole solve's: each
+    part gets what is left) makes the answer the limit. ``workers``: parts HiGHS solves at
+    once, on threads.
     """
     started = time.perf_counter()
-    if lp.is_mip or lp.n_cols < RELAX_FROM_COLUMNS:
+    relaxed = relaxation(lp)
+    if relaxed is None:
         return None
-    floors = floor_rows(lp)
-    if not len(floors):
-        return None
-    relaxed, structure = _relaxed(lp, floors)
-    if structure is None:
-        return None
-    plan = solve_greedy(relaxed, structure)
+    plan = solve_greedy(relaxed.program, relaxed.structure)
     if plan is None or plan.x is None or plan.row_dual is None or plan.col_dual is None:
         return None
-    short = _short_rows(lp, plan.x, floors)
+    short = _short_rows(lp, plan.x, relaxed.rows)
     if not len(short):
-        answer = replace(plan, raw_status="greedy: optimal, every floor met")
-        return _timed(answer, started), {FLOORS_HOLD: 1}
+        answer = replace(plan, raw_status="greedy: optimal, every row set aside met")
+        return _timed(answer, started), {ASIDE_HOLDS: 1}, relaxed.aside
 
     blocks = blocks_of(lp) or [(np.arange(lp.n_rows), np.arange(lp.n_cols))]
     row_part = np.full(lp.n_rows, -1)
     for k, (rows, _) in enumerate(blocks):
         row_part[rows] = k
     redo = [blocks[k] for k in np.unique(row_part[short])]
-    counts = {FLOORS_HOLD: len(blocks) - len(redo)} if len(redo) < len(blocks) else {}
+    counts = {ASIDE_HOLDS: len(blocks) - len(redo)} if len(redo) < len(blocks) else {}
     x, row_dual, col_dual = (
         np.array(v, dtype=float) for v in (plan.x, plan.row_dual, plan.col_dual)
     )
@@ -149,7 +184,7 @@ def solve_relaxed(
         if solution.status is Status.TIME_LIMIT:  # the whole solve's limit: so is the answer
             stopped = f"time limit reached in part {k} of {len(redo)} HiGHS solved"
             limited = replace(solution, raw_status=stopped, x=None, row_dual=None, col_dual=None)
-            return _timed(limited, started), {}
+            return _timed(limited, started), {}, relaxed.aside
         if solution.status is not Status.OPTIMAL or solution.x is None:
             return None
         if solution.row_dual is None or solution.col_dual is None:
@@ -158,14 +193,14 @@ def solve_relaxed(
         counts[WARM_HIGHS] = counts.get(WARM_HIGHS, 0) + 1
     answer = Solution(
         status=Status.OPTIMAL,
-        raw_status=f"optimal: the plan for the caps alone, HiGHS from it in {len(redo)} part(s)",
+        raw_status=f"optimal: the greedy plan, HiGHS from it in {len(redo)} part(s)",
         x=x,
         row_dual=row_dual,
         col_dual=col_dual,
         objective=dot(lp.cost, x) + lp.objective_offset,
         backend="auto",
     )
-    return _timed(answer, started), counts
+    return _timed(answer, started), counts, relaxed.aside
 
 
 def warm_highs(
@@ -197,13 +232,14 @@ def warm_highs(
     return read_solution(h, lp, settings)
 
 
-def _short_rows(lp: LinearProgram, x: np.ndarray, floors: np.ndarray) -> np.ndarray:
-    """The floors (and ranges) that ``x`` does not meet, within `_MET` of their size."""
-    activity = lp.row_activity(x)[floors]
-    low, high = lp.row_lower[floors], lp.row_upper[floors]
-    size = np.maximum(1.0, np.maximum(np.abs(low), np.where(np.isfinite(high), np.abs(high), 0)))
+def _short_rows(lp: LinearProgram, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The ``rows`` that ``x`` does not meet, within `_MET` of their size."""
+    activity = lp.row_activity(x)[rows]
+    low, high = lp.row_lower[rows], lp.row_upper[rows]
+    finite_low = np.where(np.isfinite(low), np.abs(low), 0.0)
+    size = np.maximum(1.0, np.maximum(finite_low, np.where(np.isfinite(high), np.abs(high), 0)))
     bad = (activity < low - _MET * size) | (activity > high + _MET * size)
-    return floors[bad]
+    return rows[bad]
 
 
 def _timed(solution: Solution, started: float) -> Solution:

@@ -1,7 +1,7 @@
 """A market with a recycled floor: the default back end against HiGHS whole, on 1 and 2 threads.
 
-    python -m reopt.bench.floors [--size l] [--floors 0.05 0.7] [--threads 1 2]
-        [--repeat 5]
+    python -m reopt.bench.floors [--size l] [--floors 0.05 0.7x] [--refining 0.65 0.8]
+        [--threads 1 2] [--repeat 5]
 
 The structure suite's ``policies`` instance (`reopt.bench.instances`; at ``l``: 200,000
 offers, 17 products, the China cap, a cap on every country, a recycled floor) with the
@@ -11,8 +11,11 @@ end (``reopt.solve`` from a validated market) by the default back end with
 ``SolverOptions(threads=n)`` for each ``n`` (`reopt.backends.relaxed`: the floors set
 aside, HiGHS from the greedy plan where a floor is short, parts on ``n`` threads) and by
 ``solver="highs"`` (the whole program), alternating over ``--repeat`` rounds; medians are
-reported with the plan's note. Costs must agree (rtol 1e-9), or the run fails. Results go
-to ``benchmarks/results/floors.json``.
+reported with the plan's note. Each of ``--refining`` adds a market with the instance's own
+5% floor and a cap on every refining country (``cap_share(r, each="refined_in")``): with the
+cap on every mining country, two families of caps that cross (ore mined in one country is
+refined in another). Costs must agree (rtol 1e-9), or the run fails. Results go to
+``benchmarks/results/floors.json``.
 """
 
 from __future__ import annotations
@@ -35,16 +38,25 @@ def _floor(text: str, highest: float) -> float:
     return float(text[:-1]) * highest if text.endswith("x") else float(text)
 
 
-def run(size: str, floors: list[str], threads: list[int], repeat: int) -> list[dict[str, Any]]:
-    """One row per floor and contender: median seconds, and the note on how it was solved."""
+def run(
+    size: str, floors: list[str], refining: list[float], threads: list[int], repeat: int
+) -> list[dict[str, Any]]:
+    """One row per market and contender: median seconds, and the note on how it was solved."""
     inst = instance(size, "policies")
     market = reopt.Market(*inst.tables())
-    china, crma, _ = inst.policies()
+    china, crma, floor = inst.policies()
     recycled = reopt.min_share(0.0, kind="recycler")
     highest = reopt.feasibility_limit(market, recycled, policies=[china, crma])
+    markets: list[tuple[str, float | None, list[Any]]] = [
+        (text, None, [china, crma, reopt.min_share(_floor(text, highest), kind="recycler")])
+        for text in floors
+    ]
+    markets += [
+        (f"{floor.share:g}", cap, [china, crma, floor, reopt.cap_share(cap, each="refined_in")])
+        for cap in refining
+    ]
     rows = []
-    for text in floors:
-        policies = [china, crma, reopt.min_share(_floor(text, highest), kind="recycler")]
+    for text, cap, policies in markets:
         contenders: dict[str, dict[str, Any]] = {
             f"auto, threads={n}": {"solver": "auto", "options": reopt.SolverOptions(threads=n)}
             for n in threads
@@ -70,6 +82,7 @@ def run(size: str, floors: list[str], threads: list[int], repeat: int) -> list[d
                     "instance": inst.name,
                     "floor": _floor(text, highest),
                     "floor_given": text,
+                    "refining_cap": cap,
                     "contender": name,
                     "seconds": seconds,
                     "runs_s": times[name],
@@ -84,18 +97,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="l")
     parser.add_argument("--floors", nargs="+", default=["0.05", "0.7x"])
+    parser.add_argument("--refining", type=float, nargs="*", default=[0.65, 0.8])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/floors.json"))
     args = parser.parse_args()
-    rows = run(args.size, args.floors, args.threads, args.repeat)
+    rows = run(args.size, args.floors, args.refining, args.threads, args.repeat)
     for row in rows:
+        refining = "" if row["refining_cap"] is None else f", refining cap {row['refining_cap']}"
         print(
-            f"{row['instance']} floor {row['floor']:.4f} {row['contender']:<16} "
+            f"{row['instance']} floor {row['floor']:.4f}{refining} {row['contender']:<16} "
             f"{row['seconds']:.3f} s (HiGHS whole / it: {row['highs_whole_over_it']:.2f}x)"
         )
     command = (
         f"python -m reopt.bench.floors --size {args.size} --floors {' '.join(args.floors)} "
+        f"--refining {' '.join(map(str, args.refining))} "
         f"--threads {' '.join(map(str, args.threads))} --repeat {args.repeat}"
     )
     save_run(args.out, "floors", command, rows)
