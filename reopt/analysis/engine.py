@@ -106,8 +106,9 @@ class Engine:
         lp = self._compile(setup, market, policies)
         scaling = self._scaling(lp)
         if self.warm:
-            fresh = self.session is None or not self.session.lp.same_structure(scaling.apply(lp))
+            opened = self.session
             solution = self.solve_warm(lp, scaling)
+            fresh = self.session is not opened  # a new session: solved from scratch
             if not fresh and not _certified(solution):
                 if self.unproved % COLD_CHECK_EVERY == 0:
                     cold = solve_with(self.backend, lp, self.options, scaling=scaling)

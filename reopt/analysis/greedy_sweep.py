@@ -50,8 +50,7 @@ from reopt.analysis.limits import tidy_share
 from reopt.analysis.points import demand_names, offer_names
 from reopt.analysis.whatif import SweepSetup
 from reopt.backends import Backend
-from reopt.backends.auto import AutoBackend, method_for
-from reopt.backends.greedy import GreedyStructure, greedy_structure
+from reopt.backends.auto import AutoBackend, greedy_for
 from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.formulation import compile
@@ -114,10 +113,9 @@ def _curve_for(setup: SweepSetup, backend: Backend, options: SolverOptions) -> C
         return None
     market, policies = setup.build(setup.values[0])
     lp = compile(market, policies)
-    if method_for(lp, options)[0] != "greedy":
+    structure = greedy_for(lp, options)
+    if isinstance(structure, str):
         return None
-    structure = greedy_structure(lp)
-    assert isinstance(structure, GreedyStructure)
     return cap_curve(lp, structure, lp.rows_of(k), _china_columns(market, lp))
 
 

@@ -40,7 +40,7 @@ from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
 
-__all__ = ["AUTO", "AutoBackend", "AutoSession", "method_for"]
+__all__ = ["AUTO", "AutoBackend", "AutoSession", "greedy_for", "method_for"]
 
 AUTO_NAME = "auto"
 GREEDY = "greedy"
@@ -65,17 +65,27 @@ def method_for(lp: LinearProgram, options: SolverOptions) -> tuple[str, str]:
     >>> method_for(lp, SolverOptions(method="simplex"))
     ('highs', 'a method was chosen (simplex)')
     """
+    found = greedy_for(lp, options)
+    if not isinstance(found, str):
+        return GREEDY, GREEDY_REASON
+    if options.method is not Method.AUTO or options.extra:
+        return HIGHS_METHOD, found
+    relaxed = relaxation(lp)
+    if relaxed is not None:
+        return RELAXED, relaxed_reason(relaxed.aside)
+    return HIGHS_METHOD, f"a general LP: {found}"
+
+
+def greedy_for(lp: LinearProgram, options: SolverOptions) -> GreedyStructure | str:
+    """``lp``'s greedy structure where ``"auto"`` solves it by the greedy method, else why not.
+
+    `method_for` without looking further (for a relaxation) where it is not greedy.
+    """
     if options.method is not Method.AUTO:
-        return HIGHS_METHOD, f"a method was chosen ({options.method.value})"
+        return f"a method was chosen ({options.method.value})"
     if options.extra:
-        return HIGHS_METHOD, "HiGHS settings were given in extra"
-    found = greedy_structure(lp)
-    if isinstance(found, str):
-        relaxed = relaxation(lp)
-        if relaxed is not None:
-            return RELAXED, relaxed_reason(relaxed.aside)
-        return HIGHS_METHOD, f"a general LP: {found}"
-    return GREEDY, GREEDY_REASON
+        return "HiGHS settings were given in extra"
+    return greedy_structure(lp)
 
 
 def _labelled(solution: Solution, method: str, reason: str) -> Solution:
