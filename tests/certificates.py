@@ -58,3 +58,35 @@ def _bound_value(dual, lower, upper) -> float:
     bound = np.where(dual > 0, lower, upper)
     active = dual != 0
     return float(np.sum(dual[active] * bound[active]))
+
+
+def unique_row_duals(plan: reopt.Plan, rtol: float = 1e-6) -> np.ndarray | None:
+    """The rows whose duals every optimal dual solution shares, when all of them are fixed.
+
+    Any dual optimum is complementary to the plan's point: zero on rows away from their
+    bounds and on columns strictly inside theirs. The duals of the rows at a bound (``R``)
+    then solve ``A[R, J]^T y_R = c_J`` over the inside columns ``J``; where ``A[R, J]`` has
+    full row rank they are unique. Near a bound counts as at it and near a bound as not
+    inside (``rtol``), so that doubt makes fewer duals unique, never more. Returns the mask
+    of rows at a bound, or None when their duals are not unique. Dense: small programs only.
+    """
+    lp, x = plan.lp, plan.solution.x
+    assert x is not None
+    a = np.zeros((lp.n_rows, lp.n_cols))
+    np.add.at(a, (lp.entry_row, lp.col_index), lp.value)
+    activity = a @ x
+
+    def near(value, bound):
+        return np.isfinite(bound) & (
+            np.abs(value - np.where(np.isfinite(bound), bound, 0))
+            <= rtol * np.maximum(1.0, np.abs(value))
+        )
+
+    at_bound = near(activity, lp.row_lower) | near(activity, lp.row_upper)
+    inside = ~near(x, lp.col_lower) & ~near(x, lp.col_upper)
+    block = a[np.ix_(at_bound, inside)]
+    if not at_bound.any():
+        return at_bound
+    if np.linalg.matrix_rank(block) < int(at_bound.sum()):
+        return None
+    return at_bound

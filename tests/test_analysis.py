@@ -18,6 +18,7 @@ import reopt
 import reopt.analysis.breakpoints
 import reopt.analysis.engine
 import reopt.analysis.whatif
+from reopt.backends import StartBasis
 from reopt.backends.auto import AutoSession
 from reopt.backends.highs import HighsSession
 from reopt.status import Status
@@ -286,6 +287,46 @@ def test_a_wrong_warm_plan_is_caught_by_the_numpy_check(
     curve = reopt.sweep(three_suppliers, **kwargs)
     assert len(calls) == 3  # every point from the session, none solved twice
     np.testing.assert_allclose(curve["cost_usd"], right["cost_usd"], rtol=1e-9)
+
+
+def test_only_the_first_run_of_a_sweep_starts_from_scratch(monkeypatch):
+    """60 points are three runs: the second and third start from a handed-on basis, at the
+    first point of the run before them, and the curve is the one of cold solves."""
+    market = reopt.datasets.japan_2025()
+    caps = [float(c) for c in np.linspace(0.4, 1.0, 60)]
+    starts = []
+    real = HighsSession.set_basis
+
+    def spy(self, basis):
+        if isinstance(basis, StartBasis):
+            starts.append(basis)
+        real(self, basis)
+
+    monkeypatch.setattr(HighsSession, "set_basis", spy)
+    curve = reopt.sweep(market, china_cap=caps, solver="highs", exact=False, progress=False)
+    assert len(starts) == 2
+    assert starts[0].col_status.shape == starts[1].col_status.shape
+    cold = [reopt.solve(market, china_cap=cap, solver="highs").cost_usd for cap in caps]
+    np.testing.assert_allclose(curve["cost_usd"], cold, rtol=1e-9)
+
+
+def test_a_points_scaling_reuses_only_what_it_shares_with_the_last_point():
+    """A sweep's next point moves row bounds only: its scaled program is the full scaling's,
+    array for array, with the matrix, costs and column bounds of the last one reused."""
+    market = reopt.datasets.synthetic(300, seed=4)
+    lp = reopt.compile(market, [reopt.cap_share(0.6, country="CN")])
+    scaling = reopt.model.scaling.scaling_for(lp)
+    first = scaling.apply(lp)
+    moved = reopt.analysis.engine.with_share(lp, 0, reopt.cap_share(0.7, country="CN"))
+    fast = scaling.apply(moved)
+    full = moved.scaled(scaling.col, scaling.row).with_costs(
+        moved.cost * scaling.col * scaling.col_cost
+    )
+    assert fast.value is first.value and fast.cost is first.cost
+    for name in ("value", "cost", "col_lower", "col_upper", "row_lower", "row_upper"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(full, name))
+    cheaper = moved.with_costs(moved.cost * 0.5)  # new costs: scaled again
+    np.testing.assert_array_equal(scaling.apply(cheaper).cost, first.cost * 0.5)
 
 
 def test_thread_and_process_pools_give_the_same_curve():

@@ -305,3 +305,15 @@ def test_reopt_bench_path_refuses_a_missing_file(tmp_path, capsys):
         main([str(tmp_path / "nowhere")])
     assert stop.value.code == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_the_warm_sweep_bench_without_cold_solves_holds_reopt_to_the_raw_loop():
+    """``--no-cold``: the warm sweep and the raw warm highspy loop only, answers compared."""
+    from reopt.bench import sweep_warm
+    from reopt.datasets.synthetic import synthetic_tables
+
+    tables = synthetic_tables(300, seed=1)
+    caps = [0.4, 0.6, 0.8]
+    record = sweep_warm.run("small", reopt.Market(*tables), caps, 1, tables, with_cold=False)
+    assert "cold_s" not in record and record["warm_vs_raw"] > 0
+    assert record["statuses"] == {"optimal": 3}

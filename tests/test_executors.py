@@ -177,6 +177,16 @@ def test_a_50_point_cap_sweep_is_the_serial_one(japan, request, which, exact):
 
 
 @pytest.mark.parametrize("which", ["pool", "client"])
+def test_runs_started_from_handed_on_bases_are_the_serial_ones(japan, request, which):
+    """With HiGHS, the second run starts from the basis the first ended its first point at,
+    in a worker as in the serial sweep."""
+    executor = request.getfixturevalue(which)
+    kwargs = {"china_cap": CAPS, "solver": "highs", "exact": False, "progress": False}
+    serial = reopt.sweep(japan, **kwargs)
+    same_table(reopt.sweep(japan, executor=executor, **kwargs), serial)
+
+
+@pytest.mark.parametrize("which", ["pool", "client"])
 def test_a_50_point_what_if_is_the_serial_one(japan, request, which):
     executor = request.getfixturevalue(which)
     scale = {"country": "CN"}

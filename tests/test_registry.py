@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import pickle
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
 
 import reopt
-from reopt.backends import Backend, Feature, Solution, available_solvers, get_backend
+from reopt.backends import Backend, Feature, Solution, StartBasis, available_solvers, get_backend
+from reopt.backends.auto import AutoSession
 from reopt.backends.highs import HIGHS, HighsSession, solve_highs
 from reopt.data.market import readonly
 from reopt.options import Method, SolverOptions
@@ -133,3 +135,35 @@ def test_a_session_takes_a_program_of_another_shape(lp):
     other = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
     assert not lp.same_structure(other)
     assert math.isclose(session.resolve(other).objective, solve_highs(other).objective)
+
+
+def test_a_basis_handed_to_a_new_session_starts_it_at_the_optimum(lp):
+    """A `StartBasis` pickles (for a worker) and starts another session where the first
+    ended: no simplex iteration, the same objective."""
+    first = HighsSession(lp)
+    solved = first.run()
+    basis = first.start_basis()
+    assert isinstance(basis, StartBasis)
+    assert basis.col_status.dtype == np.int8 and len(basis.col_status) == lp.n_cols
+    handed = pickle.loads(pickle.dumps(basis))
+    second = HighsSession(lp)
+    second.set_basis(handed)
+    again = second.run()
+    assert again.iterations == 0
+    assert second.settings["solver"] == "simplex"
+    assert math.isclose(again.objective, solved.objective, rel_tol=1e-12)
+    assert HighsSession(lp).start_basis() is None  # nothing solved: no basis
+
+
+def test_an_auto_session_keeps_a_start_until_highs_is_needed():
+    """The default back end's session holds a `StartBasis` for its first HiGHS run."""
+    market = reopt.datasets.synthetic(300, seed=4)
+    floor = [reopt.cap_share(0.7, country="CN"), reopt.min_share(0.1, kind="recycler")]
+    lp = reopt.compile(market, floor)  # a floor: HiGHS, not the greedy method
+    first = HighsSession(lp)
+    first.run()
+    auto = AutoSession(lp)
+    assert auto.start_basis() is None
+    auto.set_basis(first.start_basis())
+    assert auto.run().iterations == 0
+    assert isinstance(auto.start_basis(), StartBasis)

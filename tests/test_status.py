@@ -10,7 +10,7 @@ import pytest
 
 import reopt
 from reopt.backends import Solution
-from reopt.backends.highs import map_status
+from reopt.backends.highs_codes import map_status
 from reopt.results.verify import violations
 
 

@@ -9,7 +9,9 @@ duals needs no second solve: the numpy check of every plan proves it optimal by 
 a limit) is re-checked by a cold solve every `COLD_CHECK_EVERY`-th time (the first one
 always), and a disagreement raises `SolverError`; the first point of a new session is
 solved cold already. A sweep's grid is solved in runs of `RUN_LENGTH` neighbouring points, each
-from a cold start in a new session (`grid_runs`, `solve_run`); with an executor, `map_cold`
+in a new session (`grid_runs`, `solve_run`): the first run from scratch, each next one from
+the basis at which the run before it ended its first point (`run_starts`), so that no run
+but the first starts cold and each depends on the grid alone; with an executor, `map_cold`
 solves the runs in parallel, so a sweep's table is the same whatever solves it.
 
 For a tonnes-basis share sweep the model is compiled once: later points only move the swept
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from reopt.analysis.executors import results_in_order
 from reopt.analysis.points import SweepPoint, cheapest_plans_buy, summarise, with_span
 from reopt.analysis.whatif import SweepSetup
-from reopt.backends import Backend, Feature, Solution
+from reopt.backends import Backend, Feature, Solution, StartBasis
 from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.formulation import compile
@@ -51,6 +53,7 @@ __all__ = [
     "check_agreement",
     "grid_runs",
     "map_cold",
+    "run_starts",
     "solve_run",
     "with_share",
 ]
@@ -78,10 +81,21 @@ def can_warm_start(backend: Backend, market: Market, executor: Executor | None) 
 class Engine:
     """Solves points one after another; with ``warm``, in one session re-solved in place."""
 
-    def __init__(self, backend: Backend, options: SolverOptions, *, warm: bool) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        options: SolverOptions,
+        *,
+        warm: bool,
+        start: StartBasis | None = None,
+        hand_on: bool = False,
+    ) -> None:
         self.backend = backend
         self.options = options
         self.warm = warm
+        self.start = start  # the first session's first run starts from it
+        self.hand_on = hand_on  # keep where the first warm solve ended, for a next run
+        self.first_basis: StartBasis | None = None
         self.solves = 0
         self.unproved = 0  # warm answers without a certificate so far
         self.session: HighsSession | None = None
@@ -108,7 +122,10 @@ class Engine:
         if self.warm:
             opened = self.session
             solution = self.solve_warm(lp, scaling)
-            fresh = self.session is not opened  # a new session: solved from scratch
+            # a new session's first run is from scratch, unless it had a start
+            fresh = self.session is not opened and (opened is not None or self.start is None)
+            if opened is None and self.hand_on:
+                self.first_basis = self.session.start_basis() if self.session else None
             if not fresh and not _certified(solution):
                 if self.unproved % COLD_CHECK_EVERY == 0:
                     cold = solve_with(self.backend, lp, self.options, scaling=scaling)
@@ -130,7 +147,10 @@ class Engine:
         scaled = scaling.apply(lp)
         if self.session is None or not self.session.lp.same_structure(scaled):
             assert isinstance(self.backend, WarmStarting)
+            first = self.session is None
             self.session = self.backend.session(scaled, self.options)
+            if first and self.start is not None:
+                self.session.set_basis(self.start)
         return unscaled(self.session.resolve(scaled), lp, scaling)
 
     def _scaling(self, lp: LinearProgram) -> Scaling:
@@ -204,8 +224,9 @@ def check_agreement(warm: Solution, cold: Solution, parameter: str, value: float
 def grid_runs(values: Sequence[float]) -> list[tuple[float, ...]]:
     """The grid cut into runs of `RUN_LENGTH` neighbouring points, in order.
 
-    A run is solved in one session from a cold start, serially or in a worker, so that the
-    solves, and the table, are the same whatever runs them (the grid alone sets the runs).
+    A run is solved in one session, serially or in a worker, so that the solves, and the
+    table, are the same whatever runs them (the grid alone sets the runs and their starts,
+    `run_starts`).
     """
     return [tuple(values[i : i + RUN_LENGTH]) for i in range(0, len(values), RUN_LENGTH)]
 
@@ -217,19 +238,41 @@ def solve_run(
     options: SolverOptions,
     span: bool,
     done: Callable[[int], object] | None = None,
-) -> list[SweepPoint]:
+    start: StartBasis | None = None,
+) -> tuple[list[SweepPoint], StartBasis | None]:
     """One run of grid points, one after another in a new `Engine` (warm where it can be).
 
-    A module-level function, so that a worker process can run it; ``done(1)`` after each
-    point when given.
+    The run's first point is solved from ``start`` (from scratch without one); the basis
+    it ends at is returned with the points, as the next run's start. A module-level
+    function, so that a worker process can run it; ``done(1)`` after each point when given.
     """
-    engine = Engine(backend, options, warm=can_warm_start(backend, setup.market, None))
+    warm = can_warm_start(backend, setup.market, None)
+    engine = Engine(backend, options, warm=warm, start=start, hand_on=True)
     points = []
     for value in values:
         points.append(engine.point(setup, value, "grid", span=span))
         if done is not None:
             done(1)
-    return points
+    return points, engine.first_basis
+
+
+def run_starts(
+    setup: SweepSetup, runs: Sequence[tuple[float, ...]], backend: Backend, options: SolverOptions
+) -> list[StartBasis | None]:
+    """Where each run starts: the first from scratch, each next one from a handed-on basis.
+
+    The basis is the one the run before it ended its first point at: a chain of first
+    points, one solve each. A run's first point is then a jump of one run's length from a
+    basis, not a solve from scratch, and each run needs only the chain to start, not the
+    run before it.
+    """
+    starts: list[StartBasis | None] = [None]
+    warm = can_warm_start(backend, setup.market, None)
+    for run in runs[:-1]:
+        engine = Engine(backend, options, warm=warm, start=starts[-1], hand_on=True)
+        engine.point(setup, run[0], "grid")
+        starts.append(engine.first_basis)
+    return starts
 
 
 def map_cold(
@@ -243,10 +286,11 @@ def map_cold(
 ) -> list[SweepPoint]:
     """The grid's runs (`grid_runs`) solved in parallel, one task per run.
 
-    Each task carries the sweep's setup (its market and how each point is built) and the
-    run's values, and returns the run's points; each worker solves its run as `sweep`
-    solves it serially (`solve_run`), so the points are the serial ones, in the grid's order,
-    whatever the executor and the number of workers. ``executor`` is an `Executor`
+    The runs' starts are found first, here (`run_starts`); then each task carries the
+    sweep's setup (its market and how each point is built), the run's values and its start,
+    and returns the run's points; each worker solves its run as `sweep` solves it serially
+    (`solve_run`), so the points are the serial ones, in the grid's order, whatever the
+    executor and the number of workers. ``executor`` is an `Executor`
     (`reopt.analysis.executors.as_executor` makes one of a Dask client); ``done(n)`` is
     called as each run's ``n`` points arrive (a progress bar's ``update``). A worker that
     dies is a `SolverError` naming its run's points
@@ -254,10 +298,14 @@ def map_cold(
     """
     backend, options = check_solver(solver, options)
     runs = grid_runs(setup.values)
-    futures = [executor.submit(solve_run, setup, run, backend, options, span) for run in runs]
+    starts = run_starts(setup, runs, backend, options)
+    futures = [
+        executor.submit(solve_run, setup, run, backend, options, span, None, start)
+        for run, start in zip(runs, starts, strict=True)
+    ]
     names = [_run_name(setup.parameter, run) for run in runs]
-    points = results_in_order(futures, names, lambda run: done(len(run)))
-    return [point for run in points for point in run]
+    points = results_in_order(futures, names, lambda run: done(len(run[0])))
+    return [point for run in points for point in run[0]]
 
 
 def _run_name(parameter: str, run: tuple[float, ...]) -> str:

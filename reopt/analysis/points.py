@@ -27,6 +27,7 @@ from reopt.status import Status
 __all__ = [
     "FACE_TOL",
     "SweepPoint",
+    "bought_mask",
     "cheapest_plans_buy",
     "demand_names",
     "offer_names",
@@ -59,8 +60,9 @@ class SweepPoint:
         The swept policy's price, all its rows together (NaN without one).
     china : mapping of str to float
         China's share of each product (by `demand_names`).
-    bought : frozenset of int
-        Offers bought (positions in the market).
+    bought : bytes
+        Offers bought: one bit per offer of the market, in its order (`numpy.packbits`;
+        `bought_mask` reads it back).
     span : tuple of float, optional
         The piece of the curve this point is on (its ends, in shares).
     cheapest : frozenset of int, optional
@@ -74,7 +76,7 @@ class SweepPoint:
     cost_usd: float
     price_usd_per_pp: float
     china: Mapping[str, float]
-    bought: frozenset[int]
+    bought: bytes
     span: tuple[float, float] | None = None
     cheapest: frozenset[int] | None = None
 
@@ -82,7 +84,7 @@ class SweepPoint:
 def summarise(plan: Plan, varied: int | None, value: float, kind: str) -> SweepPoint:
     """The plan's row of the table; ``varied`` is the swept policy's position, if any."""
     china: dict[str, float] = {}
-    bought: frozenset[int] = frozenset()
+    bought = b""
     price = math.nan
     x = plan.solution.x
     if plan.is_optimal and x is not None:
@@ -99,7 +101,7 @@ def summarise(plan: Plan, varied: int | None, value: float, kind: str) -> SweepP
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(enc.demand_t > 0, china_t / enc.demand_t, 0.0)
         china = dict(zip(demand_names(plan.market), share.tolist(), strict=True))
-        bought = frozenset(np.flatnonzero(plan.bought).tolist())
+        bought = np.packbits(plan.bought).tobytes()
         if varied is not None and plan.has_prices:
             price = policy_price(plan, varied, x)
             bound = plan.lp.policies[varied].bound
@@ -108,6 +110,23 @@ def summarise(plan: Plan, varied: int | None, value: float, kind: str) -> SweepP
                 # the solver's dual there is only one of many
                 price = 0.0
     return SweepPoint(value, kind, plan.status, plan.cost_usd, price, china, bought)
+
+
+def bought_mask(point: SweepPoint, n_offers: int) -> np.ndarray:
+    """Which of the market's ``n_offers`` offers ``point`` buys (none without a plan).
+
+    Examples
+    --------
+    >>> import reopt
+    >>> plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6)
+    >>> point = summarise(plan, None, 0.6, "grid")
+    >>> bool((bought_mask(point, plan.market.n_offers) == plan.bought).all())
+    True
+    """
+    bits = np.frombuffer(point.bought, dtype=np.uint8)
+    if not len(bits):
+        return np.zeros(n_offers, dtype=bool)
+    return np.unpackbits(bits, count=n_offers).astype(bool)
 
 
 def policy_price(plan: Plan, k: int, x: np.ndarray) -> float:
@@ -200,11 +219,12 @@ def cheapest_plans_buy(plan: Plan) -> frozenset[int]:
 
 def demand_names(market: Market) -> list[str]:
     """A name for each demand row: its product (``product / period`` with periods)."""
-    keys = market.demand_keys
-    if len(keys) == 1:
-        return [str(v) for v in market.demand[keys[0]].tolist()]
-    rows = market.demand[keys].itertuples(index=False, name=None)
-    return [" / ".join(map(str, key)) for key in rows]
+    enc = market.encoded  # the demand table's labels, without copying the table
+    products = [str(v) for v in enc.demand_product.tolist()]
+    if not market.has_periods:
+        return products
+    periods = enc.labels["period"][enc.demand_period_code].tolist()
+    return [f"{product} / {period}" for product, period in zip(products, periods, strict=True)]
 
 
 def offer_names(market: Market) -> np.ndarray:

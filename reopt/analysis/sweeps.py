@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reopt.analysis.breakpoints import find_breakpoints
@@ -29,7 +30,7 @@ from reopt.analysis.engine import Engine, can_warm_start, grid_runs, map_cold, s
 from reopt.analysis.executors import as_executor
 from reopt.analysis.greedy_sweep import greedy_sweep
 from reopt.analysis.limits import limit_point
-from reopt.analysis.points import SweepPoint, demand_names, offer_names
+from reopt.analysis.points import SweepPoint, bought_mask, demand_names, offer_names
 from reopt.analysis.whatif import SweepSetup, setup_sweep
 from reopt.backends import Backend
 from reopt.data.market import Market
@@ -84,8 +85,9 @@ def sweep(
         Policies in force at every point.
     solver, options
         As for `reopt.solve`. With a back end that warm-starts (HiGHS), the grid is solved
-        in runs of 25 neighbouring points, each point re-solved from the last one's basis
-        and each run from a cold start (`reopt.analysis.engine.grid_runs`).
+        in runs of 25 neighbouring points, each point re-solved from the last one's basis;
+        the first run starts from scratch and each next one from the basis at which the run
+        before it ended its first point (`reopt.analysis.engine.grid_runs`).
     executor : concurrent.futures.Executor or distributed.Client, optional
         Solve the grid's runs there, one task each (`reopt.analysis.executors`): a
         `reopt.process_executor`, a Dask client, or threads with the PuLP back ends. The
@@ -170,10 +172,11 @@ def sweep(
             return _with_attrs(table, setup, breakpoints, limit, method="greedy curve")
         if executor is not None:
             points = map_cold(setup, solver, options, executor, bar.update, span=spans)
-        else:  # the same runs, from the same cold starts, as the workers would solve
-            points = []
+        else:  # the same runs, from the same starts, as the workers would solve
+            points, start = [], None
             for run in grid_runs(setup.values):
-                points += solve_run(setup, run, backend, options, spans, bar.update)
+                solved, start = solve_run(setup, run, backend, options, spans, bar.update, start)
+                points += solved
         if exact:  # in this process, from a new session, whatever solved the grid
             points += limit_point(setup, engine, span=spans)
             if spans:
@@ -207,7 +210,8 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
     points = sorted(rows, key=lambda p: (p.value, order[p.kind]))
     products = demand_names(setup.market)
     names = offer_names(setup.market)
-    changes = _changes_at_kinks(points, pieces) if pieces else _changes_between(points)
+    n_offers = setup.market.n_offers
+    changes = _changes_at_kinks(points, pieces) if pieces else _changes_between(points, n_offers)
     records = []
     for p, (came, went) in zip(points, changes, strict=True):
         record: dict[str, object] = {
@@ -219,8 +223,8 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
         }
         for product in products:
             record[f"china_share:{product}"] = p.china.get(product, math.nan)
-        record["entering"] = "; ".join(sorted(names[sorted(came)]))
-        record["leaving"] = "; ".join(sorted(names[sorted(went)]))
+        record["entering"] = "; ".join(sorted(names[np.sort(np.fromiter(came, np.int64))]))
+        record["leaving"] = "; ".join(sorted(names[np.sort(np.fromiter(went, np.int64))]))
         records.append(record)
     table = pd.DataFrame.from_records(records)
     if setup.varied is None:
@@ -248,23 +252,27 @@ def _with_attrs(
     return table
 
 
-def _changes_between(points: list[SweepPoint]) -> list[tuple[frozenset[int], frozenset[int]]]:
+def _changes_between(
+    points: list[SweepPoint], n_offers: int
+) -> list[tuple[Collection[int], Collection[int]]]:
     """Offers bought at each optimal point and not at the previous one, and the reverse."""
-    changes: list[tuple[frozenset[int], frozenset[int]]] = []
-    previous: frozenset[int] | None = None
+    changes: list[tuple[Collection[int], Collection[int]]] = []
+    previous: np.ndarray | None = None
+    nothing = np.zeros(0, dtype=np.int64)
     for p in points:
-        came = went = frozenset[int]()
+        came = went = nothing
         if p.status is Status.OPTIMAL:
+            now = bought_mask(p, n_offers)
             if previous is not None:
-                came, went = p.bought - previous, previous - p.bought
-            previous = p.bought
+                came, went = np.flatnonzero(now & ~previous), np.flatnonzero(previous & ~now)
+            previous = now
         changes.append((came, went))
     return changes
 
 
 def _changes_at_kinks(
     points: list[SweepPoint], pieces: list[SweepPoint]
-) -> list[tuple[frozenset[int], frozenset[int]]]:
+) -> list[tuple[Collection[int], Collection[int]]]:
     """Offers entering and leaving at each breakpoint and at the ends of the curve.
 
     At a breakpoint: the offers of the piece above it (those bought in at least one
@@ -279,7 +287,7 @@ def _changes_at_kinks(
     middles = [value for value, _ in inner]
     ends = {a: p.cheapest for p, (a, b) in zip(pieces, spans, strict=True) if a == b}
     last_row = {p.value: i for i, p in enumerate(points) if p.kind != "breakpoint"}
-    changes: list[tuple[frozenset[int], frozenset[int]]] = []
+    changes: list[tuple[Collection[int], Collection[int]]] = []
     for i, p in enumerate(points):
         below = above = None
         k = bisect.bisect_left(middles, p.value)

@@ -11,13 +11,14 @@ numpy (`reopt.results.verify`) before it becomes a plan.
 """
 
 from reopt.backends import readers  # noqa: F401  (registers the MPS and LP reader)
-from reopt.backends.base import Backend, Feature, Solution
+from reopt.backends.base import Backend, Feature, Solution, StartBasis
 from reopt.backends.registry import available_solvers, get_backend, known_solvers, register
 
 __all__ = [
     "Backend",
     "Feature",
     "Solution",
+    "StartBasis",
     "available_solvers",
     "get_backend",
     "known_solvers",

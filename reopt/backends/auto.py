@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reopt.backends.base import Solution
+from reopt.backends.base import Solution, StartBasis
 from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
 from reopt.backends.highs import HIGHS, HighsSession
 from reopt.backends.relaxed import ASIDE_HOLDS, WARM_HIGHS, relaxation, solve_relaxed
@@ -268,6 +268,7 @@ class AutoSession:
         self._order: tuple[np.ndarray, np.ndarray] | None = None  # costs, their price order
         self._highs: HighsSession | None = None
         self._pending: dict[str, object] = {}  # HiGHS options for when HiGHS is needed
+        self._start: StartBasis | None = None  # a basis for HiGHS's first run
 
     def _method(self) -> tuple[str, str, GreedyStructure | None]:
         lp = self.lp
@@ -288,6 +289,8 @@ class AutoSession:
             self._highs = HighsSession(self.lp, self.options)
             for name, value in self._pending.items():
                 self._highs.set_option(name, value)
+            if self._start is not None:
+                self._highs.set_basis(self._start)
         else:
             self._highs.apply_update(self.lp)
         return self._highs
@@ -326,10 +329,21 @@ class AutoSession:
         """HiGHS's basis when HiGHS solved last, else None (greedy needs none)."""
         return self._highs.basis() if self._highs is not None else None
 
+    def start_basis(self) -> StartBasis | None:
+        """HiGHS's basis as a `StartBasis` when HiGHS solved last, else None."""
+        return self._highs.start_basis() if self._highs is not None else None
+
     def set_basis(self, basis: Any) -> None:
-        """Start HiGHS's next run from ``basis`` (ignored by the greedy method)."""
-        if basis is not None and self._highs is not None:
+        """Start HiGHS's next run from ``basis`` (ignored by the greedy method).
+
+        A `StartBasis` given before HiGHS is needed waits for its session.
+        """
+        if basis is None:
+            return
+        if self._highs is not None:
             self._highs.set_basis(basis)
+        elif isinstance(basis, StartBasis):
+            self._start = basis
 
     # --- solving -----------------------------------------------------------------------------
     def run(self) -> Solution:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from reopt.model.program import LinearProgram
     from reopt.options import SolverOptions
 
-__all__ = ["Backend", "Feature", "Solution"]
+__all__ = ["Backend", "Feature", "Solution", "StartBasis"]
 
 
 class Feature(StrEnum):
@@ -86,6 +86,19 @@ class Solution:
     iterations: int = 0
     settings: Mapping[str, object] = field(default_factory=dict)
     basis: object = None
+
+
+@dataclass(frozen=True)
+class StartBasis:
+    """A basis to start a warm re-solve from, as plain arrays that pickle (for workers).
+
+    ``col_status`` and ``row_status`` hold one status code per column and row (HiGHS's
+    ``HighsBasisStatus`` numbers: 0 at lower, 1 basic, 2 at upper, 3 zero, 4 nonbasic).
+    A session of another back end may ignore it.
+    """
+
+    col_status: np.ndarray
+    row_status: np.ndarray
 
 
 @runtime_checkable

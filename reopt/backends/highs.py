@@ -22,7 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from reopt.backends import highs_settings
-from reopt.backends.base import Feature, Solution
+from reopt.backends.base import Feature, Solution, StartBasis
+from reopt.backends.highs_codes import highs_basis, map_status, start_basis
 from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
 from reopt.data.market import readonly
 from reopt.errors import InputError, Problem, ProblemList, SolverError
@@ -37,7 +38,6 @@ __all__ = [
     "HighsSession",
     "apply_settings",
     "default_settings",
-    "map_status",
     "new_highs",
     "pass_arrays",
     "pass_model",
@@ -45,26 +45,6 @@ __all__ = [
     "run",
     "solve_highs",
 ]
-
-_STATUS = {
-    "kOptimal": Status.OPTIMAL,
-    "kInfeasible": Status.INFEASIBLE,
-    "kUnbounded": Status.UNBOUNDED,
-    "kUnboundedOrInfeasible": Status.INFEASIBLE_OR_UNBOUNDED,
-    "kTimeLimit": Status.TIME_LIMIT,
-    "kIterationLimit": Status.ITERATION_LIMIT,
-    "kSolutionLimit": Status.OTHER_LIMIT,
-    "kMemoryLimit": Status.OTHER_LIMIT,
-    "kObjectiveBound": Status.OTHER_LIMIT,
-    "kObjectiveTarget": Status.OTHER_LIMIT,
-    "kInterrupt": Status.INTERRUPTED,
-    "kHighsInterrupt": Status.INTERRUPTED,
-}
-
-
-def map_status(raw: object) -> Status:
-    """Reopt's status for a ``HighsModelStatus``; anything unknown is an error."""
-    return _STATUS.get(getattr(raw, "name", str(raw)), Status.ERROR)
 
 
 def new_highs() -> Any:
@@ -173,8 +153,14 @@ def run(h: Any) -> None:
 _NOT_SET = highspy.HighsModelStatus.kNotset
 
 
-def read_solution(h: Any, lp: LinearProgram, settings: Mapping[str, object]) -> Solution:
-    """Read status, values and duals back from a solved instance."""
+def read_solution(
+    h: Any, lp: LinearProgram, settings: Mapping[str, object], *, reduced_costs: bool = True
+) -> Solution:
+    """Read status, values and duals back from a solved instance.
+
+    Without ``reduced_costs``, column duals are ``c - A^T y`` from HiGHS's row duals, not
+    read from HiGHS (faster; reopt's check proves optimality from the row duals alone).
+    """
     raw = h.getModelStatus()
     status = map_status(raw)
     info = h.getInfo()
@@ -186,7 +172,11 @@ def read_solution(h: Any, lp: LinearProgram, settings: Mapping[str, object]) -> 
         and info.dual_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     )
     row_dual = readonly(np.asarray(sol.row_dual, dtype=float)) if dual_ok else None
-    col_dual = readonly(np.asarray(sol.col_dual, dtype=float)) if dual_ok else None
+    col_dual = None
+    if dual_ok and reduced_costs:
+        col_dual = readonly(np.asarray(sol.col_dual, dtype=float))
+    elif dual_ok and row_dual is not None:
+        col_dual = readonly(lp.cost - lp.column_activity(row_dual))
     iterations = (
         max(info.simplex_iteration_count, 0)
         + max(info.ipm_iteration_count, 0)
@@ -340,16 +330,15 @@ class HighsSession:
             self._h.setOptionValue("time_limit", started + self.options.time_limit_s)
         run(self._h)
         self.runs += 1
-        solution = read_solution(self._h, self.lp, self.settings)
+        solution = read_solution(self._h, self.lp, self.settings, reduced_costs=False)
         return replace(solution, solve_time_s=solution.solve_time_s - started)
 
     def resolve(self, lp: LinearProgram) -> Solution:
         """`apply_update` then `run`; a warm LP re-solve uses simplex unless told otherwise."""
         warm = self.runs > 0 and self.lp.same_structure(lp)
         self.apply_update(lp)
-        if warm and self.options.method is Method.AUTO and self.settings.get("solver") != "simplex":
-            self.settings.pop("run_crossover", None)
-            self.set_option("solver", "simplex")  # from a basis, simplex is the fast way
+        if warm:
+            self._by_simplex()
         return self.run()
 
     @property
@@ -361,9 +350,20 @@ class HighsSession:
         """HiGHS's current basis (an opaque object for `set_basis`)."""
         return self._h.getBasis()
 
+    def start_basis(self) -> StartBasis | None:
+        """The current basis as arrays that pickle, or None when HiGHS has no valid one."""
+        return start_basis(self._h.getBasis())
+
     def set_basis(self, basis: Any) -> None:
-        """Start the next run from ``basis``."""
-        self._h.setBasis(basis)
+        """Start the next run from ``basis`` (HiGHS's own, or a `StartBasis`), by simplex."""
+        self._h.setBasis(highs_basis(basis) if isinstance(basis, StartBasis) else basis)
+        self._by_simplex()
+
+    def _by_simplex(self) -> None:
+        """From a basis, simplex is the fast way (unless a method was asked for)."""
+        if self.options.method is Method.AUTO and self.settings.get("solver") != "simplex":
+            self.settings.pop("run_crossover", None)
+            self.set_option("solver", "simplex")
 
 
 class HighsBackend:

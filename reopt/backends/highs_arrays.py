@@ -19,7 +19,8 @@ import highspy
 import numpy as np
 
 from reopt.backends.base import Solution
-from reopt.backends.highs import HighsSession, map_status, read_solution, run
+from reopt.backends.highs import HighsSession, read_solution, run
+from reopt.backends.highs_codes import map_status
 from reopt.status import Status
 
 __all__ = ["ArrayAnswer", "run_arrays", "solution_now"]

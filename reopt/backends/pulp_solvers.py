@@ -24,7 +24,8 @@ import numpy as np
 
 from reopt.backends import pulp_adapter as adapter
 from reopt.backends.base import Feature
-from reopt.backends.highs import apply_settings, default_settings, map_status, new_highs
+from reopt.backends.highs import apply_settings, default_settings, new_highs
+from reopt.backends.highs_codes import map_status
 from reopt.backends.pulp_backend import (
     PulpBackend,
     Values,

@@ -34,6 +34,7 @@ import numpy as np
 from reopt.backends.base import Solution
 from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
 from reopt.backends.highs import apply_settings, new_highs, pass_model, read_solution, run
+from reopt.backends.highs_codes import BASIS_STATUSES
 from reopt.backends.highs_settings import default_settings
 from reopt.backends.split import blocks_of, map_parts, sub_program
 from reopt.model.program import LinearProgram
@@ -62,16 +63,6 @@ WARM_HIGHS = "highs from greedy"
 RELAX_FROM_COLUMNS = 20_000
 #: A floor counts as met when its row is short by at most this much of its size.
 _MET = 1e-12
-
-#: Basis statuses by code: 0 at the lower bound, 1 basic, 2 at the upper bound.
-_STATUSES = np.array(
-    [
-        highspy.HighsBasisStatus.kLower,
-        highspy.HighsBasisStatus.kBasic,
-        highspy.HighsBasisStatus.kUpper,
-    ],
-    dtype=object,
-)
 
 
 def floor_rows(lp: LinearProgram) -> np.ndarray:
@@ -222,8 +213,8 @@ def warm_highs(
     row_code = np.where(row_dual < 0, 2, np.where(row_dual > 0, 0, 1))
     row_code[lp.row_lower == lp.row_upper] = 0
     basis = highspy.HighsBasis()
-    basis.col_status = _STATUSES[col_code].tolist()
-    basis.row_status = _STATUSES[row_code].tolist()
+    basis.col_status = BASIS_STATUSES[col_code].tolist()
+    basis.row_status = BASIS_STATUSES[row_code].tolist()
     basis.valid = True
     basis.alien = True
     if h.setBasis(basis) != highspy.HighsStatus.kOk:

@@ -36,12 +36,12 @@ from reopt.backends import get_backend
 from reopt.backends.highs import (
     HIGHS,
     apply_settings,
-    map_status,
     new_highs,
     pass_model,
     read_solution,
 )
 from reopt.backends.highs import run as run_highs
+from reopt.backends.highs_codes import map_status
 from reopt.backends.highs_settings import (
     IPM_FROM_OFFERS_PER_PRODUCT,
     PRIMAL_TOLERANCE,

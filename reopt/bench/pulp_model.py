@@ -27,7 +27,7 @@ import pandas as pd
 import pulp
 
 from reopt.backends import pulp_adapter
-from reopt.backends.highs import map_status
+from reopt.backends.highs_codes import map_status
 from reopt.status import Status
 
 __all__ = ["ENGINES", "Engine", "PulpRun", "build", "solve", "verdict"]

@@ -26,6 +26,7 @@ import pandas as pd
 from reopt.data.market import readonly
 from reopt.model.blocks import RowBlock, RowFamily, csr_block, entry_rows
 from reopt.model.files import read_program
+from reopt.vectors import row_sums
 
 __all__ = [
     "ROW_LABELS",
@@ -230,9 +231,7 @@ class LinearProgram:
     # --- products with vectors ---------------------------------------------------------------
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """``A @ x``, computed from the row-wise arrays."""
-        return np.bincount(
-            self.entry_row, weights=self.value * x[self.col_index], minlength=self.n_rows
-        )
+        return row_sums(self.row_start, self.value * x[self.col_index])
 
     def column_activity(self, y: np.ndarray) -> np.ndarray:
         """``A.T @ y``, computed from the row-wise arrays."""

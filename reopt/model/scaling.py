@@ -18,13 +18,23 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from reopt.data.market import readonly
 from reopt.model.program import LinearProgram, RowFamily
 
 __all__ = ["Scaling", "components", "scaling_for", "scaling_with"]
+
+
+#: What a sweep's next point shares with the last one when only row bounds moved.
+_COLUMN_ARRAYS = ("value", "cost", "col_lower", "col_upper")
+
+
+def _same_matrix(a: LinearProgram, b: LinearProgram) -> bool:
+    """Whether ``a`` and ``b`` hold one sparsity pattern (the same arrays, not equal ones)."""
+    return a.col_index is b.col_index and a.row_start is b.row_start
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,24 @@ class Scaling:
         return cls(np.ones(lp.n_cols), np.ones(lp.n_rows), np.ones(lp.n_cols), np.ones(lp.n_rows))
 
     def apply(self, lp: LinearProgram) -> LinearProgram:
-        """The scaled program (its objective is not the original's: recompute ``c @ x``)."""
+        """The scaled program (its objective is not the original's: recompute ``c @ x``).
+
+        When ``lp`` differs from the last program scaled only in its row bounds (the same
+        matrix, cost and column-bound arrays: a sweep's next point), only those are scaled.
+        """
         if self._last and self._last[0][0] is lp:
             return self._last[0][1]
+        if self._last and _same_matrix(self._last[0][0], lp):
+            before, done = self._last[0]
+            if all(getattr(before, k) is getattr(lp, k) for k in _COLUMN_ARRAYS):
+                scaled = replace(
+                    lp,
+                    row_lower=readonly(lp.row_lower * self.row),
+                    row_upper=readonly(lp.row_upper * self.row),
+                    **{k: getattr(done, k) for k in _COLUMN_ARRAYS},
+                )
+                self._last[:] = [(lp, scaled)]
+                return scaled
         scaled = lp.scaled(self.col, self.row).with_costs(lp.cost * self.col * self.col_cost)
         self._last[:] = [(lp, scaled)]
         return scaled

@@ -32,6 +32,7 @@ from reopt.results.verify import (
     OPTIMALITY_RTOL,
     row_max,
 )
+from reopt.vectors import row_sums
 
 __all__ = ["CHUNK_CELLS", "DENSE_UP_TO", "ArrayCheck"]
 
@@ -152,9 +153,7 @@ class ArrayCheck:
             return x @ self.abs_dense.T
         lp = self.lp
         weights = np.abs(lp.value)
-        return self._each(
-            x, lambda v: np.bincount(lp.entry_row, weights * v[lp.col_index], minlength=lp.n_rows)
-        )
+        return self._each(x, lambda v: row_sums(lp.row_start, weights * v[lp.col_index]))
 
     def _times_a_t(self, y: np.ndarray) -> np.ndarray:
         """``A^T y`` for each answer."""

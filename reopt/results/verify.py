@@ -32,7 +32,7 @@ from reopt.backends import Solution
 from reopt.data.market import readonly
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
-from reopt.vectors import dot
+from reopt.vectors import dot, row_sums
 
 __all__ = [
     "FEASIBILITY_RTOL",
@@ -57,12 +57,12 @@ def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
 def _activity_and_size(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``A @ x`` and `row_sizes`, from one gather of the entries."""
     terms = lp.value * x[lp.col_index]
-    return np.bincount(lp.entry_row, weights=terms, minlength=lp.n_rows), _sizes(lp, np.abs(terms))
+    return row_sums(lp.row_start, terms), _sizes(lp, np.abs(terms))
 
 
 def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
     """`row_sizes` from each entry's ``|a_ij x_j|``."""
-    size = np.bincount(lp.entry_row, weights=magnitudes, minlength=lp.n_rows)
+    size = row_sums(lp.row_start, magnitudes)
     for bound in (lp.row_lower, lp.row_upper):
         size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     return size

@@ -1,0 +1,103 @@
+"""The default back end against HiGHS whole on every class of market it tells apart.
+
+Markets over one to three periods, with stock linking periods or not, under caps that nest
+(laminar), caps from two families that cross, floors, or all of them at once. The size
+thresholds of the split and set-aside paths are lowered so that these small markets take
+them, as large ones do. Both answers must agree on status, cost (1e-9), each country's
+share where the tonnes agree, and every shadow price the market fixes (a dual that every
+optimal dual solution shares, `certificates.unique_row_duals`); where duals are not unique,
+each answer's duals must still prove it optimal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from certificates import assert_certificate, unique_row_duals
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import stock_markets
+
+import reopt
+import reopt.backends.relaxed as relaxed
+import reopt.backends.split as split
+
+CLASSES = ("laminar", "two families", "floors", "mixed")
+
+
+def policies_for(kind: str, cap: float, floor: float) -> list[reopt.SharePolicy]:
+    """The policies of one class of market; source 0 (China) and 1 (Australia) sell always."""
+    china = reopt.cap_share(cap, country="CN")
+    nested = [china, reopt.cap_share(max(cap, 0.8), each="country")]
+    crossing = [
+        reopt.cap_share(0.9, country=["CN", "AU"]),
+        reopt.cap_share(0.9, country=["AU", "VN", "US"]),
+    ]
+    mined = reopt.min_share(floor, kind="mine")
+    return {
+        "laminar": nested,
+        "two families": [china, *crossing],
+        "floors": [china, mined],
+        "mixed": [*nested, mined, *crossing],
+    }[kind]
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    market=stock_markets(),
+    kind=st.sampled_from(CLASSES),
+    cap=st.floats(0.6, 1.0),
+    floor=st.floats(0.0, 0.3),
+)
+def test_auto_agrees_with_highs_on_every_class(market, kind, cap, floor) -> None:
+    policies = policies_for(kind, cap, floor)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(relaxed, "RELAX_FROM_COLUMNS", 0)
+        patch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
+        auto = reopt.solve(market, policies=policies)
+    highs = reopt.solve(market, policies=policies, solver="highs")
+    assert auto.status is highs.status
+    if not highs.is_optimal:
+        return
+    assert auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-9, abs=1e-9)
+    assert_certificate(auto)
+    assert_certificate(highs)
+    n = market.n_offers
+    if np.allclose(auto.solution.x[:n], highs.solution.x[:n], rtol=1e-9, atol=1e-9):
+        shares = auto.shares("country").to_numpy(), highs.shares("country").to_numpy()
+        assert np.allclose(*shares, atol=1e-9)
+    fixed = unique_row_duals(auto)
+    if fixed is not None:
+        scale = max(1.0, float(np.abs(auto.lp.cost).max()))
+        y_auto, y_highs = auto.solution.row_dual, highs.solution.row_dual
+        assert np.allclose(y_auto[fixed], y_highs[fixed], rtol=1e-7, atol=1e-7 * scale)
+
+
+def test_the_classes_take_the_paths_they_are_named_for() -> None:
+    """The generated classes reach the greedy, split and set-aside paths, not HiGHS alone."""
+    seen: set[str] = set()
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    @given(
+        market=stock_markets(),
+        kind=st.sampled_from(CLASSES),
+        cap=st.floats(0.6, 1.0),
+        floor=st.floats(0.0, 0.3),
+    )
+    def record(market, kind, cap, floor):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(relaxed, "RELAX_FROM_COLUMNS", 0)
+            patch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
+            plan = reopt.solve(market, policies=policies_for(kind, cap, floor))
+        if plan.is_optimal:
+            seen.update(plan.methods["method"])
+            if market.stock is not None:
+                seen.add("stock")
+
+    record()
+    assert {"greedy", "relaxed", "highs", "stock"} <= seen, seen
