@@ -90,6 +90,18 @@ def test_idiomatic_pulp_solves_the_same_lp():
     assert result.objective == pytest.approx(cost, rel=1e-9)
 
 
+@pytest.mark.parametrize("variant", ["cap", "periods"])
+def test_every_baseline_solves_the_same_lp(variant):
+    """The raw build, idiomatic PuLP and linopy reach reopt's optimum, periods included."""
+    pytest.importorskip("linopy")
+    inst = Instance("xs", variant)
+    cost = reopt.solve(reopt.Market(*inst.tables()), policies=inst.policies()).cost_usd
+    for contender in ("raw highspy", "pulp idiomatic + highs", "linopy + highs"):
+        found = measure(contender, inst, 60.0)
+        assert found.status == "optimal", contender
+        assert found.objective == pytest.approx(cost, rel=1e-9), contender
+
+
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_idiomatic_pulp_gets_the_runs_time_limit(monkeypatch, solver):
     factory = f"{solver}_solver"
@@ -209,6 +221,15 @@ def test_bad_runner_arguments_are_refused(capsys):
             main(args)
         assert stop.value.code == 2
     assert "unknown" in capsys.readouterr().err
+
+
+def test_contenders_whose_names_hold_a_comma_can_be_chosen():
+    from reopt.bench.cli import _contender_names
+
+    chosen = _contender_names("reopt auto,highs ipm, presolve off, 2 threads, raw highspy")
+    assert chosen == ["reopt auto", "highs ipm, presolve off, 2 threads", "raw highspy"]
+    assert _contender_names("highs simplex, presolve on") == ["highs simplex, presolve on"]
+    assert _contender_names("gurobi, reopt auto") == ["gurobi", "reopt auto"]  # then refused
 
 
 def test_suites_name_known_sizes():

@@ -175,6 +175,26 @@ def _split(text: str | None) -> list[str] | None:
     return None if text is None else [s.strip() for s in text.split(",") if s.strip()]
 
 
+def _contender_names(text: str | None) -> list[str] | None:
+    """``--solvers`` as contender names, some of which hold a comma themselves.
+
+    Pieces are joined again (with ``", "``) where that makes a known contender, so that
+    ``'reopt auto,highs simplex, presolve off'`` is two contenders.
+    """
+    pieces = _split(text)
+    if pieces is None:
+        return None
+    names: list[str] = []
+    i = 0
+    while i < len(pieces):
+        joined = [", ".join(pieces[i:j]) for j in range(len(pieces), i, -1)]
+        found = next((k for k, name in enumerate(joined) if name in CONTENDERS), None)
+        step = len(pieces) - i - found if found is not None else 1
+        names.append(joined[found] if found is not None else pieces[i])
+        i += step
+    return names
+
+
 def _run_market(args: argparse.Namespace) -> int:
     suite_only = {
         "--sizes": args.sizes,
@@ -221,7 +241,7 @@ def _run_suite(args: argparse.Namespace) -> int:
         if unknown:
             raise _bad_option("--sizes", args.sizes, f"unknown sizes {unknown}", SIZES)
         suite["sizes"] = sizes
-    names = _split(args.solvers) or list(CONTENDERS)
+    names = _contender_names(args.solvers) or list(CONTENDERS)
     unknown = [s for s in names if s not in CONTENDERS]
     if unknown:
         raise _bad_option("--solvers", args.solvers, f"unknown contenders {unknown}", CONTENDERS)

@@ -268,18 +268,22 @@ def _linopy(inst: Instance, limit_s: float) -> Measurement:
     x = m.add_variables(lower=0, upper=cap, name="x")
     price = 1000.0 * offers["price_usd_per_kg"].to_numpy(dtype=float)
     m.add_objective((price * x).sum())
-    for product, d in zip(demand["product"], demand["demand_t"], strict=True):
-        mine = (offers["product"] == product).to_numpy()
-        china = mine & (offers["country"] == "CN").to_numpy()
+    keys = ["product", "period"] if "period" in offers.columns else ["product"]
+    is_china = (offers["country"] == "CN").to_numpy()
+    units = zip(*(demand[k] for k in keys), strict=True)
+    for unit, d in zip(units, demand["demand_t"], strict=True):  # product (and period)
+        mine = np.logical_and.reduce(
+            [(offers[k] == v).to_numpy() for k, v in zip(keys, unit, strict=True)]
+        )
         m.add_constraints(x.loc[mine].sum() == d)
-        m.add_constraints(x.loc[china].sum() <= CHINA_CAP * d)
+        m.add_constraints(x.loc[mine & is_china].sum() <= CHINA_CAP * d)
     t2 = time.perf_counter()
-    m.solve(solver_name="highs", time_limit=limit_s)
+    _, condition = m.solve(solver_name="highs", time_limit=limit_s)
     t3 = time.perf_counter()
     objective = float(m.objective.value)
     t4 = time.perf_counter()
     return Measurement(
-        status="optimal" if m.status == "ok" else str(m.status),
+        status="optimal" if condition == "optimal" else str(condition),
         objective=objective,
         build=t2 - t1,
         solve=t3 - t2,
