@@ -321,6 +321,7 @@ CONTENDERS: dict[str, Contender] = {
                 "settings",
                 _reopt_highs(options),
                 _LP_VARIANTS if options.method is Method.PDLP else _ALL_VARIANTS,
+                "xxl" if name == "reopt default" else "xl",  # the reference at every size
             )
             for name, options in HIGHS_SETTINGS.items()
         ),
@@ -328,7 +329,7 @@ CONTENDERS: dict[str, Contender] = {
         Contender("cbc", "back end", _reopt_backend("cbc"), largest="l"),
         Contender("glpk", "back end", _reopt_backend("glpk", whole_seconds=True), largest="m"),
         Contender("pulp-highs", "back end", _reopt_backend("pulp-highs"), largest="l"),
-        Contender("raw highspy", "baseline", _raw, variants=_BASELINE_VARIANTS),
+        Contender("raw highspy", "baseline", _raw, _BASELINE_VARIANTS, "xxl"),
         Contender("pulp idiomatic + highs", "baseline", _pulp("highs"), _BASELINE_VARIANTS, "l"),
         Contender("pulp idiomatic + cbc", "baseline", _pulp("cbc"), _BASELINE_VARIANTS, "l"),
         Contender("linopy + highs", "baseline", _linopy, _BASELINE_VARIANTS, "l"),
