@@ -14,7 +14,7 @@ from strategies import MIN_FEASIBLE_CAP, cases
 
 import reopt
 from reopt.backends.auto import AUTO, AutoSession, method_for
-from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
+from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
 from reopt.model.program import LinearProgram, RowFamily
 
 
@@ -327,3 +327,17 @@ def test_a_greedy_session_opens_no_highs_model_for_an_option() -> None:
     answer = session.run()
     assert answer.settings["method"] == "highs"
     assert answer.settings["solver"] == "simplex"
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from([-2.5, -0.0, 0.0, 1.0, 1.5, 3.0, 1e-300, 7e12]) | st.floats(-1e6, 1e6),
+        max_size=300,
+    )
+)
+def test_the_price_order_is_a_stable_sort(costs: list[float]) -> None:
+    """Ties (many, few, zeros of both signs) are broken by position, as a stable sort does."""
+    cost = np.array(costs, dtype=float)
+    expected = np.argsort(cost, kind="stable")
+    assert price_order(cost).tolist() == expected.tolist()

@@ -225,8 +225,9 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
 def price_order(cost: np.ndarray) -> np.ndarray:
     """The columns by cost, ties by position.
 
-    A stable sort, done as a quicksort and a sort of the ties alone (faster where ties are
-    few).
+    A stable sort, done as a quicksort and then, within each run of tied costs, a sort of
+    the positions: one sort of ``run * n + position`` for all runs at once (faster than a
+    stable sort of everything, or a lexsort of the ties).
 
     Examples
     --------
@@ -235,12 +236,17 @@ def price_order(cost: np.ndarray) -> np.ndarray:
     """
     order = np.argsort(cost)
     ordered = cost[order]
-    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if len(tied):
-        runs = np.zeros(len(cost), dtype=bool)
-        runs[tied] = runs[tied + 1] = True
-        at = np.flatnonzero(runs)
-        order[at] = order[at][np.lexsort((order[at], ordered[at]))]
+    same = ordered[1:] == ordered[:-1]  # a tie with the next one
+    if same.any():
+        n = len(cost)
+        in_run = np.zeros(n, dtype=bool)
+        in_run[:-1] |= same
+        in_run[1:] |= same
+        at = np.flatnonzero(in_run)
+        starts = np.ones(len(at), dtype=bool)
+        starts[1:] = (np.diff(at) != 1) | ~same[at[:-1]]
+        run = np.cumsum(starts) - 1
+        order[at] = np.sort(run * n + order[at]) % n
     return order
 
 

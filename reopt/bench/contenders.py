@@ -280,7 +280,8 @@ def _linopy(inst: Instance, limit_s: float) -> Measurement:
     t2 = time.perf_counter()
     _, condition = m.solve(solver_name="highs", time_limit=limit_s)
     t3 = time.perf_counter()
-    objective = float(m.objective.value)
+    value = m.objective.value
+    objective = math.nan if value is None else float(value)
     t4 = time.perf_counter()
     return Measurement(
         status="optimal" if condition == "optimal" else str(condition),
