@@ -1,5 +1,7 @@
 """`dot`: the sum of products of two vectors, without BLAS; `row_sums` of a row-wise matrix.
 
+`row_reduce` is any ufunc (sum, maximum) over each row of a row-wise matrix.
+
 numpy's ``a @ b`` and ``np.dot`` call BLAS, whose worker threads can stall for milliseconds
 when other processes hold the cores (a sweep on a process pool, a test run beside a
 benchmark); on a busy 2-core machine a 20,000-element product then took up to 4.7 ms
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dot", "row_sums"]
+__all__ = ["dot", "row_reduce", "row_sums"]
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -41,12 +43,22 @@ def row_sums(row_start: np.ndarray, per_entry: np.ndarray) -> np.ndarray:
     >>> row_sums(np.array([0, 2, 2, 3]), np.array([1.0, 2.0, 5.0])).tolist()
     [3.0, 0.0, 5.0]
     """
-    n_rows = len(row_start) - 1
-    out = np.zeros(n_rows)
+    return row_reduce(np.add, row_start, per_entry)
+
+
+def row_reduce(ufunc: np.ufunc, row_start: np.ndarray, per_entry: np.ndarray) -> np.ndarray:
+    """``ufunc`` (``np.add``, ``np.maximum``) over each row's entries; 0 for an empty row.
+
+    Examples
+    --------
+    >>> row_reduce(np.maximum, np.array([0, 2, 2, 3]), np.array([1.0, 4.0, 5.0])).tolist()
+    [4.0, 0.0, 5.0]
+    """
     starts = row_start[:-1]
     filled = row_start[1:] > starts
-    if filled.all():
-        out = np.add.reduceat(per_entry, starts) if n_rows else out
-    elif filled.any():
-        out[filled] = np.add.reduceat(per_entry, starts[filled])
+    if filled.all():  # every row has entries (and there is a row): no mask needed
+        return ufunc.reduceat(per_entry, starts) if len(starts) else np.zeros(0)
+    out = np.zeros(len(starts))
+    if filled.any():
+        out[filled] = ufunc.reduceat(per_entry, starts[filled])
     return out

@@ -125,7 +125,8 @@ class Engine:
             # a new session's first run is from scratch, unless it had a start
             fresh = self.session is not opened and (opened is not None or self.start is None)
             if opened is None and self.hand_on:
-                self.first_basis = self.session.start_basis() if self.session else None
+                assert self.session is not None
+                self.first_basis = self.session.start_basis()
             if not fresh and not _certified(solution):
                 if self.unproved % COLD_CHECK_EVERY == 0:
                     cold = solve_with(self.backend, lp, self.options, scaling=scaling)
@@ -300,7 +301,7 @@ def map_cold(
     runs = grid_runs(setup.values)
     starts = run_starts(setup, runs, backend, options)
     futures = [
-        executor.submit(solve_run, setup, run, backend, options, span, None, start)
+        executor.submit(solve_run, setup, run, backend, options, span, start=start)
         for run, start in zip(runs, starts, strict=True)
     ]
     names = [_run_name(setup.parameter, run) for run in runs]

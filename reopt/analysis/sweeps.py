@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -223,8 +223,8 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
         }
         for product in products:
             record[f"china_share:{product}"] = p.china.get(product, math.nan)
-        record["entering"] = "; ".join(sorted(names[np.sort(np.fromiter(came, np.int64))]))
-        record["leaving"] = "; ".join(sorted(names[np.sort(np.fromiter(went, np.int64))]))
+        record["entering"] = "; ".join(sorted(names[came]))
+        record["leaving"] = "; ".join(sorted(names[went]))
         records.append(record)
     table = pd.DataFrame.from_records(records)
     if setup.varied is None:
@@ -254,9 +254,9 @@ def _with_attrs(
 
 def _changes_between(
     points: list[SweepPoint], n_offers: int
-) -> list[tuple[Collection[int], Collection[int]]]:
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Offers bought at each optimal point and not at the previous one, and the reverse."""
-    changes: list[tuple[Collection[int], Collection[int]]] = []
+    changes: list[tuple[np.ndarray, np.ndarray]] = []
     previous: np.ndarray | None = None
     nothing = np.zeros(0, dtype=np.int64)
     for p in points:
@@ -272,7 +272,7 @@ def _changes_between(
 
 def _changes_at_kinks(
     points: list[SweepPoint], pieces: list[SweepPoint]
-) -> list[tuple[Collection[int], Collection[int]]]:
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Offers entering and leaving at each breakpoint and at the ends of the curve.
 
     At a breakpoint: the offers of the piece above it (those bought in at least one
@@ -287,7 +287,7 @@ def _changes_at_kinks(
     middles = [value for value, _ in inner]
     ends = {a: p.cheapest for p, (a, b) in zip(pieces, spans, strict=True) if a == b}
     last_row = {p.value: i for i, p in enumerate(points) if p.kind != "breakpoint"}
-    changes: list[tuple[Collection[int], Collection[int]]] = []
+    changes: list[tuple[np.ndarray, np.ndarray]] = []
     for i, p in enumerate(points):
         below = above = None
         k = bisect.bisect_left(middles, p.value)
@@ -299,7 +299,11 @@ def _changes_at_kinks(
             else:  # the upper end
                 below, above = inner[k - 1][1], ends[p.value]
         if below is None or above is None:
-            changes.append((frozenset(), frozenset()))
-        else:
-            changes.append((above - below, below - above))
+            below = above = frozenset()
+        changes.append((_positions(above - below), _positions(below - above)))
     return changes
+
+
+def _positions(offers: frozenset[int]) -> np.ndarray:
+    """``offers`` as sorted positions, as `_changes_between` gives them."""
+    return np.array(sorted(offers), dtype=np.int64)

@@ -173,10 +173,9 @@ def read_solution(
     )
     row_dual = readonly(np.asarray(sol.row_dual, dtype=float)) if dual_ok else None
     col_dual = None
-    if dual_ok and reduced_costs:
-        col_dual = readonly(np.asarray(sol.col_dual, dtype=float))
-    elif dual_ok and row_dual is not None:
-        col_dual = readonly(lp.cost - lp.column_activity(row_dual))
+    if row_dual is not None:
+        reduced = sol.col_dual if reduced_costs else lp.cost - lp.column_activity(row_dual)
+        col_dual = readonly(np.asarray(reduced, dtype=float))
     iterations = (
         max(info.simplex_iteration_count, 0)
         + max(info.ipm_iteration_count, 0)

@@ -31,10 +31,10 @@ from dataclasses import replace
 import highspy
 import numpy as np
 
-from reopt.backends.base import Solution
+from reopt.backends.base import Solution, StartBasis
 from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
 from reopt.backends.highs import apply_settings, new_highs, pass_model, read_solution, run
-from reopt.backends.highs_codes import BASIS_STATUSES
+from reopt.backends.highs_codes import highs_basis
 from reopt.backends.highs_settings import default_settings
 from reopt.backends.split import blocks_of, map_parts, sub_program
 from reopt.model.program import LinearProgram
@@ -212,10 +212,7 @@ def warm_highs(
     col_code = np.where(x <= lp.col_lower, 0, np.where(x >= lp.col_upper, 2, 1))
     row_code = np.where(row_dual < 0, 2, np.where(row_dual > 0, 0, 1))
     row_code[lp.row_lower == lp.row_upper] = 0
-    basis = highspy.HighsBasis()
-    basis.col_status = BASIS_STATUSES[col_code].tolist()
-    basis.row_status = BASIS_STATUSES[row_code].tolist()
-    basis.valid = True
+    basis = highs_basis(StartBasis(col_code.astype(np.int8), row_code.astype(np.int8)))
     basis.alien = True
     if h.setBasis(basis) != highspy.HighsStatus.kOk:
         h.clearSolver()  # not a basis HiGHS can start from: from scratch

@@ -186,12 +186,11 @@ def _contender_names(text: str | None) -> list[str] | None:
         return None
     names: list[str] = []
     i = 0
-    while i < len(pieces):
-        joined = [", ".join(pieces[i:j]) for j in range(len(pieces), i, -1)]
-        found = next((k for k, name in enumerate(joined) if name in CONTENDERS), None)
-        step = len(pieces) - i - found if found is not None else 1
-        names.append(joined[found] if found is not None else pieces[i])
-        i += step
+    while i < len(pieces):  # the longest run of pieces from i that names a contender
+        ends = range(len(pieces), i + 1, -1)
+        j = next((j for j in ends if ", ".join(pieces[i:j]) in CONTENDERS), i + 1)
+        names.append(", ".join(pieces[i:j]))
+        i = j
     return names
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from reopt.data.market import readonly
 from reopt.model.program import LinearProgram, RowFamily
+from reopt.vectors import row_reduce
 
 __all__ = ["Scaling", "components", "scaling_for", "scaling_with"]
 
@@ -189,11 +190,7 @@ def scaling_with(
     marks, where given and priced at all (so that far dearer columns, such as shortage, do
     not make the purchase prices small).
     """
-    largest = np.zeros(lp.n_rows)
-    filled = np.diff(lp.row_start) > 0
-    if filled.any():  # entries are stored row by row
-        entries = np.abs(lp.value * col[lp.col_index])
-        largest[filled] = np.maximum.reduceat(entries, lp.row_start[:-1][filled])
+    largest = row_reduce(np.maximum, lp.row_start, np.abs(lp.value * col[lp.col_index]))
     for bound in (lp.row_lower, lp.row_upper):
         largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     row = 1.0 / np.where(largest > 0, largest, 1.0)

@@ -32,7 +32,7 @@ from reopt.backends import Solution
 from reopt.data.market import readonly
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
-from reopt.vectors import dot, row_sums
+from reopt.vectors import dot, row_reduce, row_sums
 
 __all__ = [
     "FEASIBILITY_RTOL",
@@ -70,11 +70,7 @@ def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
 
 def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
     """The largest of ``per_entry`` in each row (0 for an empty row)."""
-    out = np.zeros(lp.n_rows)
-    filled = np.diff(lp.row_start) > 0
-    if filled.any():
-        out[filled] = np.maximum.reduceat(per_entry, lp.row_start[:-1][filled])
-    return out
+    return row_reduce(np.maximum, lp.row_start, per_entry)
 
 
 #: Allowed violation of a bound or row, relative to max(1, |bound|, sum |a_ij x_j|).
