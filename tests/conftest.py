@@ -19,6 +19,21 @@ SOLVERS = list(reopt.known_solvers())
 #: significant digits, so its tonnes and costs agree to 1e-7, the others to 1e-9.
 RTOL = {"highs": 1e-9, "auto": 1e-9, "pulp-highs": 1e-9, "glpk": 1e-9, "cbc": 1e-7}
 
+#: One product, 100 t a period; one Australian offer at 10, 20 and 11 USD/kg (300 t).
+THREE_PERIOD_OFFERS = pd.DataFrame(
+    {
+        "source": ["x"] * 3,
+        "product": ["A"] * 3,
+        "period": [1, 2, 3],
+        "country": ["AU"] * 3,
+        "capacity_t": [300.0] * 3,
+        "price_usd_per_kg": [10.0, 20.0, 11.0],
+    }
+)
+THREE_PERIOD_DEMAND = pd.DataFrame(
+    {"product": ["A"] * 3, "period": [1, 2, 3], "demand_t": [100.0] * 3}
+)
+
 
 @functools.cache
 def available(name: str) -> bool:

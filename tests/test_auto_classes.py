@@ -1,7 +1,8 @@
 """The default back end against HiGHS whole on every class of market it tells apart.
 
-Markets over one to three periods, with stock linking periods or not, under caps that nest
-(laminar), caps from two families that cross, floors, or all of them at once. The size
+Markets over one to three periods, with stock linking periods or not, under no policy (stock
+alone), caps that nest (laminar), caps from two families that cross, floors, or all of them
+at once. The size
 thresholds of the split and set-aside paths are lowered so that these small markets take
 them, as large ones do. Both answers must agree on status, cost (1e-9), each country's
 share where the tonnes agree, and every shadow price the market fixes (a dual that every
@@ -22,7 +23,7 @@ import reopt
 import reopt.backends.relaxed as relaxed
 import reopt.backends.split as split
 
-CLASSES = ("laminar", "two families", "floors", "mixed")
+CLASSES = ("none", "laminar", "two families", "floors", "mixed")
 
 
 def policies_for(kind: str, cap: float, floor: float) -> list[reopt.SharePolicy]:
@@ -35,6 +36,7 @@ def policies_for(kind: str, cap: float, floor: float) -> list[reopt.SharePolicy]
     ]
     mined = reopt.min_share(floor, kind="mine")
     return {
+        "none": [],
         "laminar": nested,
         "two families": [china, *crossing],
         "floors": [china, mined],
@@ -79,7 +81,8 @@ def test_auto_agrees_with_highs_on_every_class(market, kind, cap, floor) -> None
 
 
 def test_the_classes_take_the_paths_they_are_named_for() -> None:
-    """The generated classes reach the greedy, split and set-aside paths, not HiGHS alone."""
+    """The generated classes reach the greedy, split and set-aside paths (stock held at its
+    floors among them), not HiGHS alone."""
     seen: set[str] = set()
 
     @settings(max_examples=60, deadline=None, derandomize=True, database=None)
@@ -95,9 +98,12 @@ def test_the_classes_take_the_paths_they_are_named_for() -> None:
             patch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
             plan = reopt.solve(market, policies=policies_for(kind, cap, floor))
         if plan.is_optimal:
-            seen.update(plan.methods["method"])
+            methods = set(plan.methods["method"])
+            seen.update(methods)
             if market.stock is not None:
                 seen.add("stock")
+                if "relaxed" in methods:
+                    seen.add("stock held at its floors")
 
     record()
-    assert {"greedy", "relaxed", "highs", "stock"} <= seen, seen
+    assert {"greedy", "relaxed", "highs", "stock", "stock held at its floors"} <= seen, seen

@@ -338,3 +338,22 @@ def test_the_warm_sweep_bench_without_cold_solves_holds_reopt_to_the_raw_loop():
     record = sweep_warm.run("small", reopt.Market(*tables), caps, 1, tables, with_cold=False)
     assert "cold_s" not in record and record["warm_vs_raw"] > 0
     assert record["statuses"] == {"optimal": 3}
+
+
+def test_the_stock_bench_compares_auto_with_highs_whole(monkeypatch):
+    """Both contenders per holding cost, their costs compared inside `run` (it fails if not)."""
+    import reopt.backends.relaxed as relaxed
+    import reopt.backends.split as split
+    from reopt.bench import stock
+
+    monkeypatch.setattr(relaxed, "RELAX_FROM_COLUMNS", 0)
+    monkeypatch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
+    rows = stock.run("s", [0.2, 50.0], 1)
+    assert [(r["holding_usd_per_kg"], r["contender"]) for r in rows] == [
+        (0.2, "auto"),
+        (0.2, "highs"),
+        (50.0, "auto"),
+        (50.0, "highs"),
+    ]
+    auto_reasons = [r["reason"] for r in rows if r["contender"] == "auto"]
+    assert all("stock between periods set aside" in reason for reason in auto_reasons)

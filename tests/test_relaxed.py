@@ -76,9 +76,9 @@ def test_a_floor_that_binds_is_solved_by_highs_from_the_plan():
     auto, whole = both(market, policies)
     assert auto.is_optimal and auto.cost_usd == pytest.approx(whole.cost_usd, rel=1e-12)
     assert auto.notes[0] == (
-        "solved by the greedy method with some rows set aside: with its floors set aside, "
-        "each product's caps nest; the greedy plan for the rest left one of them unmet, and "
-        "HiGHS, started from it, solved the program"
+        "solved by the greedy method with part of the program set aside: with its floors "
+        "set aside, each product's caps nest; the greedy plan for the rest left one of them "
+        "unmet, and HiGHS, started from it, solved the program"
     )
     assert_certificate(auto)
     floor = auto.lp.rows_of(1)
@@ -160,8 +160,8 @@ def test_caps_that_cross_are_set_aside_policy_by_policy():
     auto, whole = both(market, policies)
     assert auto.cost_usd == pytest.approx(whole.cost_usd, rel=1e-12)
     assert auto.notes[0].startswith(
-        f"solved by the greedy method with some rows set aside: with its floors and {second!r} "
-        "set aside, each product's caps nest"
+        "solved by the greedy method with part of the program set aside: with its floors "
+        f"and {second!r} set aside, each product's caps nest"
     )
     assert_certificate(auto)
 

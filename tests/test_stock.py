@@ -7,28 +7,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import RTOL
+from conftest import RTOL, THREE_PERIOD_DEMAND, THREE_PERIOD_OFFERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import stock_markets
 
 import reopt
 from reopt.errors import ReoptWarning
-
-#: One product, 100 t a period; one Australian offer at 10, 20 and 11 USD/kg (300 t).
-THREE_PERIOD_OFFERS = pd.DataFrame(
-    {
-        "source": ["x"] * 3,
-        "product": ["A"] * 3,
-        "period": [1, 2, 3],
-        "country": ["AU"] * 3,
-        "capacity_t": [300.0] * 3,
-        "price_usd_per_kg": [10.0, 20.0, 11.0],
-    }
-)
-THREE_PERIOD_DEMAND = pd.DataFrame(
-    {"product": ["A"] * 3, "period": [1, 2, 3], "demand_t": [100.0] * 3}
-)
 
 
 def three_periods(stock: pd.DataFrame | None = None, **extra: list[object]) -> reopt.Market:

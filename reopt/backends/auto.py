@@ -3,13 +3,14 @@
 `AutoBackend.solve` looks at the program (`reopt.backends.greedy.greedy_structure`): when its
 caps nest within each product's demand, the greedy method solves it exactly in vectorised
 numpy. From `reopt.backends.relaxed.RELAX_FROM_COLUMNS` columns, a program whose caps nest
-once its floors (and the caps of its last policies, where they cross) are set aside is
-solved from the greedy plan for the rest (`reopt.backends.relaxed`: the plan where it meets
-every row set aside, HiGHS started from it where not); from
+once its stock is held at its floors and its floors (and the caps of its last policies,
+where they cross) are set aside is solved from the greedy plan for the rest
+(`reopt.backends.relaxed`: the plan where it meets every row set aside and no stock is
+worth holding, HiGHS started from it where not); from
 `reopt.backends.split.SPLIT_FROM_COLUMNS`, any other program that falls into independent
 parts is solved part by part (`reopt.backends.split`). Anything else (value-basis shares,
-rules over several products, stock linking periods, minimum orders, small programs with
-floors or crossing caps) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves parts on
+rules over several products, stock with lead times, minimum orders, small programs with
+floors, crossing caps or stock) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves parts on
 ``n`` threads. An explicit method (``SolverOptions(method="simplex")``) or HiGHS settings in
 ``extra`` mean HiGHS. The answer's ``settings`` say which method solved it (``"method"``)
 and why (``"method_reason"``); the plan shows them (`reopt.Plan.methods`).
@@ -172,15 +173,18 @@ def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | No
         solution = _greedy_answer(solution, lp, options)
     held, warm = counts.get(ASIDE_HOLDS, 0), counts.get(WARM_HIGHS, 0)
     reason = f"{relaxed_reason(aside)}; the greedy plan for the rest "
+    stock = "stock" in aside  # then the plan keeps the stock at its floors
     if warm and held + warm == 1:  # not split: the whole program
-        reason += "left one of them unmet, and HiGHS, started from it, solved the program"
+        reason += "was not optimal for the program" if stock else "left one of them unmet"
+        reason += ", and HiGHS, started from it, solved the program"
     elif warm:
+        reason += "was optimal" if stock else "met them"
         reason += (
-            f"met them in {held} of {held + warm} parts (products, periods), and HiGHS, "
+            f" in {held} of {held + warm} parts (products, periods), and HiGHS, "
             f"started from it, solved the other {warm}"
         )
     else:
-        reason += "met them all"
+        reason += "was optimal with the stock at its floors" if stock else "met them all"
     return _labelled(solution, RELAXED, reason)
 
 

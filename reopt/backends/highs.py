@@ -3,7 +3,8 @@
 The arrays go to HiGHS in one ``passModel`` call (no per-row Python work), and results come
 back with ``np.asarray`` on HiGHS's solution vectors. reopt's default settings differ from
 HiGHS's where measurements showed HiGHS's defaults to be slow on procurement models; they are
-chosen in `default_settings` and documented in ``docs/solvers.md``.
+chosen in `default_settings` and documented in ``docs/solvers.md``; the calls on one HiGHS
+instance are in `reopt.backends.highs_calls`.
 
 `HighsSession` keeps one model between solves: `HighsSession.apply_update` hands HiGHS only
 what changed (costs, column bounds, row bounds, coefficients: one hook each), so a re-solve
@@ -23,10 +24,11 @@ from numpy.typing import ArrayLike
 
 from reopt.backends import highs_settings
 from reopt.backends.base import Feature, Solution, StartBasis
+from reopt.backends.highs_calls import apply_settings, finish, new_highs, pass_model, run
 from reopt.backends.highs_codes import highs_basis, map_status, start_basis
 from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
 from reopt.data.market import readonly
-from reopt.errors import InputError, Problem, ProblemList, SolverError
+from reopt.errors import Problem
 from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
 from reopt.status import Status
@@ -36,121 +38,10 @@ __all__ = [
     "IPM_FROM_OFFERS_PER_PRODUCT",
     "HighsBackend",
     "HighsSession",
-    "apply_settings",
     "default_settings",
-    "new_highs",
-    "pass_arrays",
-    "pass_model",
     "read_solution",
-    "run",
     "solve_highs",
 ]
-
-
-def new_highs() -> Any:
-    """A silent HiGHS instance.
-
-    highspy's ``Highs`` class prints a banner on stdout when it is created, before any
-    option can be set; its core class does not, so reopt uses the core class when present.
-    """
-    core = getattr(getattr(highspy, "_core", None), "_Highs", None)
-    h = core() if core is not None else highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
-
-
-def apply_settings(h: Any, settings: Mapping[str, object]) -> None:
-    """Set every option on ``h``; unknown names or bad values raise one `InputError`."""
-    problems = ProblemList()
-    logging = settings.get("log_to_console") is True or "log_file" in settings
-    if logging:
-        h.setOptionValue("output_flag", True)
-    for name, value in settings.items():
-        status = h.setOptionValue(name, value)
-        if status != highspy.HighsStatus.kOk:
-            problems.add(
-                "options",
-                "SolverOptions",
-                name,
-                value,
-                "HiGHS rejected this option or value",
-                "see https://ergo-code.github.io/HiGHS/stable/options/definitions/",
-            )
-    if problems:
-        raise InputError(problems.items)
-
-
-def pass_model(h: Any, lp: LinearProgram) -> None:
-    """Hand the arrays of ``lp`` to HiGHS in one call (row-wise matrix)."""
-    pass_arrays(
-        h,
-        cost=lp.cost,
-        col_lower=lp.col_lower,
-        col_upper=lp.col_upper,
-        row_lower=lp.row_lower,
-        row_upper=lp.row_upper,
-        row_start=lp.row_start,
-        col_index=lp.col_index,
-        value=lp.value,
-        integrality=lp.integrality,
-        offset=lp.objective_offset,
-    )
-
-
-def pass_arrays(
-    h: Any,
-    *,
-    cost: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    row_start: np.ndarray,
-    col_index: np.ndarray,
-    value: np.ndarray,
-    integrality: np.ndarray,
-    offset: float = 0.0,
-) -> None:
-    """Hand plain arrays to HiGHS in one ``passModel`` call (numpy buffers, row-wise).
-
-    ``row_start`` has one entry per row plus one; numpy's ``inf`` is HiGHS's infinity.
-    """
-    status = h.passModel(
-        len(cost),
-        len(row_lower),
-        len(value),
-        int(highspy.MatrixFormat.kRowwise),
-        int(highspy.ObjSense.kMinimize),
-        float(offset),
-        cost,
-        col_lower,
-        col_upper,
-        row_lower,
-        row_upper,
-        row_start,
-        col_index,
-        value,
-        integrality,
-    )
-    if status == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model (passModel returned an error)")
-
-
-def run(h: Any) -> None:
-    """Run ``h``, once more after resetting HiGHS's thread scheduler if that blocked it.
-
-    HiGHS keeps one thread scheduler per process, sized by the first solve. A later solve
-    that asks for a different number of threads (reopt's default is 1; a user's own
-    highspy code or ``SolverOptions(threads=2)`` may have asked for more) fails at once
-    without solving. reopt then resets the scheduler and runs again.
-    """
-    status = h.run()
-    if status == highspy.HighsStatus.kError and h.getModelStatus() == _NOT_SET:
-        h.resetGlobalScheduler(True)
-        h.run()
-
-
-_NOT_SET = highspy.HighsModelStatus.kNotset
 
 
 def read_solution(
@@ -212,6 +103,8 @@ def solve_highs(lp: LinearProgram, options: SolverOptions | None = None) -> Solu
     apply_settings(h, settings)
     pass_model(h, lp)
     run(h)
+    if finish(h, lp):
+        settings["finished_by"] = "simplex"
     return read_solution(h, lp, settings)
 
 
@@ -329,7 +222,10 @@ class HighsSession:
             self._h.setOptionValue("time_limit", started + self.options.time_limit_s)
         run(self._h)
         self.runs += 1
-        solution = read_solution(self._h, self.lp, self.settings, reduced_costs=False)
+        settings = self.settings
+        if finish(self._h, self.lp):
+            settings = {**settings, "finished_by": "simplex"}
+        solution = read_solution(self._h, self.lp, settings, reduced_costs=False)
         return replace(solution, solve_time_s=solution.solve_time_s - started)
 
     def resolve(self, lp: LinearProgram) -> Solution:

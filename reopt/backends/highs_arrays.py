@@ -19,7 +19,8 @@ import highspy
 import numpy as np
 
 from reopt.backends.base import Solution
-from reopt.backends.highs import HighsSession, read_solution, run
+from reopt.backends.highs import HighsSession, read_solution
+from reopt.backends.highs_calls import finish, run
 from reopt.backends.highs_codes import map_status
 from reopt.status import Status
 
@@ -57,6 +58,7 @@ def run_arrays(session: Any) -> ArrayAnswer:
     if session.options.time_limit_s is not None:
         h.setOptionValue("time_limit", started + session.options.time_limit_s)
     run(h)
+    finish(h, session.lp)
     session.runs += 1
     seconds = h.getRunTime() - started
     status = map_status(h.getModelStatus())

@@ -15,7 +15,8 @@ import highspy
 import numpy as np
 
 from reopt.backends.base import Solution
-from reopt.backends.highs import HighsSession, apply_settings, new_highs, pass_model
+from reopt.backends.highs import HighsSession
+from reopt.backends.highs_calls import apply_settings, new_highs, pass_model
 from reopt.errors import NoSolutionError, ReoptError, SolverError
 from reopt.model.program import LinearProgram
 from reopt.status import Status

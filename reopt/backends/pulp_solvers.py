@@ -24,7 +24,8 @@ import numpy as np
 
 from reopt.backends import pulp_adapter as adapter
 from reopt.backends.base import Feature
-from reopt.backends.highs import apply_settings, default_settings, new_highs
+from reopt.backends.highs import default_settings
+from reopt.backends.highs_calls import apply_settings, new_highs
 from reopt.backends.highs_codes import map_status
 from reopt.backends.pulp_backend import (
     PulpBackend,
@@ -208,7 +209,7 @@ class PulpHighsBackend(PulpBackend):
         return str(raw_status.name), map_status(raw_status)
 
     def retry(self, raw: str) -> bool:
-        """HiGHS's thread scheduler was sized by an earlier solve (see `highs.run`): reset."""
+        """HiGHS's thread scheduler was sized by an earlier solve (see `highs_calls.run`): reset."""
         if raw != "kNotset":
             return False
         highspy.Highs.resetGlobalScheduler(True)

@@ -19,7 +19,7 @@ from typing import Any
 import highspy
 import numpy as np
 
-from reopt.backends.highs import new_highs
+from reopt.backends.highs_calls import new_highs
 from reopt.errors import InputError, Problem
 from reopt.model.blocks import csr_block
 from reopt.model.files import as_maximisation, register_reader

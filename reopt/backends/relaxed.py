@@ -1,23 +1,28 @@
-"""A program with floors or crossing caps, solved from the greedy plan for the caps that nest.
+"""A program with floors, crossing caps or stock, solved from the greedy plan for the rest.
 
-A market with a floor (a recycled-content ``min_share``, say) or with caps from two
-families that cross (a cap per mining country beside a cap per refining country) is not
-greedy-exact, but with those rows set aside it often is: each product's remaining caps
-nest. `relaxation` sets aside the floors (and ranges), then, while the rest still is not
-greedy-exact, the rows of the policies given last, one policy at a time; `solve_relaxed`
-solves what is left by the greedy method (`reopt.backends.greedy`, every block at once),
-then:
+A market with a floor (a recycled-content ``min_share``, say), with caps from two families
+that cross (a cap per mining country beside a cap per refining country), or with stock
+carried between periods is not greedy-exact, but with those set aside it often is: each
+product's remaining caps nest. `relaxation` holds the stock columns (every column other
+than an offer's in a demand or stock-balance row) at their lower bounds (the stock at its
+floor, the initial stock as given) and takes them out of the program, moving what they
+contribute into the rows' bounds; it sets aside the floors (and ranges), then, while the
+rest still is not greedy-exact, the rows of the policies given last, one policy at a time.
+`solve_relaxed` solves what is left by the greedy method (`reopt.backends.greedy`, every
+block at once), then:
 
-- where the plan already meets every row set aside, it is optimal for the whole program: it
-  is feasible, and the relaxation's duals with a dual of 0 on each row set aside prove it
-  (they do not bind). No LP solver runs;
-- where a row set aside is not met, HiGHS solves the independent part that holds it (each
-  product and period, `reopt.backends.split`; the whole program when it is not split) by
-  simplex, starting from the plan's basis: the offers bought in part are basic, the others
-  sit at a bound, the caps that bind and the demand rows are at their bounds, the slacks of
-  the rows set aside are basic. That basis is dual feasible (it is the relaxation's
-  optimum), so the dual simplex needs only the pivots that make those rows hold, instead of
-  a solve from scratch.
+- where the plan meets every row set aside and no stock column held at its bound has a
+  negative reduced cost under the plan's duals (buying ahead and holding would save
+  nothing), it is optimal for the whole program: it is feasible, and the relaxation's
+  duals with a dual of 0 on each row set aside prove it. No LP solver runs;
+- elsewhere HiGHS solves the independent part that holds such a row or column (each
+  product and period, or each product over its periods where stock links them,
+  `reopt.backends.split`; the whole program when it is not split) by simplex, starting
+  from the plan's basis: the offers bought in part are basic, the others and the stock
+  columns sit at a bound, the caps that bind and the demand rows are at their bounds, the
+  slacks of the rows set aside are basic. That basis is the relaxation's optimum, so the
+  simplex needs only the pivots that make those rows hold and bring stock in, instead of a
+  solve from scratch.
 
 Parts the plan solves are answered with the greedy method's values and duals; parts HiGHS
 solves with HiGHS's. Every answer goes through reopt's numpy check of the whole program.
@@ -33,7 +38,9 @@ import numpy as np
 
 from reopt.backends.base import Solution, StartBasis
 from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
-from reopt.backends.highs import apply_settings, new_highs, pass_model, read_solution, run
+from reopt.backends.held import Holding, holding, lift
+from reopt.backends.highs import read_solution
+from reopt.backends.highs_calls import apply_settings, finish, new_highs, pass_model, run
 from reopt.backends.highs_codes import highs_basis
 from reopt.backends.highs_settings import default_settings
 from reopt.backends.split import blocks_of, map_parts, sub_program
@@ -74,24 +81,33 @@ def floor_rows(lp: LinearProgram) -> np.ndarray:
 
 
 class Relaxation:
-    """What `relaxation` sets aside: the rows, their description, and what is left.
+    """What `relaxation` sets aside: the rows and columns, in words, and what is left.
 
     Attributes
     ----------
     rows : ndarray
         The rows set aside (floors, ranges, the rows of the policies named).
     aside : str
-        Them in words: ``"its floors"``, ``"its floors and cap_share(0.65, ...)"``.
+        Them in words: ``"its floors"``, ``"its stock between periods and its floors"``.
     program : LinearProgram
-        The program with those rows free.
+        The program with those rows free and without the columns held.
     structure : GreedyStructure
         Its structure for the greedy method.
+    held : Holding or None
+        The stock held at its floors (`reopt.backends.held`): the columns not in
+        ``program``, whose columns are the others, in order.
     """
 
     def __init__(
-        self, rows: np.ndarray, aside: str, program: LinearProgram, structure: GreedyStructure
+        self,
+        rows: np.ndarray,
+        aside: str,
+        program: LinearProgram,
+        structure: GreedyStructure,
+        held: Holding | None,
     ) -> None:
         self.rows, self.aside, self.program, self.structure = rows, aside, program, structure
+        self.held = held
 
 
 def relaxation(lp: LinearProgram) -> Relaxation | None:
@@ -102,22 +118,25 @@ def relaxation(lp: LinearProgram) -> Relaxation | None:
     """
     if lp.is_mip or lp.n_cols < RELAX_FROM_COLUMNS:
         return None
-    rows = floor_rows(lp)
-    words = ["its floors"] if len(rows) else []
+    held = holding(lp)
+    rest = held.program if held is not None else lp
+    rows = floor_rows(rest)
+    words = ["its stock between periods"] if held is not None else []
+    words += ["its floors"] if len(rows) else []
     policies = list(lp.policies)
-    tried = 0  # rows set aside at the last try (none: not a relaxation)
+    tried = -1 if held is not None else 0  # rows set aside at the last try (none: none)
     while True:
         if len(rows) > tried:
             tried = len(rows)
             free = np.full(len(rows), np.inf)
-            program = lp.with_row_bounds(rows, lower=-free, upper=free)
+            program = rest.with_row_bounds(rows, lower=-free, upper=free)
             structure = greedy_structure(program)
             if not isinstance(structure, str):
-                return Relaxation(rows, " and ".join(words), program, structure)
+                return Relaxation(rows, " and ".join(words), program, structure, held)
         if len(policies) < 2:
             return None
         policy = policies.pop()
-        more = np.setdiff1d(lp.rows_of(len(policies)), rows)
+        more = np.setdiff1d(rest.rows_of(len(policies)), rows)
         if len(more):  # a policy of floors alone is aside already
             rows = np.union1d(rows, more)
             words.append(repr(policy))
@@ -140,22 +159,35 @@ def solve_relaxed(
     if relaxed is None:
         return None
     plan = solve_greedy(relaxed.program, relaxed.structure)
-    if plan is None or plan.x is None or plan.row_dual is None or plan.col_dual is None:
+    if plan is None or plan.x is None or plan.row_dual is None:
         return None
-    short = _short_rows(lp, plan.x, relaxed.rows)
-    if not len(short):
-        answer = replace(plan, raw_status="greedy: optimal, every row set aside met")
+    if relaxed.held is not None:
+        x, row_dual, col_dual = lift(lp, relaxed.held, plan.x, plan.row_dual)
+        gains = _gaining_columns(lp, relaxed.held.stock, row_dual, col_dual)
+    else:
+        x, row_dual = np.array(plan.x, dtype=float), np.array(plan.row_dual, dtype=float)
+        col_dual = lp.cost - lp.column_activity(row_dual)
+        gains = np.zeros(0, dtype=np.int64)
+    short = _short_rows(lp, x, relaxed.rows)
+    if not len(short) and not len(gains):
+        answer = replace(
+            plan,
+            raw_status="greedy: optimal, every row set aside met",
+            x=x,
+            row_dual=row_dual,
+            col_dual=col_dual,
+            objective=dot(lp.cost, x) + lp.objective_offset,
+        )
         return _timed(answer, started), {ASIDE_HOLDS: 1}, relaxed.aside
 
     blocks = blocks_of(lp) or [(np.arange(lp.n_rows), np.arange(lp.n_cols))]
     row_part = np.full(lp.n_rows, -1)
-    for k, (rows, _) in enumerate(blocks):
+    col_part = np.full(lp.n_cols, -1)
+    for k, (rows, cols) in enumerate(blocks):
         row_part[rows] = k
-    redo = [blocks[k] for k in np.unique(row_part[short])]
+        col_part[cols] = k
+    redo = [blocks[k] for k in np.union1d(row_part[short], col_part[gains])]
     counts = {ASIDE_HOLDS: len(blocks) - len(redo)} if len(redo) < len(blocks) else {}
-    x, row_dual, col_dual = (
-        np.array(v, dtype=float) for v in (plan.x, plan.row_dual, plan.col_dual)
-    )
     limit = options.time_limit_s
     deadline = None if limit is None else time.monotonic() + limit - (time.perf_counter() - started)
 
@@ -217,7 +249,25 @@ def warm_highs(
     if h.setBasis(basis) != highspy.HighsStatus.kOk:
         h.clearSolver()  # not a basis HiGHS can start from: from scratch
     run(h)
+    if finish(h, lp):
+        settings = {**settings, "finished_by": "simplex"}
     return read_solution(h, lp, settings)
+
+
+def _gaining_columns(
+    lp: LinearProgram, held: np.ndarray, row_dual: np.ndarray, col_dual: np.ndarray
+) -> np.ndarray:
+    """The columns ``held`` at their lower bound with a reduced cost below 0.
+
+    Beyond rounding: raising one would lower the cost, so the plan is not proved optimal.
+    """
+    free = held[lp.col_upper[held] > lp.col_lower[held]]
+    if not len(free):
+        return free
+    terms = np.abs(lp.cost) + np.bincount(
+        lp.col_index, weights=np.abs(lp.value * row_dual[lp.entry_row]), minlength=lp.n_cols
+    )
+    return free[col_dual[free] < -1e-12 * terms[free]]
 
 
 def _short_rows(lp: LinearProgram, x: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -13,5 +13,5 @@
 
 - studies that measure one thing each, run as ``python -m reopt.bench.<study>``:
   `reopt.bench.compile_vs_raw`, `reopt.bench.settings`, `reopt.bench.sweep_warm`,
-  `reopt.bench.ranging`, `reopt.bench.breakpoints`.
+  `reopt.bench.ranging`, `reopt.bench.breakpoints`, `reopt.bench.floors`, `reopt.bench.stock`.
 """

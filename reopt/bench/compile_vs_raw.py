@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 import reopt
-from reopt.backends.highs import apply_settings, new_highs, pass_model
+from reopt.backends.highs_calls import apply_settings, new_highs, pass_model
 from reopt.backends.highs_settings import default_settings
 from reopt.bench import raw
 

@@ -33,14 +33,9 @@ import numpy as np
 import pandas as pd
 
 from reopt.backends import get_backend
-from reopt.backends.highs import (
-    HIGHS,
-    apply_settings,
-    new_highs,
-    pass_model,
-    read_solution,
-)
-from reopt.backends.highs import run as run_highs
+from reopt.backends.highs import HIGHS, read_solution
+from reopt.backends.highs_calls import apply_settings, new_highs, pass_model
+from reopt.backends.highs_calls import run as run_highs
 from reopt.backends.highs_codes import map_status
 from reopt.backends.highs_settings import (
     IPM_FROM_OFFERS_PER_PRODUCT,

@@ -111,7 +111,7 @@ def _memory_case(case: str, n_offers: int, n_periods: int) -> tuple[float, float
         h = raw.hand_off(lp, settings)
         del h
     elif case == "reopt":
-        from reopt.backends.highs import apply_settings, new_highs, pass_model
+        from reopt.backends.highs_calls import apply_settings, new_highs, pass_model
         from reopt.data.market import Market
         from reopt.model.formulation import compile
         from reopt.model.policies import cap_share

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reopt.backends.highs import apply_settings, new_highs, pass_arrays
+from reopt.backends.highs_calls import apply_settings, new_highs, pass_arrays
 
 __all__ = ["RawLP", "build", "build_from_arrays", "hand_off"]
 
@@ -101,7 +101,7 @@ def hand_off(lp: RawLP, settings: dict[str, object]) -> Any:
     """A HiGHS instance holding ``lp``, with ``settings`` applied.
 
     A silent instance, as reopt uses, so that only the build differs; the arrays go to HiGHS
-    in the one ``passModel`` call reopt makes (`reopt.backends.highs.pass_arrays`).
+    in the one ``passModel`` call reopt makes (`reopt.backends.highs_calls.pass_arrays`).
     """
     h = new_highs()
     apply_settings(h, settings)

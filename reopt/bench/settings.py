@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import reopt
-from reopt.backends.highs import apply_settings, new_highs, pass_model
+from reopt.backends.highs_calls import apply_settings, new_highs, pass_model
 from reopt.backends.highs_settings import default_settings
 
 CONFIGS = {

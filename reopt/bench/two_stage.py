@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 import reopt
-from reopt.backends.highs import apply_settings, new_highs, pass_arrays, pass_model
+from reopt.backends.highs_calls import apply_settings, new_highs, pass_arrays, pass_model
 from reopt.backends.highs_settings import default_settings
 from reopt.bench.records import save_run
 from reopt.data.market import Market

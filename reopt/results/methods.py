@@ -25,7 +25,7 @@ METHOD_NAMES: Mapping[str, str] = {
     "greedy": "the greedy method",
     "highs": "HiGHS",
     "split": "independent parts",
-    "relaxed": "the greedy method with some rows set aside",
+    "relaxed": "the greedy method with part of the program set aside",
 }
 
 

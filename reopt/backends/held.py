@@ -1,0 +1,222 @@
+"""Stock held at its floors: a program over linked periods as one the greedy method takes.
+
+With stock (`reopt.model.stock`), each product's periods are linked by balance rows::
+
+    sum_{o arriving in (p, t)} x[o] + s[p, t-1] - s[p, t] = demand_t[p, t]
+
+and a share's base is the period's purchases, a column ``v[p, t]`` defined by a row
+``sum_{o bought in (p, t)} x[o] - v[p, t] = 0`` (`reopt.model.shares`). `holding` fixes
+every stock column at its lower bound (the stock at its floor, the initial stock as given)
+and takes it out of the program, moving what it contributes into the rows' bounds. The
+purchases of each period are then known (the balance row says them), so each purchases
+column whose defining row holds the same offers as a balance row is fixed at that value and
+taken out too; its defining row, now the balance row again, is set aside (it holds
+whenever the balance row does). A share ``sum_CN x - 0.6 v <= 0`` becomes the cap
+``sum_CN x <= 0.6 * purchases``, and each product's periods fall apart into blocks.
+
+`lift` puts the answer of what is left back into the whole program's terms: the held
+columns at their values, and duals that price the purchases columns at 0 (they are
+basic): the defining row's dual is what the shares on the column make it, and the balance
+row's dual gives back what the offers lost by it, so every offer's reduced cost is the one
+the greedy method found. What the stock columns' reduced costs then say (below 0: holding
+more would save) is for the caller to judge (`reopt.backends.relaxed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from reopt.data.market import readonly
+from reopt.model.program import LinearProgram, RowFamily
+from reopt.vectors import dot
+
+__all__ = ["Holding", "holding", "lift"]
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What `holding` held, and the program without it.
+
+    Attributes
+    ----------
+    cols, values : ndarray
+        The columns held and the value each is held at.
+    stock : ndarray
+        The stock columns among them (held at their lower bounds).
+    purchase_rows, purchase_cols, balance_rows : ndarray
+        Each purchases column held, the row that defines it (set aside in ``program``) and
+        the balance row with the same offers.
+    dual_shift : ndarray
+        For each purchases column: how much of its row's dual its balance row gives back
+        (the offers' coefficient in the one over that in the other).
+    own : ndarray
+        Each purchases column's coefficient in its row.
+    program : LinearProgram
+        ``lp`` without the held columns (the others in their order), the purchase rows
+        free.
+    """
+
+    cols: np.ndarray
+    values: np.ndarray
+    stock: np.ndarray
+    purchase_rows: np.ndarray
+    purchase_cols: np.ndarray
+    balance_rows: np.ndarray
+    dual_shift: np.ndarray
+    own: np.ndarray
+    program: LinearProgram
+
+
+def holding(lp: LinearProgram) -> Holding | None:
+    """``lp`` with its stock and purchases columns held (module docstring); None without stock.
+
+    None too when a stock column has no finite lower bound.
+    """
+    stock = _stock_columns(lp)
+    if not len(stock) or not np.isfinite(lp.col_lower[stock]).all():
+        return None
+    at = np.zeros(lp.n_cols)
+    at[stock] = lp.col_lower[stock]
+    balance_left = lp.row_lower - lp.row_activity(at)  # the offers' part of each balance
+    bought = _purchases(lp, balance_left)
+    at[bought.cols] = bought.values
+    held = np.concatenate([stock, bought.cols])
+    free = np.full(len(bought.rows), np.inf)
+    program = _without(lp, held, at).with_row_bounds(bought.rows, lower=-free, upper=free)
+    return Holding(
+        cols=held,
+        values=at[held],
+        stock=stock,
+        purchase_rows=bought.rows,
+        purchase_cols=bought.cols,
+        balance_rows=bought.balances,
+        dual_shift=bought.alpha / bought.beta,
+        own=bought.own,
+        program=program,
+    )
+
+
+def lift(
+    lp: LinearProgram, held: Holding, x: np.ndarray, row_dual: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, row duals and reduced costs in ``lp`` from those of ``held.program``."""
+    full = np.zeros(lp.n_cols)
+    full[held.cols] = held.values
+    keep = np.ones(lp.n_cols, dtype=bool)
+    keep[held.cols] = False
+    full[keep] = x
+    y = np.array(row_dual, dtype=float)
+    if len(held.purchase_cols):
+        r, v, d = held.purchase_rows, held.purchase_cols, held.balance_rows
+        y[r] = 0.0
+        y[r] = (lp.cost[v] - lp.column_activity(y)[v]) / held.own  # v's reduced cost: 0
+        np.subtract.at(y, d, held.dual_shift * y[r])
+    return full, y, lp.cost - lp.column_activity(y)
+
+
+def _stock_columns(lp: LinearProgram) -> np.ndarray:
+    """The columns other than offers' with an entry in a demand (or balance) row."""
+    demand = lp.row_family == RowFamily.DEMAND
+    cols = lp.col_index[demand[lp.entry_row]]
+    return np.unique(cols[cols >= lp.n_offers]).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Purchases:
+    rows: np.ndarray  # the value rows that define purchases columns
+    cols: np.ndarray  # those columns
+    balances: np.ndarray  # the balance row with the same offers
+    values: np.ndarray  # what each column is, given the balance row
+    alpha: np.ndarray  # the offers' coefficient in the value row
+    beta: np.ndarray  # the offers' coefficient in the balance row
+    own: np.ndarray  # the column's coefficient in its value row
+
+
+def _purchases(lp: LinearProgram, balance_left: np.ndarray) -> _Purchases:
+    """The purchases columns the balance rows fix (`_Purchases`).
+
+    A value row qualifies when it has one column besides offers, its offers all carry one
+    coefficient, and they are exactly the offers of one balance row (which carry one
+    coefficient there too); the column's value must lie within its bounds.
+    """
+    rows_of, col = lp.entry_row, lp.col_index
+    is_offer = col < lp.n_offers
+    family = lp.row_family
+    balance = (family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+    on_balance = balance[rows_of] & is_offer
+    home = np.full(lp.n_offers, -1, dtype=np.int64)  # each offer's balance row
+    home[col[on_balance]] = rows_of[on_balance]
+    value_row = (family == RowFamily.VALUE) & (lp.row_lower == 0) & (lp.row_upper == 0)
+    offer_entry = value_row[rows_of] & is_offer
+    other_entry = value_row[rows_of] & ~is_offer
+    n_other = np.bincount(rows_of[other_entry], minlength=lp.n_rows)
+    r, j = rows_of[offer_entry], col[offer_entry]
+    lowest = np.full(lp.n_rows, np.iinfo(np.int64).max)
+    highest = np.full(lp.n_rows, -1)
+    np.minimum.at(lowest, r, home[j])
+    np.maximum.at(highest, r, home[j])
+    count = np.bincount(r, minlength=lp.n_rows)
+    coef, uniform = _offer_coefficients(lp, offer_entry | on_balance)
+    candidates = np.flatnonzero(value_row & (n_other == 1) & (count > 0) & uniform)
+    d = lowest[candidates]
+    ok = (d == highest[candidates]) & (d >= 0)
+    d = np.where(ok, d, 0)
+    balance_count = np.bincount(rows_of[on_balance], minlength=lp.n_rows)
+    ok &= (count[candidates] == balance_count[d]) & uniform[d]
+    rows, d = candidates[ok], d[ok]
+    at = np.searchsorted(rows_of[other_entry], rows)  # the row's one other entry
+    cols, own = col[other_entry][at].astype(np.int64), lp.value[other_entry][at]
+    values = -coef[rows] * (balance_left[d] / coef[d]) / own
+    inside = (values >= lp.col_lower[cols]) & (values <= lp.col_upper[cols])
+    return _Purchases(
+        rows[inside],
+        cols[inside],
+        d[inside],
+        values[inside],
+        coef[rows][inside],
+        coef[d][inside],
+        own[inside],
+    )
+
+
+def _offer_coefficients(lp: LinearProgram, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the coefficient its ``entries`` carry, and whether they all carry that one."""
+    r, value = lp.entry_row[entries], lp.value[entries]
+    lo = np.full(lp.n_rows, np.inf)
+    hi = np.full(lp.n_rows, -np.inf)
+    np.minimum.at(lo, r, value)
+    np.maximum.at(hi, r, value)
+    uniform = (lo == hi) & (lo != 0)
+    return np.where(uniform, lo, 0.0), uniform
+
+
+def _without(lp: LinearProgram, held: np.ndarray, at: np.ndarray) -> LinearProgram:
+    """``lp`` without the columns ``held``, each fixed at its value in ``at``.
+
+    What they contribute moves into the rows' bounds and the objective's constant; the
+    other columns keep their order.
+    """
+    keep = np.ones(lp.n_cols, dtype=bool)
+    keep[held] = False
+    fixed = np.where(keep, 0.0, at)
+    shift = lp.row_activity(fixed)
+    entry = keep[lp.col_index]
+    count = np.bincount(lp.entry_row[entry], minlength=lp.n_rows)
+    position = np.cumsum(keep) - 1
+    return replace(
+        lp,
+        cost=readonly(lp.cost[keep]),
+        col_lower=readonly(lp.col_lower[keep]),
+        col_upper=readonly(lp.col_upper[keep]),
+        row_lower=readonly(lp.row_lower - shift),
+        row_upper=readonly(lp.row_upper - shift),
+        row_start=readonly(np.concatenate([[0], np.cumsum(count)]).astype(lp.row_start.dtype)),
+        col_index=readonly(position[lp.col_index[entry]].astype(lp.col_index.dtype)),
+        value=readonly(lp.value[entry]),
+        integrality=readonly(lp.integrality[keep]),
+        col_offer=readonly(lp.col_offer[keep]),
+        n_offers=int(keep[: lp.n_offers].sum()),
+        objective_offset=lp.objective_offset + dot(lp.cost, fixed),
+    )

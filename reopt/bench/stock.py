@@ -1,0 +1,108 @@
+"""A multi-period market with stock: the default back end against HiGHS whole.
+
+    python -m reopt.bench.stock [--size l] [--holding 0.2 50] [--repeat 5]
+
+The structure suite's ``periods`` instance (`reopt.bench.instances`; at ``l``: 200,000
+offers, 17 products, 4 periods, a 60% China cap on each period's purchases) with a stock
+row for every product (no initial stock, a floor of 5 t, up to 10,000 t) and each of
+``--holding`` as its holding cost in USD/kg a period. Each market is solved end to end
+(``reopt.solve`` from a validated market) by the default back end
+(`reopt.backends.relaxed` and `reopt.backends.held`: the stock held at its floors, the
+greedy plan for each period, HiGHS from it for the products where holding more pays) and
+by ``solver="highs"`` (the whole program), alternating over ``--repeat`` rounds; medians
+are reported with the plan's note. Costs must agree (rtol 1e-9), or the run fails.
+Results go to ``benchmarks/results/stock.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import reopt
+from reopt.bench.instances import instance
+from reopt.bench.records import save_run
+
+__all__ = ["main", "run", "stocked_market"]
+
+
+def stocked_market(size: str, holding_usd_per_kg: float) -> reopt.Market:
+    """The ``periods`` instance at ``size`` with a stock row for every product."""
+    offers, demand = instance(size, "periods").tables()
+    stock = pd.DataFrame(
+        {
+            "product": demand["product"].unique(),
+            "initial_t": 0.0,
+            "min_t": 5.0,
+            "max_t": 1e4,
+            "holding_usd_per_kg": holding_usd_per_kg,
+        }
+    )
+    return reopt.Market(offers, demand, stock=stock)
+
+
+def run(size: str, holdings: list[float], repeat: int) -> list[dict[str, Any]]:
+    """One row per market and contender: median seconds, and how the plan was solved."""
+    rows = []
+    for holding in holdings:
+        market = stocked_market(size, holding)
+        policies = instance(size, "periods").policies()
+        times: dict[str, list[float]] = {"auto": [], "highs": []}
+        reasons: dict[str, str] = {}
+        cost = math.nan
+        for _ in range(repeat):
+            for solver in times:
+                t0 = time.perf_counter()
+                plan = reopt.solve(market, policies=policies, solver=solver)
+                times[solver].append(time.perf_counter() - t0)
+                assert plan.is_optimal, (solver, plan.status)
+                cost = plan.cost_usd if math.isnan(cost) else cost
+                assert math.isclose(plan.cost_usd, cost, rel_tol=1e-9), (solver, plan.cost_usd)
+                reasons[solver] = str(plan.methods["reason"].iloc[0])
+        whole = statistics.median(times["highs"])
+        for solver, runs in times.items():
+            seconds = statistics.median(runs)
+            rows.append(
+                {
+                    "instance": f"{size}-periods with stock",
+                    "offers": market.n_offers,
+                    "holding_usd_per_kg": holding,
+                    "contender": solver,
+                    "seconds": seconds,
+                    "runs_s": runs,
+                    "highs_whole_over_it": whole / seconds,
+                    "reason": reasons[solver],
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="l")
+    parser.add_argument("--holding", type=float, nargs="+", default=[0.2, 50.0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/stock.json"))
+    args = parser.parse_args()
+    rows = run(args.size, args.holding, args.repeat)
+    for row in rows:
+        print(
+            f"{row['instance']} holding {row['holding_usd_per_kg']:g} USD/kg "
+            f"{row['contender']:<6} {row['seconds']:.3f} s "
+            f"(HiGHS whole / it: {row['highs_whole_over_it']:.2f}x): {row['reason']}"
+        )
+    command = (
+        f"python -m reopt.bench.stock --size {args.size} "
+        f"--holding {' '.join(map(str, args.holding))} --repeat {args.repeat}"
+    )
+    save_run(args.out, "stock", command, rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Stock held at its floors: the greedy plan for each period, and HiGHS from it where holding pays.
+
+`reopt.backends.relaxed` through the default back end, on small markets (the size
+threshold lowered, as large markets take the path). Every answer is checked against
+hand-worked costs, HiGHS on the whole program, and as a certificate of its own duals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from certificates import assert_certificate
+from conftest import THREE_PERIOD_DEMAND, THREE_PERIOD_OFFERS
+
+import reopt
+import reopt.backends.relaxed as relaxed
+import reopt.backends.split as split
+from reopt.backends.auto import method_for
+from reopt.options import SolverOptions
+
+OFFERS, DEMAND = THREE_PERIOD_OFFERS, THREE_PERIOD_DEMAND
+
+
+@pytest.fixture(autouse=True)
+def small_programs_too(monkeypatch):
+    """Small markets take the path here (from `RELAX_FROM_COLUMNS` columns; parts from
+    `SPLIT_FROM_COLUMNS`)."""
+    monkeypatch.setattr(relaxed, "RELAX_FROM_COLUMNS", 0)
+    monkeypatch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
+
+
+def market(**stock: float) -> reopt.Market:
+    row = {"product": "A", "initial_t": 0.0, "min_t": 0.0, "max_t": 150.0}
+    row["holding_usd_per_kg"] = 1.0
+    row.update(stock)
+    return reopt.Market(OFFERS.copy(), DEMAND.copy(), stock=pd.DataFrame([row]))
+
+
+def solved(m: reopt.Market, **kwargs) -> reopt.Plan:
+    plan = reopt.solve(m, **kwargs)
+    whole = reopt.solve(m, solver="highs", **kwargs)
+    assert plan.status is whole.status
+    if whole.is_optimal:
+        assert plan.cost_usd == pytest.approx(whole.cost_usd, rel=1e-9)
+        assert_certificate(plan)
+    return plan
+
+
+def test_the_plan_alone_where_holding_costs_more_than_it_saves() -> None:
+    """Holding costs 15 USD/kg a period: period 2's 20 is cheaper than 10 + 15; no stock.
+
+    Cost (10 + 20 + 11) * 100 t * 1,000 = 4,100,000 USD, with no LP solver run.
+    """
+    plan = solved(market(holding_usd_per_kg=15.0))
+    assert plan.cost_usd == pytest.approx(4_100_000.0, rel=1e-12)
+    assert plan.solution.raw_status.startswith("greedy: optimal")
+    assert plan.methods["method"].eq("relaxed").all()
+    assert plan.methods["reason"].iloc[0] == (
+        "with its stock between periods set aside, each product's caps nest; the greedy "
+        "plan for the rest was optimal with the stock at its floors"
+    )
+
+
+def test_stock_at_its_floor_is_bought_and_held() -> None:
+    """A floor of 20 t, held at 15 USD/kg: 20 t more in period 1, held through the horizon.
+
+    x = (120, 100, 100): (120 * 10 + 100 * 20 + 100 * 11) * 1,000 = 4,300,000 USD, plus
+    20 t * 15 USD/kg * 3 periods = 900,000 USD: 5,200,000 USD.
+    """
+    plan = solved(market(min_t=20.0, holding_usd_per_kg=15.0))
+    assert plan.cost_usd == pytest.approx(5_200_000.0, rel=1e-12)
+    assert plan.solution.raw_status.startswith("greedy: optimal")
+    assert np.allclose(plan.solution.x[:3], [120.0, 100.0, 100.0])
+
+
+def test_highs_from_the_plan_where_buying_ahead_pays() -> None:
+    """Holding at 1 USD/kg: period 2's 100 t come from period 1 (10 + 1 < 20), up to the
+    150 t stock limit; period 3 buys its own at 11 (held from period 1: 12).
+
+    x = (200, 0, 100), s = (100, 0, 0): (200 * 10 + 100 * 11) * 1,000 + 100 * 1,000 =
+    3,200,000 USD.
+    """
+    plan = solved(market())
+    assert plan.cost_usd == pytest.approx(3_200_000.0, rel=1e-12)
+    assert plan.methods["reason"].iloc[0] == (
+        "with its stock between periods set aside, each product's caps nest; the greedy "
+        "plan for the rest was not optimal for the program, and HiGHS, started from it, "
+        "solved the program"
+    )
+
+
+def test_only_the_products_where_holding_pays_go_to_highs() -> None:
+    """Two products, stock linking each one's periods: B holds nothing worth holding."""
+    offers = pd.concat([OFFERS, OFFERS.assign(product="B", price_usd_per_kg=[10.0, 10.5, 11.0])])
+    demand = pd.concat([DEMAND, DEMAND.assign(product="B")])
+    rows = [("A", 0.0, 0.0, 150.0, 1.0), ("B", 0.0, 0.0, 150.0, 1.0)]
+    stock = pd.DataFrame(
+        rows, columns=["product", "initial_t", "min_t", "max_t", "holding_usd_per_kg"]
+    )
+    plan = solved(reopt.Market(offers, demand, stock=stock))
+    assert plan.cost_usd == pytest.approx(3_200_000.0 + 3_150_000.0, rel=1e-12)
+    assert "was optimal in 1 of 2 parts" in plan.methods["reason"].iloc[0]
+
+
+def test_a_china_cap_on_each_periods_purchases_with_stock() -> None:
+    """A Chinese offer at 5 USD/kg each period under a 50% cap on the period's purchases.
+
+    With stock, a share's base is the period's purchases (a column): held with the stock,
+    it is the period's demand plus what the stock takes, and the cap one the greedy method
+    takes. A tonne more bought in period 1 costs half at 5 and half at 10, held at 1: 8.5,
+    against 12.5 bought in period 2 (half at 5, half at 20); period 3's own tonne costs 8
+    (held from period 1: 9.5). So period 1 buys 200 t (100 from China), period 2 nothing,
+    period 3 100 t (50 from China): 1,500 + 100 holding + 800 = 2,400 USD/kg-t:
+    2,400,000 USD; HiGHS, started from the plan, finds it.
+    """
+    china = OFFERS.assign(source="c", country="CN", price_usd_per_kg=5.0)
+    m = reopt.Market(
+        pd.concat([OFFERS, china]),
+        DEMAND.copy(),
+        stock=pd.DataFrame(
+            [("A", 0.0, 0.0, 150.0, 1.0)],
+            columns=["product", "initial_t", "min_t", "max_t", "holding_usd_per_kg"],
+        ),
+    )
+    plan = solved(m, china_cap=0.5)
+    assert plan.cost_usd == pytest.approx(2_400_000.0, rel=1e-12)
+    assert plan.methods["method"].eq("relaxed").all()
+    assert "HiGHS, started from it" in plan.methods["reason"].iloc[0]
+    expensive = solved(m.replace(stock=m.stock.assign(holding_usd_per_kg=10.0)), china_cap=0.5)
+    # held at 10 USD/kg, nothing is worth holding: (50 * 5 + 50 * p) for p = 10, 20, 11
+    assert expensive.cost_usd == pytest.approx(2_800_000.0, rel=1e-12)
+    assert expensive.solution.raw_status.startswith("greedy: optimal")
+
+
+def test_initial_stock_beyond_the_first_periods_demand_goes_elsewhere() -> None:
+    """250 t at the start: with the stock held at 0, period 1 would buy -150 t (no plan)."""
+    m = market(initial_t=250.0, max_t=300.0)
+    method, _ = method_for(reopt.compile(m), SolverOptions())
+    assert method == "relaxed"  # the structure allows it; the plan does not exist
+    plan = solved(m)
+    assert not plan.methods["method"].eq("relaxed").any()
+    assert plan.cost_usd == pytest.approx(100 * 1.0 * 1000 * 2 + 50 * 11 * 1000, rel=1e-9)
+
+
+def test_lead_times_with_a_cap_per_period_go_to_highs() -> None:
+    """Bought in one period, arriving in the next: the cap of a period spans two balances."""
+    m = reopt.Market(
+        OFFERS.assign(lead_time_periods=[0, 1, 0]),
+        DEMAND.copy(),
+        stock=pd.DataFrame(
+            [("A", 0.0, 0.0, 150.0, 1.0)],
+            columns=["product", "initial_t", "min_t", "max_t", "holding_usd_per_kg"],
+        ),
+    )
+    plan = solved(m, china_cap=0.5)
+    assert plan.is_optimal
