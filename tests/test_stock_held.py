@@ -155,3 +155,39 @@ def test_lead_times_with_a_cap_per_period_go_to_highs() -> None:
     )
     plan = solved(m, china_cap=0.5)
     assert plan.is_optimal
+
+
+@pytest.mark.parametrize("tiny", [1e-270, 1e-20, 1e-14, 1e-6])
+def test_a_tiny_demand_keeps_reduced_costs_true_to_the_duals(tiny: float) -> None:
+    """One stocked product needs a tiny amount in its last period, every other demand is 0.
+
+    Scaled by its demand, that product's costs are tiny beside the others' (5e-15 at 1e-14
+    t), below HiGHS's tolerances: HiGHS, started from the plan, reported reduced costs of 0
+    where ``c - A^T y`` is 5e-15, and unscaling made that a whole price (1,000 USD/t) on
+    the plan. Reduced costs are now ``c - A^T y`` of the answer's own duals.
+    """
+    rows = [
+        (source, product, t, country, kind, cap, 2.0 if (product, t) == ("P0", 1) else 1.0)
+        for t in range(3)
+        for product in ("P0", "P1", "P2")
+        for source, country, kind, cap in (
+            ("s0", "CN", "refinery", np.nan),
+            ("s1", "AU", "mine", np.nan),
+            ("s2", "US", "recycler", np.nan),
+            ("s3", "VN", "refinery", 0.0),
+        )
+    ]
+    columns = ["source", "product", "period", "country", "kind", "capacity_t"]
+    offers = pd.DataFrame(rows, columns=[*columns, "price_usd_per_kg"])
+    demand = pd.DataFrame(
+        [
+            (p, t, tiny if (p, t) == ("P0", 2) else 0.0)
+            for p in ("P0", "P1", "P2")
+            for t in range(3)
+        ],
+        columns=["product", "period", "demand_t"],
+    )
+    stock = pd.DataFrame({"product": ["P0", "P1"], "initial_t": 0.0, "holding_usd_per_kg": 0.0})
+    m = reopt.Market(offers, demand, stock=stock)
+    plan = solved(m, policies=[reopt.cap_share(0.5, country="CN")])
+    assert plan.methods["method"].eq("relaxed").all()

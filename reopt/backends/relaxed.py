@@ -3,11 +3,11 @@
 A market with a floor (a recycled-content ``min_share``, say), with caps from two families
 that cross (a cap per mining country beside a cap per refining country), or with stock
 carried between periods is not greedy-exact, but with those set aside it often is: each
-product's remaining caps nest. `relaxation` holds the stock columns (every column other
-than an offer's in a demand or stock-balance row) at their lower bounds (the stock at its
-floor, the initial stock as given) and takes them out of the program, moving what they
-contribute into the rows' bounds; it sets aside the floors (and ranges), then, while the
-rest still is not greedy-exact, the rows of the policies given last, one policy at a time.
+product's remaining caps nest. `relaxation` holds the stock at its floors and each
+period's purchases at what that leaves (`reopt.backends.held`: the columns taken out of the
+program, what they contribute moved into the rows' bounds); it sets aside the floors (and
+ranges), then, while the rest still is not greedy-exact, the rows of the policies given
+last, one policy at a time.
 `solve_relaxed` solves what is left by the greedy method (`reopt.backends.greedy`, every
 block at once), then:
 
@@ -166,7 +166,10 @@ def solve_relaxed(
         gains = _gaining_columns(lp, relaxed.held.stock, row_dual, col_dual)
     else:
         x, row_dual = np.array(plan.x, dtype=float), np.array(plan.row_dual, dtype=float)
-        col_dual = lp.cost - lp.column_activity(row_dual)
+        if plan.col_dual is not None:
+            col_dual = np.array(plan.col_dual, dtype=float)
+        else:
+            col_dual = lp.cost - lp.column_activity(row_dual)
         gains = np.zeros(0, dtype=np.int64)
     short = _short_rows(lp, x, relaxed.rows)
     if not len(short) and not len(gains):
@@ -251,7 +254,9 @@ def warm_highs(
     run(h)
     if finish(h, lp):
         settings = {**settings, "finished_by": "simplex"}
-    return read_solution(h, lp, settings)
+    # reduced costs as c - A^T y: HiGHS's own may differ from them by its tolerances, which
+    # unscaling a part with a tiny demand would turn into whole prices
+    return read_solution(h, lp, settings, reduced_costs=False)
 
 
 def _gaining_columns(

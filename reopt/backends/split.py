@@ -126,7 +126,6 @@ def solve_by_blocks(
     started = time.perf_counter()
     x = np.zeros(lp.n_cols)
     row_dual = np.zeros(lp.n_rows)
-    col_dual = np.array(lp.cost, dtype=float)  # a column in no row: its cost
     alone = np.ones(lp.n_cols, dtype=bool)
     counts: dict[str, int] = {}
     for k, ((rows, cols), (solution, method)) in enumerate(
@@ -137,9 +136,9 @@ def solve_by_blocks(
             return replace(solution, raw_status=stopped, x=None, row_dual=None, col_dual=None), {}
         if solution.status is not Status.OPTIMAL or solution.x is None:
             return None
-        if solution.row_dual is None or solution.col_dual is None:
+        if solution.row_dual is None:
             return None
-        x[cols], row_dual[rows], col_dual[cols] = solution.x, solution.row_dual, solution.col_dual
+        x[cols], row_dual[rows] = solution.x, solution.row_dual
         alone[cols] = False
         counts[method] = counts.get(method, 0) + 1
     x[alone] = _alone_values(lp, alone)
@@ -148,7 +147,9 @@ def solve_by_blocks(
         raw_status=f"optimal in {len(blocks)} independent parts",
         x=x,
         row_dual=row_dual,
-        col_dual=col_dual,
+        # c - A^T y of the whole (a column in no row: its cost), not each part's solver's
+        # figures, which may differ from them by its tolerances
+        col_dual=lp.cost - lp.column_activity(row_dual),
         objective=dot(lp.cost, x) + lp.objective_offset,
         backend="auto",
         solve_time_s=time.perf_counter() - started,
