@@ -57,7 +57,9 @@ def cases(draw: st.DrawFn, max_products: int = 3, max_sources: int = 6) -> Case:
             elif s == 1:
                 capacity = demand[p] * (1 - MIN_FEASIBLE_CAP)
             else:
-                capacity = draw(st.one_of(st.just(np.nan), st.floats(0.0, 1000.0)))
+                capacity = draw(
+                    st.one_of(st.just(np.nan), st.floats(0.0, 1000.0, allow_subnormal=False))
+                )
             rows.append((f"s{s}", product, country, kind, capacity, draw(price)))
     offers = pd.DataFrame(
         rows, columns=["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg"]

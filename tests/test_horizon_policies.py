@@ -158,7 +158,7 @@ def markets(draw: st.DrawFn) -> tuple[reopt.Market, float, str]:
     stock = None
     if draw(st.booleans()):
         stock = pd.DataFrame({"product": ["P0"], "max_t": [draw(st.floats(0.1, 100.0))]})
-        stock["holding_usd_per_kg"] = draw(st.floats(0.0, 5.0))
+        stock["holding_usd_per_kg"] = draw(st.floats(0.0, 5.0, allow_subnormal=False))
     market = reopt.Market(offers, table, stock=stock)
     return market, draw(st.floats(0.0, 1.0)), draw(st.sampled_from(["tonnes", "value"]))
 

@@ -64,6 +64,16 @@ CASES = [
         ["offers row 0", "price_usd_per_kg=-1.0", ">= 0"],
     ),
     (
+        "subnormal demand",
+        lambda: market(demand=with_cell(good_demand(), 0, "demand_t", 2.2e-313)),
+        ["demand row 0", "demand_t=2.2e-313", "too small to compute with", "give 0"],
+    ),
+    (
+        "subnormal price as text",
+        lambda: market(with_cell(good_offers(), 2, "price_usd_per_kg", "1e-320")),
+        ["offers row 2", "price_usd_per_kg='1e-320'", "subnormal"],
+    ),
+    (
         "negative capacity",
         lambda: market(with_cell(good_offers(), 1, "capacity_t", -5)),
         ["offers row 1", "capacity_t", ">= 0"],

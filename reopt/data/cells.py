@@ -212,7 +212,20 @@ def number_column(
             problems.add(table, origin.where(df.index[i], i), col, values.iloc[i], "must be finite")
     for i in np.flatnonzero(numbers < 0):
         problems.add(table, origin.where(df.index[i], i), col, values.iloc[i], "must be >= 0")
+    for i in np.flatnonzero((numbers != 0) & (np.abs(numbers) < _SMALLEST)):
+        problems.add(
+            table,
+            origin.where(df.index[i], i),
+            col,
+            values.iloc[i],
+            f"too small to compute with (below {_SMALLEST:.3g}, a subnormal number)",
+            "give 0, or the quantity in larger units",
+        )
     return numbers
+
+
+#: The smallest normal float: below it, numbers lose precision and solvers refuse them.
+_SMALLEST = float(np.finfo(float).tiny)
 
 
 #: Words a capacity cell may hold for "no limit" (compared in lower case, spaces folded).
