@@ -166,6 +166,22 @@ def test_caps_that_cross_are_set_aside_policy_by_policy():
     assert_certificate(auto)
 
 
+def test_the_note_speaks_of_stock_only_where_stock_was_held():
+    """A policy set aside whose words hold "stock" (a source named so) is still a row set
+    aside: the note says the plan met it, not that it was optimal with the stock held."""
+    rows = [(s.replace("au_", "stockyard_"), *rest) for s, *rest in three_product_rows()]
+    market = reopt.Market(
+        offers_table(rows), demand_table([("A", 100.0), ("B", 80.0), ("C", 50.0)])
+    )
+    first = reopt.cap_share(0.7, country=["CN", "AU"], product="A")
+    second = reopt.cap_share(0.7, source=["stockyard_A", "rc_A"], product="A")
+    policies = [first, second, reopt.min_share(0.05, kind="recycler", product="A")]
+    auto, whole = both(market, policies)
+    assert "stock" in repr(second)
+    assert auto.cost_usd == pytest.approx(whole.cost_usd, rel=1e-12)
+    assert auto.notes[0].endswith("the greedy plan for the rest met them all")
+
+
 def test_what_cannot_be_made_to_nest_is_not_its_own():
     market = three_products()
     caps = reopt.compile(market, [reopt.cap_share(0.5, country="CN")])

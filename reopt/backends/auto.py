@@ -166,14 +166,14 @@ def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | No
     found = solve_relaxed(lp, each, workers=workers)
     if found is None:
         return None
-    solution, counts, aside = found
+    solution, counts, relaxed = found
     if solution.status is Status.TIME_LIMIT:
         return _labelled(solution, RELAXED, "the time limit was reached")
     if WARM_HIGHS not in counts:  # the greedy method alone: held to the limit and the log
         solution = _greedy_answer(solution, lp, options)
     held, warm = counts.get(ASIDE_HOLDS, 0), counts.get(WARM_HIGHS, 0)
-    reason = f"{relaxed_reason(aside)}; the greedy plan for the rest "
-    stock = "stock" in aside  # then the plan keeps the stock at its floors
+    reason = f"{relaxed_reason(relaxed.aside)}; the greedy plan for the rest "
+    stock = relaxed.held is not None  # then the plan keeps the stock at its floors
     if warm and held + warm == 1:  # not split: the whole program
         reason += "was not optimal for the program" if stock else "left one of them unmet"
         reason += ", and HiGHS, started from it, solved the program"

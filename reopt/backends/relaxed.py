@@ -124,7 +124,7 @@ def relaxation(lp: LinearProgram) -> Relaxation | None:
     words = ["its stock between periods"] if held is not None else []
     words += ["its floors"] if len(rows) else []
     policies = list(lp.policies)
-    tried = -1 if held is not None else 0  # rows set aside at the last try (none: none)
+    tried = -1 if held is not None else 0  # rows set aside at the last try (-1: none yet)
     while True:
         if len(rows) > tried:
             tried = len(rows)
@@ -144,15 +144,15 @@ def relaxation(lp: LinearProgram) -> Relaxation | None:
 
 def solve_relaxed(
     lp: LinearProgram, options: SolverOptions, *, workers: int = 1
-) -> tuple[Solution, dict[str, int], str] | None:
+) -> tuple[Solution, dict[str, int], Relaxation] | None:
     """``lp`` solved from its `relaxation` (module docstring), or None.
 
     None when there is no relaxation or it has no plan, or a part HiGHS solves is neither
     optimal nor stopped by the time limit (the caller then solves the whole as before).
     Returns the answer, how many parts each method solved (one part: the whole program) and
-    what was set aside, in words; a part stopped by the time limit (the whole solve's: each
-    part gets what is left) makes the answer the limit. ``workers``: parts HiGHS solves at
-    once, on threads.
+    the relaxation (what was set aside, and the stock held); a part stopped by the time
+    limit (the whole solve's: each part gets what is left) makes the answer the limit.
+    ``workers``: parts HiGHS solves at once, on threads.
     """
     started = time.perf_counter()
     relaxed = relaxation(lp)
@@ -181,7 +181,7 @@ def solve_relaxed(
             col_dual=col_dual,
             objective=dot(lp.cost, x) + lp.objective_offset,
         )
-        return _timed(answer, started), {ASIDE_HOLDS: 1}, relaxed.aside
+        return _timed(answer, started), {ASIDE_HOLDS: 1}, relaxed
 
     blocks = blocks_of(lp) or [(np.arange(lp.n_rows), np.arange(lp.n_cols))]
     row_part = np.full(lp.n_rows, -1)
@@ -210,7 +210,7 @@ def solve_relaxed(
         if solution.status is Status.TIME_LIMIT:  # the whole solve's limit: so is the answer
             stopped = f"time limit reached in part {k} of {len(redo)} HiGHS solved"
             limited = replace(solution, raw_status=stopped, x=None, row_dual=None, col_dual=None)
-            return _timed(limited, started), {}, relaxed.aside
+            return _timed(limited, started), {}, relaxed
         if solution.status is not Status.OPTIMAL or solution.x is None:
             return None
         if solution.row_dual is None or solution.col_dual is None:
@@ -226,7 +226,7 @@ def solve_relaxed(
         objective=dot(lp.cost, x) + lp.objective_offset,
         backend="auto",
     )
-    return _timed(answer, started), counts, relaxed.aside
+    return _timed(answer, started), counts, relaxed
 
 
 def warm_highs(

@@ -32,9 +32,10 @@ from reopt.bench.records import save_run
 __all__ = ["main", "run", "stocked_market"]
 
 
-def stocked_market(size: str, holding_usd_per_kg: float) -> reopt.Market:
-    """The ``periods`` instance at ``size`` with a stock row for every product."""
-    offers, demand = instance(size, "periods").tables()
+def stocked_market(
+    offers: pd.DataFrame, demand: pd.DataFrame, holding_usd_per_kg: float
+) -> reopt.Market:
+    """The market of ``offers`` and ``demand`` with a stock row for every product."""
     stock = pd.DataFrame(
         {
             "product": demand["product"].unique(),
@@ -50,9 +51,11 @@ def stocked_market(size: str, holding_usd_per_kg: float) -> reopt.Market:
 def run(size: str, holdings: list[float], repeat: int) -> list[dict[str, Any]]:
     """One row per market and contender: median seconds, and how the plan was solved."""
     rows = []
+    inst = instance(size, "periods")
+    offers, demand = inst.tables()
+    policies = inst.policies()
     for holding in holdings:
-        market = stocked_market(size, holding)
-        policies = instance(size, "periods").policies()
+        market = stocked_market(offers, demand, holding)
         times: dict[str, list[float]] = {"auto": [], "highs": []}
         reasons: dict[str, str] = {}
         cost = math.nan
