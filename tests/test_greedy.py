@@ -14,7 +14,8 @@ from strategies import MIN_FEASIBLE_CAP, cases
 
 import reopt
 from reopt.backends.auto import AUTO, AutoSession, method_for
-from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
+from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
+from reopt.backends.ordering import price_order
 from reopt.model.program import LinearProgram, RowFamily
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reopt.backends.greedy import GreedyStructure, price_order
+from reopt.backends.greedy import GreedyStructure
+from reopt.backends.ordering import price_order
 from reopt.model.program import LinearProgram
 
 __all__ = ["CapCurve", "cap_curve"]

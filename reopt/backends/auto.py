@@ -32,8 +32,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from reopt.backends.base import Solution, StartBasis
-from reopt.backends.greedy import GreedyStructure, greedy_structure, price_order, solve_greedy
+from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
 from reopt.backends.highs import HIGHS, HighsSession
+from reopt.backends.ordering import price_order, price_order_beside
 from reopt.backends.relaxed import ASIDE_HOLDS, WARM_HIGHS, relaxation, solve_relaxed
 from reopt.backends.split import blocks_of, solve_by_blocks
 from reopt.errors import Problem
@@ -73,7 +74,7 @@ def method_for(lp: LinearProgram, options: SolverOptions) -> tuple[str, str]:
         return HIGHS_METHOD, found
     relaxed = relaxation(lp)
     if relaxed is not None:
-        return RELAXED, relaxed_reason(relaxed.aside)
+        return RELAXED, relaxed.reason
     return HIGHS_METHOD, f"a general LP: {found}"
 
 
@@ -159,11 +160,13 @@ def _out_of_time() -> Solution:
     )
 
 
-def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | None:
+def _from_relaxation(
+    lp: LinearProgram, options: SolverOptions, by_price: Callable[[], np.ndarray] | None = None
+) -> Solution | None:
     """``lp`` solved from its plan without floors (`reopt.backends.relaxed`), or None."""
     workers = options.threads or 1
     each = options.replace(threads=1) if workers > 1 else options  # a thread per part
-    found = solve_relaxed(lp, each, workers=workers)
+    found = solve_relaxed(lp, each, workers=workers, by_price=by_price)
     if found is None:
         return None
     solution, counts, relaxed = found
@@ -172,7 +175,7 @@ def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | No
     if WARM_HIGHS not in counts:  # the greedy method alone: held to the limit and the log
         solution = _greedy_answer(solution, lp, options)
     held, warm = counts.get(ASIDE_HOLDS, 0), counts.get(WARM_HIGHS, 0)
-    reason = f"{relaxed_reason(relaxed.aside)}; the greedy plan for the rest "
+    reason = f"{relaxed.reason}; the greedy plan for the rest "
     stock = relaxed.held is not None  # then the plan keeps the stock at its floors
     if warm and held + warm == 1:  # not split: the whole program
         reason += "was not optimal for the program" if stock else "left one of them unmet"
@@ -186,11 +189,6 @@ def _from_relaxation(lp: LinearProgram, options: SolverOptions) -> Solution | No
     else:
         reason += "was optimal with the stock at its floors" if stock else "met them all"
     return _labelled(solution, RELAXED, reason)
-
-
-def relaxed_reason(aside: str) -> str:
-    """Why ``"relaxed"``: what was set aside (`reopt.backends.relaxed.relaxation`)."""
-    return f"with {aside} set aside, each product's caps nest"
 
 
 def _by_blocks(lp: LinearProgram, options: SolverOptions) -> Solution | None:
@@ -233,10 +231,11 @@ class AutoBackend:
         if options.method is not Method.AUTO or options.extra:
             method, reason = method_for(lp, options)
             return _labelled(HIGHS.solve(lp, options), method, reason)
+        order = price_order_beside(lp.cost, options.threads)
         structure = greedy_structure(lp)
         if isinstance(structure, str):
             reason = f"a general LP: {structure}"
-            relaxed = _from_relaxation(lp, options)
+            relaxed = _from_relaxation(lp, options, order.result if order else None)
             if relaxed is not None:
                 return relaxed
             split = _by_blocks(lp, options)
@@ -244,7 +243,7 @@ class AutoBackend:
                 return split
         else:
             reason = GREEDY_REASON
-            solution = solve_greedy(lp, structure)
+            solution = solve_greedy(lp, structure, order.result if order is not None else None)
             if solution is not None:
                 return _labelled(_greedy_answer(solution, lp, options), GREEDY, reason)
             reason = "the greedy method found no plan; HiGHS confirms it"

@@ -30,16 +30,18 @@ optimal like any other.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from reopt.backends.base import Solution
+from reopt.backends.ordering import price_order
 from reopt.model.program import LinearProgram
 from reopt.status import Status
 from reopt.vectors import dot
 
-__all__ = ["GreedyStructure", "greedy_structure", "price_order", "solve_greedy"]
+__all__ = ["GreedyStructure", "greedy_structure", "solve_greedy"]
 
 #: Coefficients of one row within this relative distance count as equal.
 _SAME = 1e-12
@@ -64,6 +66,9 @@ class GreedyStructure:
         Each cap row's depth below its block (1 for the outermost caps), 0 for equality rows.
     innermost : ndarray
         Each column's innermost node (the smallest cap holding it, or its block).
+    inner_order, inner_starts, inner_owner : ndarray
+        The columns in a block grouped by innermost node (in position order within each),
+        where each group starts, and its node.
     caps, roots : ndarray
         The cap rows and the equality rows.
     level_rows, level_cols : tuple of ndarray
@@ -86,12 +91,16 @@ class GreedyStructure:
     parent: np.ndarray
     depth: np.ndarray
     innermost: np.ndarray
+    inner_order: np.ndarray
+    inner_starts: np.ndarray
+    inner_owner: np.ndarray
     caps: np.ndarray
     roots: np.ndarray
     level_rows: tuple[np.ndarray, ...]
     level_cols: tuple[np.ndarray, ...]
     level_code: tuple[np.ndarray, ...]
     level_in: tuple[np.ndarray, ...]
+    level_owner: tuple[np.ndarray, ...]
     level_nodes: tuple[np.ndarray, ...]
     block: np.ndarray
     block_cols: np.ndarray
@@ -186,17 +195,23 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     last[:-1] = cap_col[:-1] != cap_col[1:]
     innermost[cap_col[last]] = cap_row[last]
     levels = range(1, int(depth.max(initial=0)) + 1)
-    level_rows = tuple(cap_row[position + 1 == k] for k in levels)
-    level_cols = tuple(cap_col[position + 1 == k] for k in levels)
-    codes, members = [], []
-    for rows, cols in [
-        *zip(level_rows, level_cols, strict=True),
-        (root[~rootless], np.flatnonzero(~rootless)),
-    ]:
+    if len(levels) == 1:  # no cap inside another
+        level_rows, level_cols = (cap_row,), (cap_col,)
+    else:
+        level_rows = tuple(cap_row[position + 1 == k] for k in levels)
+        level_cols = tuple(cap_col[position + 1 == k] for k in levels)
+    codes, members, owners = [], [], []
+    for rows, cols in zip(level_rows, level_cols, strict=True):
         node = np.full(n_cols, -1, dtype=np.int64)
         node[cols] = rows
-        codes.append(_small_codes(node, n_rows))
+        code, owner = _small_codes(node, n_rows)
+        codes.append(code)
         members.append(node >= 0)
+        owners.append(owner)
+    code, owner = _small_codes(root, n_rows)  # the blocks: each column's node is its root
+    codes.append(code)
+    members.append(~rootless)
+    owners.append(owner)
     level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
     block = np.full(n_rows, -1, dtype=np.int64)
     block[equality] = np.flatnonzero(equality)
@@ -208,12 +223,14 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         parent=parent,
         depth=depth,
         innermost=innermost,
+        **_grouped(innermost, ~rootless, n_rows),
         caps=np.flatnonzero(used),
         roots=np.flatnonzero(equality),
         level_rows=level_rows,
         level_cols=level_cols,
         level_code=tuple(codes),
         level_in=tuple(members),
+        level_owner=tuple(owners),
         level_nodes=level_nodes,
         block=block,
         block_cols=np.flatnonzero(~rootless),
@@ -222,42 +239,33 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     )
 
 
-def price_order(cost: np.ndarray) -> np.ndarray:
-    """The columns by cost, ties by position.
+def _small_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``node`` (rows, -1 for none) as dense codes in a small unsigned type, and each code's row.
 
-    A stable sort, done as a quicksort and then, within each run of tied costs, a sort of
-    the positions: one sort of ``run * n + position`` for all runs at once (faster than a
-    stable sort of everything, or a lexsort of the ties).
-
-    Examples
-    --------
-    >>> price_order(np.array([3.0, 1.0, 3.0, 2.0, 1.0])).tolist()
-    [1, 4, 3, 0, 2]
+    Codes follow the rows' order; a column with no node gets code 0 (callers mask it out).
     """
-    order = np.argsort(cost)
-    ordered = cost[order]
-    same = ordered[1:] == ordered[:-1]  # a tie with the next one
-    if same.any():
-        n = len(cost)
-        in_run = np.zeros(n, dtype=bool)
-        in_run[:-1] |= same
-        in_run[1:] |= same
-        at = np.flatnonzero(in_run)
-        starts = np.ones(len(at), dtype=bool)
-        starts[1:] = (np.diff(at) != 1) | ~same[at[:-1]]
-        run = np.cumsum(starts) - 1
-        order[at] = np.sort(run * n + order[at]) % n
-    return order
-
-
-def _small_codes(node: np.ndarray, n_rows: int) -> np.ndarray:
-    """``node`` (rows, -1 for none) as dense codes in a small unsigned type (radix-sorted)."""
     used = np.zeros(n_rows + 1, dtype=bool)
     used[node] = True  # -1 marks the last slot
-    code_of = np.cumsum(used[:-1]) - 1
-    n_codes = int(code_of[-1]) + 1 if n_rows else 0
+    owner = np.flatnonzero(used[:-1])
+    n_codes = len(owner)
     dtype = np.uint8 if n_codes <= 2**8 else np.uint16 if n_codes <= 2**16 else np.uint32
-    return np.where(node >= 0, code_of[node], 0).astype(dtype)
+    code_of = np.zeros(n_rows + 1, dtype=dtype)  # the last slot (node -1) keeps code 0
+    code_of[owner] = np.arange(n_codes, dtype=dtype)
+    return code_of[node], owner
+
+
+def _grouped(node: np.ndarray, member: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+    """The member columns grouped by ``node`` (`GreedyStructure`'s ``inner_*`` fields)."""
+    code, owner = _small_codes(np.where(member, node, -1), n_rows)
+    cols = np.flatnonzero(member)
+    codes = code[cols]
+    order = cols[np.argsort(codes, kind="stable")]
+    counts = np.bincount(codes, minlength=len(owner))
+    return {
+        "inner_order": order,
+        "inner_starts": np.cumsum(counts) - counts,
+        "inner_owner": owner,
+    }
 
 
 def _fill(
@@ -265,34 +273,45 @@ def _fill(
     by_price: np.ndarray,
     code: np.ndarray,
     member: np.ndarray,
-    node: np.ndarray,
+    owner: np.ndarray,
     bound: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """Keep, for each node, its columns' cheapest amounts up to the node's bound (in place).
 
     ``by_price`` lists the columns by price (ties by position); ``code`` is each column's
-    node at this level as a small integer, ``member`` whether it has one, ``node`` the row.
+    node at this level as a small integer, ``member`` whether it has one, ``owner`` each
+    code's row. Returns what each code's columns hold afterwards.
     """
     cols = by_price[member[by_price]]
     if not len(cols):
-        return
-    c = cols[np.argsort(code[cols], kind="stable")]  # grouped by node, by price within
-    r = node[c]
+        return np.zeros(len(owner))
+    codes = code[cols]
+    counts = np.bincount(codes, minlength=len(owner))
+    c = cols[np.argsort(codes, kind="stable")]  # grouped by node, by price within
     seq = amount[c]
-    running = np.cumsum(seq)
-    start = np.ones(len(r), dtype=bool)
-    start[1:] = r[1:] != r[:-1]
-    base = (running - seq)[np.maximum.accumulate(np.where(start, np.arange(len(r)), 0))]
-    before = running - seq - base  # what cheaper columns of the node already took
-    amount[c] = np.minimum(seq, np.maximum(bound[r] - before, 0.0))
+    taken = np.cumsum(seq)
+    taken -= seq  # what the cheaper columns of this node and of the nodes before took
+    first = np.cumsum(counts) - counts
+    before = taken - np.repeat(taken[np.minimum(first, len(c) - 1)], counts)
+    room = np.repeat(bound[owner], counts) - before
+    np.maximum(room, 0.0, out=room)
+    np.minimum(seq, room, out=room)
+    amount[c] = room
+    held = np.zeros(len(owner))
+    filled = counts > 0
+    held[filled] = np.add.reduceat(room, first[filled])
+    return held
 
 
 def solve_greedy(
-    lp: LinearProgram, structure: GreedyStructure, by_price: np.ndarray | None = None
+    lp: LinearProgram,
+    structure: GreedyStructure,
+    by_price: np.ndarray | Callable[[], np.ndarray] | None = None,
 ) -> Solution | None:
     """``lp`` solved by the greedy method, or None when it is infeasible (HiGHS says why).
 
-    ``by_price`` is `price_order` of the costs, when the caller already has it.
+    ``by_price`` is `price_order` of the costs when the caller already has it, or a function
+    that waits for it (a sort running on another thread).
     """
     started = time.perf_counter()
     s = structure
@@ -303,15 +322,20 @@ def solve_greedy(
     if (demand[s.roots] < 0).any() or (upper[s.caps] < 0).any():
         return None
     block_cols = s.block_cols
-    amount = np.zeros(lp.n_cols)
-    amount[block_cols] = np.minimum(lp.col_upper[block_cols], demand[s.root[block_cols]])
-    by_price = price_order(lp.cost) if by_price is None else by_price
-    node = np.full(lp.n_cols, -1, dtype=np.int64)
+    if len(block_cols) == lp.n_cols:  # every column in a block
+        amount = np.minimum(lp.col_upper, demand[s.root])
+    else:
+        amount = np.zeros(lp.n_cols)
+        amount[block_cols] = np.minimum(lp.col_upper[block_cols], demand[s.root[block_cols]])
+    if by_price is None:
+        by_price = price_order(lp.cost)
+    elif callable(by_price):  # being sorted elsewhere
+        by_price = by_price()
     for k in reversed(range(len(s.level_rows))):
-        node[s.level_cols[k]] = s.level_rows[k]
-        _fill(amount, by_price, s.level_code[k], s.level_in[k], node, upper)
-    _fill(amount, by_price, s.level_code[-1], s.level_in[-1], s.root, demand)
-    bought = np.bincount(s.root[block_cols], weights=amount[block_cols], minlength=lp.n_rows)
+        _fill(amount, by_price, s.level_code[k], s.level_in[k], s.level_owner[k], upper)
+    held = _fill(amount, by_price, s.level_code[-1], s.level_in[-1], s.level_owner[-1], demand)
+    bought = np.zeros(lp.n_rows)
+    bought[s.level_owner[-1]] = held
     short = demand[s.roots] - bought[s.roots]
     if (short > _TIGHT * np.maximum(block_size[s.roots], 1e-300)).any():
         return None
@@ -341,13 +365,14 @@ def _prices(
 ) -> np.ndarray | None:
     """Row duals: each node's price interval bottom up, then a price top down (module doc)."""
     n_rows = lp.n_rows
-    cols = s.block_cols
-    node, cost, x = s.innermost[cols], lp.cost[cols], amount[cols]
+    order, starts = s.inner_order, s.inner_starts  # grouped by innermost node
+    cost, x = lp.cost[order], amount[order]
     lo = np.full(n_rows, -np.inf)
     hi = np.full(n_rows, np.inf)
-    np.maximum.at(lo, node[x > 0], cost[x > 0])
-    below = x < lp.col_upper[cols]
-    np.minimum.at(hi, node[below], cost[below])
+    if len(order):
+        lo[s.inner_owner] = np.maximum.reduceat(np.where(x > 0, cost, -np.inf), starts)
+        below = x < lp.col_upper[order]
+        hi[s.inner_owner] = np.minimum.reduceat(np.where(below, cost, np.inf), starts)
     used = np.bincount(s.cap_rows, weights=amount[s.cap_cols], minlength=n_rows)
     size = block_size[np.maximum(s.block, 0)]
     tight = upper - used <= _TIGHT * np.maximum(size, 1e-300)

@@ -31,6 +31,7 @@ solves with HiGHS's. Every answer goes through reopt's numpy check of the whole 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import highspy
@@ -109,6 +110,11 @@ class Relaxation:
         self.rows, self.aside, self.program, self.structure = rows, aside, program, structure
         self.held = held
 
+    @property
+    def reason(self) -> str:
+        """Why the relaxation is solved this way: what was set aside."""
+        return f"with {self.aside} set aside, each product's caps nest"
+
 
 def relaxation(lp: LinearProgram) -> Relaxation | None:
     """``lp`` with its floors, then its last policies' rows, set aside until the rest nests.
@@ -143,7 +149,11 @@ def relaxation(lp: LinearProgram) -> Relaxation | None:
 
 
 def solve_relaxed(
-    lp: LinearProgram, options: SolverOptions, *, workers: int = 1
+    lp: LinearProgram,
+    options: SolverOptions,
+    *,
+    workers: int = 1,
+    by_price: Callable[[], np.ndarray] | None = None,
 ) -> tuple[Solution, dict[str, int], Relaxation] | None:
     """``lp`` solved from its `relaxation` (module docstring), or None.
 
@@ -152,13 +162,15 @@ def solve_relaxed(
     Returns the answer, how many parts each method solved (one part: the whole program) and
     the relaxation (what was set aside, and the stock held); a part stopped by the time
     limit (the whole solve's: each part gets what is left) makes the answer the limit.
-    ``workers``: parts HiGHS solves at once, on threads.
+    ``workers``: parts HiGHS solves at once, on threads. ``by_price`` waits for the price
+    order of ``lp``'s costs being sorted elsewhere (used where the relaxation keeps them).
     """
     started = time.perf_counter()
     relaxed = relaxation(lp)
     if relaxed is None:
         return None
-    plan = solve_greedy(relaxed.program, relaxed.structure)
+    same_costs = by_price is not None and relaxed.program.cost is lp.cost
+    plan = solve_greedy(relaxed.program, relaxed.structure, by_price if same_costs else None)
     if plan is None or plan.x is None or plan.row_dual is None:
         return None
     if relaxed.held is not None:

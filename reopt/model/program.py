@@ -269,8 +269,10 @@ class LinearProgram:
             changed = table[name].copy()
             changed[rows] = value
             table[name] = readonly(changed)
-        return replace(
-            self, row_lower=readonly(row_lower), row_upper=readonly(row_upper), row_labels=table
+        return self._sharing(
+            replace(
+                self, row_lower=readonly(row_lower), row_upper=readonly(row_upper), row_labels=table
+            )
         )
 
     def with_col_bounds(
@@ -286,11 +288,13 @@ class LinearProgram:
             col_lower[cols] = lower
         if upper is not None:
             col_upper[cols] = upper
-        return replace(self, col_lower=readonly(col_lower), col_upper=readonly(col_upper))
+        return self._sharing(
+            replace(self, col_lower=readonly(col_lower), col_upper=readonly(col_upper))
+        )
 
     def with_costs(self, cost: np.ndarray) -> LinearProgram:
         """A copy with another cost vector."""
-        return replace(self, cost=readonly(np.asarray(cost, dtype=float)))
+        return self._sharing(replace(self, cost=readonly(np.asarray(cost, dtype=float))))
 
     def with_policies(self, policies: Sequence[object]) -> LinearProgram:
         """A copy that records other policy objects (rows unchanged)."""
@@ -332,19 +336,32 @@ class LinearProgram:
             col_offer=readonly(np.concatenate([self.col_offer, np.full(n_new, -1)])),
         )
 
+    def _sharing(self, new: LinearProgram) -> LinearProgram:
+        """``new`` (a copy of this program) with the entry rows worked out here, if shared.
+
+        They are shared when ``new`` has the same row starts (the same array).
+        """
+        if new.row_start is self.row_start and "entry_row" in self.__dict__:
+            new.__dict__["entry_row"] = self.__dict__["entry_row"]
+        return new
+
     def scaled(self, col_scale: np.ndarray, row_scale: np.ndarray) -> LinearProgram:
         """The same program in other units (costs are left as they are).
 
         Column ``j`` counts ``col_scale[j]`` old units; row ``i`` is multiplied by
         ``row_scale[i]``.
         """
-        return replace(
-            self,
-            value=readonly(self.value * col_scale[self.col_index] * row_scale[self.entry_row]),
-            col_lower=readonly(self.col_lower / col_scale),
-            col_upper=readonly(self.col_upper / col_scale),
-            row_lower=readonly(self.row_lower * row_scale),
-            row_upper=readonly(self.row_upper * row_scale),
+        return self._sharing(
+            replace(
+                self,
+                value=readonly(self.value * col_scale[self.col_index] * row_scale[self.entry_row]),
+                col_lower=self.col_lower  # zeros stay zeros: shared, not divided
+                if not self.col_lower.any()
+                else readonly(self.col_lower / col_scale),
+                col_upper=readonly(self.col_upper / col_scale),
+                row_lower=readonly(self.row_lower * row_scale),
+                row_upper=readonly(self.row_upper * row_scale),
+            )
         )
 
     def __repr__(self) -> str:

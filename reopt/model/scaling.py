@@ -125,16 +125,19 @@ def components(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     col_label = np.arange(lp.n_cols)
     filled = np.diff(lp.row_start) > 0
     starts = lp.row_start[:-1][filled]
+    lengths = np.diff(lp.row_start)[filled]
     row_label = np.full(lp.n_rows, -1)
-    while True:
-        entry_label = col_label[lp.col_index]
-        row_min = np.minimum.reduceat(entry_label, starts) if len(starts) else starts
-        new = col_label.copy()
-        np.minimum.at(new, lp.col_index, np.repeat(row_min, np.diff(lp.row_start)[filled]))
-        new = new[new]  # jump along chains of labels
-        if np.array_equal(new, col_label):
+    entry_label = lp.col_index.astype(np.int64)  # each column its own label to begin with
+    while len(starts):
+        row_min = np.minimum.reduceat(entry_label, starts)
+        if (row_min == np.maximum.reduceat(entry_label, starts)).all():
+            # every row holds one label, so each part holds one: a column of its own part,
+            # which spread it, so it keeps it; nothing moves any more
             break
-        col_label = new
+        new = col_label.copy()
+        np.minimum.at(new, lp.col_index, np.repeat(row_min, lengths))
+        col_label = new[new]  # jump along chains of labels
+        entry_label = col_label[lp.col_index]
     if len(starts):
         row_label[filled] = col_label[lp.col_index[starts]]
     return col_label, row_label

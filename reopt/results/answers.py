@@ -23,6 +23,7 @@ from reopt.results.polish import polish
 from reopt.results.verify import (
     check_solution,
     optimality_violations,
+    row_activity,
     row_max,
     violations,
     without_stray_signs,
@@ -31,6 +32,9 @@ from reopt.status import Status
 from reopt.vectors import dot
 
 __all__ = ["check_solver", "checked_answer", "solve_with", "unscaled"]
+
+#: A point's row activity and row sizes on the scaled program (`row_activity`).
+Rows = tuple[np.ndarray, np.ndarray]
 
 
 def check_solver(solver: object, options: object) -> tuple[Backend, SolverOptions]:
@@ -120,7 +124,7 @@ def _checked(
         # values printed with a few digits: point and duals onto their vertex, if they fit
         solution = _polished(lp, scaled, scaling, solution) or solution
     try:
-        solution = _feasible(lp, scaled, scaling, solution)
+        solution, rows = _feasible(lp, scaled, scaling, solution)
     except SolverError as err:
         failure: SolverError | list[str] = err
     else:
@@ -128,7 +132,7 @@ def _checked(
             if not lp.is_mip:
                 notes.append(f"optimality not proved: {solution.backend} returned no duals")
             return solution
-        failure = _optimality(scaled, scaling, solution)
+        failure = _optimality(scaled, scaling, solution, rows)
         if not failure:
             return solution
         polished = _polished(lp, scaled, scaling, solution)
@@ -169,32 +173,36 @@ def _second_attempt(
     if again.status is not Status.OPTIMAL or again.x is None:
         return None
     try:
-        again = _feasible(lp, scaled, scaling, again)
+        again, rows = _feasible(lp, scaled, scaling, again)
     except SolverError:
         return None
-    if again.row_dual is not None and _optimality(scaled, scaling, again):
+    if again.row_dual is not None and _optimality(scaled, scaling, again, rows):
         return _polished(lp, scaled, scaling, again)
     return again
 
 
 def _feasible(
     lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution
-) -> Solution:
-    """``solution``, polished onto its vertex where its digits fall short; else SolverError."""
+) -> tuple[Solution, Rows | None]:
+    """``solution``, polished onto its vertex where its digits fall short; else SolverError.
+
+    With it, the scaled program's `row_activity` at its point when it passed as it was.
+    """
     x, _, _ = scaling.scale(solution.x, None, None)
     assert x is not None
     objective = dot(scaled.cost, x) + scaled.objective_offset
-    if not violations(scaled, x, objective):
-        return solution
+    rows = row_activity(scaled, x)
+    if not violations(scaled, x, objective, activity=rows):
+        return solution, rows
     if solution.row_dual is not None:  # point and duals onto the vertex together
         both = _polished(lp, scaled, scaling, solution)
         if both is not None:
-            return both
+            return both, None
     polished = _polished(lp, scaled, scaling, replace(solution, row_dual=None))
     if polished is None:
         check_solution(scaled, x, objective, backend=solution.backend)
         raise AssertionError("unreachable: the check above raises")
-    return replace(polished, row_dual=solution.row_dual, col_dual=solution.col_dual)
+    return replace(polished, row_dual=solution.row_dual, col_dual=solution.col_dual), None
 
 
 def _polished(
@@ -229,8 +237,13 @@ def _polished(
     )
 
 
-def _optimality(scaled: LinearProgram, scaling: Scaling, solution: Solution) -> list[str]:
-    """What the solution's duals fail to prove, on the scaled program."""
+def _optimality(
+    scaled: LinearProgram, scaling: Scaling, solution: Solution, rows: Rows | None = None
+) -> list[str]:
+    """What the solution's duals fail to prove, on the scaled program.
+
+    ``rows`` is the point's `row_activity` there, where known.
+    """
     x, row_dual, col_dual = scaling.scale(solution.x, solution.row_dual, solution.col_dual)
     assert x is not None and row_dual is not None
-    return optimality_violations(scaled, x, row_dual, col_dual)
+    return optimality_violations(scaled, x, row_dual, col_dual, activity=rows)

@@ -42,6 +42,7 @@ __all__ = [
     "check_optimality",
     "check_solution",
     "optimality_violations",
+    "row_activity",
     "row_max",
     "row_sizes",
     "violations",
@@ -54,10 +55,15 @@ def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
     return _sizes(lp, np.abs(lp.value * x[lp.col_index]))
 
 
-def _activity_and_size(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``A @ x`` and `row_sizes`, from one gather of the entries."""
+def row_activity(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``A @ x`` and `row_sizes`, from one gather of the entries.
+
+    Both checks need them; pass them as ``activity`` to check one point twice for the price
+    of once.
+    """
     terms = lp.value * x[lp.col_index]
-    return row_sums(lp.row_start, terms), _sizes(lp, np.abs(terms))
+    activity = row_sums(lp.row_start, terms)
+    return activity, _sizes(lp, np.abs(terms, out=terms))
 
 
 def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
@@ -85,8 +91,16 @@ OPTIMALITY_FLOOR = 1e-12
 SHOWN = 10
 
 
-def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
+def violations(
+    lp: LinearProgram,
+    x: np.ndarray,
+    objective: float,
+    *,
+    activity: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[str]:
     """Every way in which ``x`` fails ``lp`` (empty when it passes).
+
+    ``activity`` is `row_activity` of ``x``, where the caller has it.
 
     Examples
     --------
@@ -110,12 +124,12 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
             f"column {j}: value {x[j]:.10g} outside [{lp.col_lower[j]:g}, {lp.col_upper[j]:g}]"
         )
 
-    activity, size = _activity_and_size(lp, x)
+    ax, size = row_activity(lp, x) if activity is None else activity
     row_tol = FEASIBILITY_RTOL * np.maximum(1.0, size)
-    bad = (activity < lp.row_lower - row_tol) | (activity > lp.row_upper + row_tol)
+    bad = (ax < lp.row_lower - row_tol) | (ax > lp.row_upper + row_tol)
     for i in np.flatnonzero(bad)[:SHOWN]:
         found.append(
-            f"row {i} ({lp.row_family[i]}): activity {activity[i]:.10g} outside "
+            f"row {i} ({lp.row_family[i]}): activity {ax[i]:.10g} outside "
             f"[{lp.row_lower[i]:g}, {lp.row_upper[i]:g}]"
         )
 
@@ -132,12 +146,18 @@ def violations(lp: LinearProgram, x: np.ndarray, objective: float) -> list[str]:
 
 
 def optimality_violations(
-    lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray, col_dual: np.ndarray | None = None
+    lp: LinearProgram,
+    x: np.ndarray,
+    row_dual: np.ndarray,
+    col_dual: np.ndarray | None = None,
+    *,
+    activity: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[str]:
     """Every way in which the duals fail to prove ``x`` optimal (empty when they prove it).
 
     ``row_dual`` is the change of the objective per unit increase of a row's bound (HiGHS's
-    sign convention); ``col_dual``, if given, must equal the reduced costs ``c - A^T y``.
+    sign convention); ``col_dual``, if given, must equal the reduced costs ``c - A^T y``;
+    ``activity`` is `row_activity` of ``x``, where the caller has it.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(row_dual, dtype=float)
@@ -146,9 +166,8 @@ def optimality_violations(
     entry_y = lp.value * y[lp.entry_row]
     d = lp.cost - np.bincount(lp.col_index, weights=entry_y, minlength=lp.n_cols)
     # the money each reduced cost is made of (USD per unit of the column)
-    terms = np.abs(lp.cost) + np.bincount(
-        lp.col_index, weights=np.abs(entry_y), minlength=lp.n_cols
-    )
+    terms = np.bincount(lp.col_index, weights=np.abs(entry_y, out=entry_y), minlength=lp.n_cols)
+    terms += np.abs(lp.cost)
     found: list[str] = []
     tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
     if col_dual is not None:
@@ -160,12 +179,16 @@ def optimality_violations(
     col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, tol)
     col_size = np.maximum(1.0, np.abs(x))
     # the money a row's dual is made of: its columns' terms per unit of the row
+    per_entry = terms[lp.col_index]
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 entries are masked below
-        per_entry = np.where(lp.value != 0, terms[lp.col_index] / np.abs(lp.value), 0.0)
+        per_entry /= np.abs(lp.value)
+    zero = lp.value == 0
+    if zero.any():
+        per_entry[zero] = 0.0
     row_terms = row_max(lp, per_entry)
-    activity, size = _activity_and_size(lp, x)
+    ax, size = row_activity(lp, x) if activity is None else activity
     row_tol = OPTIMALITY_RTOL * row_terms + OPTIMALITY_FLOOR
-    row_slack = _slacks(activity, lp.row_lower, lp.row_upper, y, row_tol)
+    row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_tol)
     row_size = np.maximum(1.0, size)
 
     for what, (infeasible, gap), money in (
@@ -195,13 +218,24 @@ def _slacks(
     A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
     the dual times the distance to that bound; a dual whose bound is infinite is infeasible.
     """
-    positive, negative = np.maximum(dual, 0.0), np.maximum(-dual, 0.0)
-    infeasible = ((positive > tol) & ~np.isfinite(lower)) | ((negative > tol) & ~np.isfinite(upper))
-    with np.errstate(invalid="ignore"):
-        above = np.where(np.isfinite(lower), np.maximum(value - lower, 0.0), 0.0)
-        below = np.where(np.isfinite(upper), np.maximum(upper - value, 0.0), 0.0)
-    gap = above * positive + below * negative
-    return infeasible, np.where(infeasible, np.inf, gap)
+    positive = np.maximum(dual, 0.0)
+    negative = positive - dual  # max(-dual, 0), exactly
+    infeasible = np.zeros(len(value), dtype=bool)
+    gap = np.zeros(len(value))
+    for bound, distance, part in (
+        (lower, value - lower, positive),
+        (upper, upper - value, negative),
+    ):
+        missing = ~np.isfinite(bound)
+        if missing.any():  # no such bound: no slack, and a dual that points at it is wrong
+            infeasible |= missing & (part > tol)
+            distance[missing] = 0.0
+        np.maximum(distance, 0.0, out=distance)
+        distance *= part
+        gap += distance
+    if infeasible.any():
+        gap[infeasible] = np.inf
+    return infeasible, gap
 
 
 def check_solution(lp: LinearProgram, x: np.ndarray, objective: float, *, backend: str) -> None:

@@ -1,0 +1,183 @@
+"""The shortcuts of a large solve: the price sort on a second thread, the labels of the
+program's parts, entry rows shared with the scaled program, one row activity for both checks.
+
+Each must give what the long way gives; these tests hold them to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import reopt
+from reopt.backends.ordering import (
+    SORT_BESIDE_FROM_COLUMNS,
+    Background,
+    price_order,
+    price_order_beside,
+)
+from reopt.model.scaling import components, scaling_for
+from reopt.results.verify import optimality_violations, row_activity, violations
+
+
+@pytest.fixture(scope="module")
+def large_market() -> reopt.Market:
+    """A synthetic market with more columns than `SORT_BESIDE_FROM_COLUMNS`."""
+    return reopt.datasets.synthetic(SORT_BESIDE_FROM_COLUMNS + 5_000, seed=11)
+
+
+def test_the_sort_beside_gives_the_order_of_the_sort_here():
+    cost = np.random.default_rng(3).integers(0, 50, SORT_BESIDE_FROM_COLUMNS).astype(float)
+    pending = price_order_beside(cost, None)
+    assert pending is not None
+    assert np.array_equal(pending.result(), price_order(cost))
+
+
+@pytest.mark.parametrize(("n", "threads"), [(SORT_BESIDE_FROM_COLUMNS - 1, None), (10**5, 1)])
+def test_small_programs_and_one_thread_sort_where_the_order_is_needed(n, threads):
+    assert price_order_beside(np.zeros(n), threads) is None
+
+
+def test_an_error_on_the_second_thread_reaches_the_caller():
+    def fails() -> None:
+        raise ValueError("on the second thread")
+
+    with pytest.raises(ValueError, match="on the second thread"):
+        Background(fails).result()
+
+
+@pytest.mark.parametrize(
+    ("policies", "method"),
+    [
+        ([reopt.cap_share(0.6, country="CN"), reopt.cap_share(0.7, each="country")], "greedy"),
+        ([reopt.cap_share(0.6, country="CN"), reopt.min_share(0.05, kind="recycler")], "relaxed"),
+    ],
+    ids=["caps", "a floor"],
+)
+def test_one_thread_and_two_give_the_same_plan_bit_for_bit(large_market, policies, method):
+    two = reopt.solve(large_market, policies=policies)
+    one = reopt.solve(large_market, policies=policies, options=reopt.SolverOptions(threads=1))
+    assert two.status is reopt.Status.OPTIMAL
+    assert two.methods["method"].eq(method).all()
+    for name in ("x", "row_dual", "col_dual"):
+        assert np.array_equal(getattr(two.solution, name), getattr(one.solution, name))
+    assert two.cost_usd == one.cost_usd
+
+
+def _components_by_union(lp: reopt.LinearProgram) -> np.ndarray:
+    """Column labels by union-find, the smallest column of each part as its label."""
+    parent = list(range(lp.n_cols))
+
+    def find(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    for i in range(lp.n_rows):
+        cols = lp.col_index[lp.row_start[i] : lp.row_start[i + 1]]
+        for a, b in itertools.pairwise(cols):
+            ra, rb = find(int(a)), find(int(b))
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(j) for j in range(lp.n_cols)])
+
+
+@st.composite
+def sparse_programs(draw: st.DrawFn) -> reopt.LinearProgram:
+    """Programs whose rows link columns in chains, stars and strays (many label rounds)."""
+    n_cols = draw(st.integers(1, 30))
+    rows = draw(
+        st.lists(
+            st.lists(st.integers(0, n_cols - 1), min_size=0, max_size=5, unique=True), max_size=25
+        )
+    )
+    if draw(st.booleans()):  # a chain from the last column down: labels travel far
+        rows += [[j, j - 1] for j in range(n_cols - 1, 0, -1)][: draw(st.integers(0, n_cols))]
+    starts = np.cumsum([0] + [len(r) for r in rows])
+    index = np.array([j for r in rows for j in sorted(r)], dtype=np.int64)
+    return reopt.LinearProgram.from_arrays(
+        cost=np.ones(n_cols),
+        col_lower=np.zeros(n_cols),
+        col_upper=np.ones(n_cols),
+        row_lower=np.zeros(len(rows)),
+        row_upper=np.ones(len(rows)),
+        row_start=starts,
+        col_index=index,
+        value=np.ones(len(index)),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(sparse_programs())
+def test_the_parts_of_a_program_are_its_connected_components(lp):
+    col_label, row_label = components(lp)
+    assert np.array_equal(col_label, _components_by_union(lp))
+    filled = np.diff(lp.row_start) > 0
+    first_col = lp.col_index[lp.row_start[:-1][filled]]
+    assert np.array_equal(row_label[filled], col_label[first_col])
+    assert (row_label[~filled] == -1).all()
+
+
+def test_the_scaled_program_shares_entry_rows_and_zero_lower_bounds(large_market):
+    lp = reopt.compile(large_market, [reopt.cap_share(0.6, country="CN")])
+    scaled = scaling_for(lp).apply(lp)
+    assert scaled.entry_row is lp.entry_row
+    assert scaled.col_lower is lp.col_lower and not lp.col_lower.any()
+    recomputed = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
+    assert np.array_equal(scaled.entry_row, recomputed)
+
+
+def test_lower_bounds_other_than_zero_are_scaled():
+    lp = reopt.LinearProgram.from_arrays(
+        cost=[1.0, 2.0],
+        col_lower=[0.0, 4.0],
+        col_upper=[10.0, 10.0],
+        row_lower=[5.0],
+        row_upper=[5.0],
+        row_start=[0, 2],
+        col_index=[0, 1],
+        value=[1.0, 1.0],
+    )
+    scaled = lp.scaled(np.array([2.0, 2.0]), np.array([1.0]))
+    assert scaled.col_lower.tolist() == [0.0, 2.0]
+
+
+def test_a_dual_that_prices_a_missing_bound_is_refused():
+    # x0 + x1 <= 4: a cap, no lower bound; x0 has no upper bound
+    lp = reopt.LinearProgram.from_arrays(
+        cost=[1.0, 1.0],
+        col_lower=[0.0, 0.0],
+        col_upper=[np.inf, 3.0],
+        row_lower=[-np.inf],
+        row_upper=[4.0],
+        row_start=[0, 2],
+        col_index=[0, 1],
+        value=[1.0, 1.0],
+    )
+    x = np.zeros(2)
+    assert not optimality_violations(lp, x, np.array([0.0]))  # reduced costs 1 at 0: optimal
+    found = optimality_violations(lp, x, np.array([1.0]))  # prices the missing lower bound
+    assert any("row 0: its dual has a sign no bound allows" in f for f in found)
+    cheaper = lp.with_costs(np.array([-1.0, 1.0]))  # a reduced cost -1 prices x0's upper bound
+    found = optimality_violations(cheaper, x, np.array([0.0]))
+    assert any("column 0: its dual has a sign no bound allows" in f for f in found)
+
+
+def test_a_shared_row_activity_gives_the_same_verdicts(large_market):
+    plan = reopt.solve(large_market, china_cap=0.6)
+    lp, s = plan.lp, plan.solution
+    rows = row_activity(lp, s.x)
+    objective = float(lp.cost @ s.x)
+    assert violations(lp, s.x, objective) == violations(lp, s.x, objective, activity=rows)
+    worse = s.x.copy()
+    worse[np.flatnonzero(worse > 0)[:3]] *= 0.5  # short of demand, no longer optimal
+    rows_worse = row_activity(lp, worse)
+    assert violations(lp, worse, objective)
+    assert violations(lp, worse, objective) == violations(lp, worse, objective, activity=rows_worse)
+    assert optimality_violations(lp, worse, s.row_dual, s.col_dual) == optimality_violations(
+        lp, worse, s.row_dual, s.col_dual, activity=rows_worse
+    )
