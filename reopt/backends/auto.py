@@ -10,10 +10,12 @@ worth holding, HiGHS started from it where not); from
 `reopt.backends.split.SPLIT_FROM_COLUMNS`, any other program that falls into independent
 parts is solved part by part (`reopt.backends.split`). Anything else (value-basis shares,
 rules over several products, stock with lead times, minimum orders, small programs with
-floors, crossing caps or stock) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves parts on
-``n`` threads. An explicit method (``SolverOptions(method="simplex")``) or HiGHS settings in
-``extra`` mean HiGHS. The answer's ``settings`` say which method solved it (``"method"``)
-and why (``"method_reason"``); the plan shows them (`reopt.Plan.methods`).
+floors, crossing caps or stock) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves
+parts on ``n`` threads; unless ``threads=1``, a large program's price sort runs on a second
+thread while its structure is found (`reopt.backends.ordering`). An explicit method
+(``SolverOptions(method="simplex")``) or HiGHS settings in ``extra`` mean HiGHS. The
+answer's ``settings`` say which method solved it (``"method"``) and why
+(``"method_reason"``); the plan shows them (`reopt.Plan.methods`).
 
 `AutoSession` keeps a program between solves like `reopt.backends.highs.HighsSession`, for
 sweeps and Monte Carlo: a greedy program is solved again from its arrays (its structure

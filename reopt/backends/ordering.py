@@ -7,6 +7,7 @@ another core while the caller finds the program's structure; `Background.result`
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -82,9 +83,16 @@ class Background(Generic[T]):
 def price_order_beside(cost: np.ndarray, threads: int | None) -> Background[np.ndarray] | None:
     """`price_order` of ``cost``, sorting on a second thread, or None.
 
-    From `SORT_BESIDE_FROM_COLUMNS` costs, unless ``threads=1``; with None the caller sorts
-    when it needs the order.
+    From `SORT_BESIDE_FROM_COLUMNS` costs, unless ``threads=1`` or the process may run on one
+    core only; with None the caller sorts when it needs the order.
     """
-    if len(cost) < SORT_BESIDE_FROM_COLUMNS or threads == 1:
+    if len(cost) < SORT_BESIDE_FROM_COLUMNS or threads == 1 or _cores() < 2:
         return None
     return Background(price_order, cost)
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
