@@ -106,4 +106,5 @@ def test_the_classes_take_the_paths_they_are_named_for() -> None:
                     seen.add("stock held at its floors")
 
     record()
-    assert {"greedy", "relaxed", "highs", "stock", "stock held at its floors"} <= seen, seen
+    assert {"greedy", "relaxed", "stock", "stock held at its floors"} <= seen, seen
+    assert seen & {"highs", "split"}, seen  # and the general LP, whole or by parts

@@ -11,6 +11,7 @@ import math
 import shlex
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -357,3 +358,17 @@ def test_the_stock_bench_compares_auto_with_highs_whole(monkeypatch):
     ]
     auto_reasons = [r["reason"] for r in rows if r["contender"] == "auto"]
     assert all("stock between periods set aside" in reason for reason in auto_reasons)
+
+
+def test_the_stock_bench_starts_with_the_initial_stock_it_is_given():
+    from reopt.bench.stock import run, stocked_market
+
+    inst = instance("s", "periods")
+    offers, demand = inst.tables()
+    market = stocked_market(offers, demand, 50.0, initial=1.1)
+    first = demand[demand["period"] == demand["period"].min()].set_index("product")["demand_t"]
+    given = market.stock.set_index("product")["initial_t"]
+    assert np.allclose(given.loc[first.index].to_numpy(), 1.1 * first.to_numpy())
+    rows = run("s", [50.0], 1, initial=1.1)  # both solvers agree on cost, or it raises
+    assert [r["contender"] for r in rows] == ["auto", "highs"]
+    assert rows[0]["initial_times_first_demand"] == 1.1

@@ -16,8 +16,7 @@ from conftest import THREE_PERIOD_DEMAND, THREE_PERIOD_OFFERS
 import reopt
 import reopt.backends.relaxed as relaxed
 import reopt.backends.split as split
-from reopt.backends.auto import method_for
-from reopt.options import SolverOptions
+from reopt.backends.held import holding
 
 OFFERS, DEMAND = THREE_PERIOD_OFFERS, THREE_PERIOD_DEMAND
 
@@ -133,14 +132,58 @@ def test_a_china_cap_on_each_periods_purchases_with_stock() -> None:
     assert expensive.solution.raw_status.startswith("greedy: optimal")
 
 
-def test_initial_stock_beyond_the_first_periods_demand_goes_elsewhere() -> None:
-    """250 t at the start: with the stock held at 0, period 1 would buy -150 t (no plan)."""
+def test_initial_stock_is_used_up_first_by_the_plan_alone() -> None:
+    """250 t at the start, held at 1 USD/kg a period: periods 1 and 2 live on it, period 3
+    takes its last 50 t and buys 50 t at 11.
+
+    Stock (150, 50, 0): 200 t-periods * 1,000 + 50 * 11 * 1,000 = 750,000 USD. The plan
+    is proved optimal with no LP solver: the stock held above its floor prices period 2 at
+    11 - 1 = 10 USD/kg and period 1 at 9, below what either period's offer costs.
+    """
     m = market(initial_t=250.0, max_t=300.0)
-    method, _ = method_for(reopt.compile(m), SolverOptions())
-    assert method == "relaxed"  # the structure allows it; the plan does not exist
     plan = solved(m)
-    assert not plan.methods["method"].eq("relaxed").any()
-    assert plan.cost_usd == pytest.approx(100 * 1.0 * 1000 * 2 + 50 * 11 * 1000, rel=1e-9)
+    assert plan.cost_usd == pytest.approx(750_000.0, rel=1e-12)
+    assert plan.methods["method"].eq("relaxed").all()
+    assert plan.solution.raw_status.startswith("greedy: optimal")
+    assert np.allclose(plan.solution.x[:3], [0.0, 0.0, 50.0])
+    prices = plan.shadow_prices
+    demand = prices[prices["constraint"] == "demand"]["value_usd_per_kg"].to_numpy()
+    assert np.allclose(demand, [9.0, 10.0, 11.0])  # HiGHS's, too
+
+
+def test_highs_from_the_plan_where_buying_ahead_beats_using_up_the_stock() -> None:
+    """The same, period 3's offer at 30: 50 t bought in period 1 at 10 and held two periods
+    (12) beat 30 in period 3 and 21 from period 2. The plan (buy in period 3) is not
+    optimal: with period 2 priced at 29, its offer's reduced cost is below 0, and HiGHS
+    starts from the plan.
+
+    x = (50, 0, 0), stock (200, 100, 0): 500 + 300 = 800 -> 800,000 USD.
+    """
+    offers = OFFERS.assign(price_usd_per_kg=[10.0, 20.0, 30.0])
+    row = ("A", 250.0, 0.0, 300.0, 1.0)
+    stock = pd.DataFrame(
+        [row], columns=["product", "initial_t", "min_t", "max_t", "holding_usd_per_kg"]
+    )
+    plan = solved(reopt.Market(offers, DEMAND.copy(), stock=stock))
+    assert plan.cost_usd == pytest.approx(800_000.0, rel=1e-12)
+    assert plan.methods["method"].eq("relaxed").all()
+    assert "HiGHS, started from it" in plan.methods["reason"].iloc[0]
+
+
+def test_an_initial_stock_that_outlasts_the_horizon_buys_nothing() -> None:
+    """400 t at the start, 300 t of demand: nothing bought, 300 + 200 + 100 t-periods held."""
+    plan = solved(market(initial_t=400.0, max_t=300.0))
+    assert plan.cost_usd == pytest.approx(600_000.0, rel=1e-12)
+    assert plan.solution.raw_status.startswith("greedy: optimal")
+    assert np.allclose(plan.solution.x[:3], 0.0)
+
+
+def test_an_initial_stock_beyond_the_stock_limit_is_infeasible() -> None:
+    """400 t at the start, 300 t of demand, at most 250 t held: the surplus cannot go."""
+    m = market(initial_t=400.0, max_t=250.0)
+    assert holding(reopt.compile(m)) is None
+    plan = solved(m)
+    assert plan.status is reopt.Status.INFEASIBLE
 
 
 def test_lead_times_with_a_cap_per_period_go_to_highs() -> None:

@@ -7,7 +7,9 @@ With stock (`reopt.model.stock`), each product's periods are linked by balance r
 and a share's base is the period's purchases, a column ``v[p, t]`` defined by a row
 ``sum_{o bought in (p, t)} x[o] - v[p, t] = 0`` (`reopt.model.shares`). `holding` fixes
 every stock column at its lower bound (the stock at its floor, the initial stock as given)
-and takes it out of the program, moving what it contributes into the rows' bounds. The
+and takes it out of the program, moving what it contributes into the rows' bounds; where
+an initial stock is more than the first periods take, it is used up first (those periods
+buy nothing, and the stock each ends with is held at what is left). The
 purchases of each period are then known (the balance row says them), so each purchases
 column whose defining row holds the same offers as a balance row is fixed at that value and
 taken out too; its defining row, now the balance row again, is set aside (it holds
@@ -18,8 +20,10 @@ whenever the balance row does). A share ``sum_CN x - 0.6 v <= 0`` becomes the ca
 columns at their values, and duals that price the purchases columns at 0 (they are
 basic): the defining row's dual is what the shares on the column make it, and the balance
 row's dual gives back what the offers lost by it, so every offer's reduced cost is the one
-the greedy method found. What the stock columns' reduced costs then say (below 0: holding
-more would save) is for the caller to judge (`reopt.backends.relaxed`).
+the greedy method found. `settle` then prices each stock held above its floor at 0 (it is
+basic), through the dual of the period it leaves. What the reduced costs then say (a stock
+at its floor below 0: holding more would save; an offer not bought below 0: buying it
+while the initial stock lasts would) is for the caller to judge (`reopt.backends.relaxed`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from reopt.data.market import readonly
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.vectors import dot
 
-__all__ = ["Holding", "holding", "lift"]
+__all__ = ["Holding", "holding", "lift", "settle"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,9 @@ class Holding:
     ----------
     cols, values : ndarray
         The columns held and the value each is held at.
-    stock : ndarray
-        The stock columns among them (held at their lower bounds).
+    stock, stock_values : ndarray
+        The stock columns among them, and what each is held at: its lower bound, or more
+        where the initial stock is used up over the first periods (`_used_up`).
     purchase_rows, purchase_cols, balance_rows : ndarray
         Each purchases column held, the row that defines it (set aside in ``program``) and
         the balance row with the same offers.
@@ -61,6 +66,7 @@ class Holding:
     cols: np.ndarray
     values: np.ndarray
     stock: np.ndarray
+    stock_values: np.ndarray
     purchase_rows: np.ndarray
     purchase_cols: np.ndarray
     balance_rows: np.ndarray
@@ -79,16 +85,24 @@ def holding(lp: LinearProgram) -> Holding | None:
         return None
     at = np.zeros(lp.n_cols)
     at[stock] = lp.col_lower[stock]
-    balance_left = lp.row_lower - lp.row_activity(at)  # the offers' part of each balance
+    balance_left = _used_up(lp, stock, at)  # the offers' part of each balance
+    if balance_left is None:
+        return None
     bought = _purchases(lp, balance_left)
     at[bought.cols] = bought.values
     held = np.concatenate([stock, bought.cols])
     free = np.full(len(bought.rows), np.inf)
     program = _without(lp, held, at).with_row_bounds(bought.rows, lower=-free, upper=free)
+    balance = (lp.row_family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+    rounding = np.flatnonzero(balance & (balance_left == 0))  # the stock covers it all
+    if len(rounding):
+        zero = np.zeros(len(rounding))
+        program = program.with_row_bounds(rounding, lower=zero, upper=zero)
     return Holding(
         cols=held,
         values=at[held],
         stock=stock,
+        stock_values=at[stock],
         purchase_rows=bought.rows,
         purchase_cols=bought.cols,
         balance_rows=bought.balances,
@@ -114,6 +128,68 @@ def lift(
         y[r] = (lp.cost[v] - lp.column_activity(y)[v]) / held.own  # v's reduced cost: 0
         np.subtract.at(y, d, held.dual_shift * y[r])
     return full, y, lp.cost - lp.column_activity(y)
+
+
+def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray | None:
+    """What the offers must bring into each balance row, the stock used up first (in place).
+
+    Where the stock held at ``at`` (its floors) would leave a period with more than it
+    takes (an initial stock above the first periods' demand), that period buys nothing and
+    the stock it ends with rises by the surplus, which moves on to the next period; so on
+    until no period has a surplus. None where a surplus has nowhere to go (the last period,
+    or beyond a stock's limit) or the stock columns are not one chain per product.
+    """
+    balance = (lp.row_family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+    rows, cols = lp.entry_row, lp.col_index
+    on = np.isin(cols, stock) & balance[rows] & (lp.value < 0)  # s[t] leaving period t
+    out_col = np.full(lp.n_rows, -1, dtype=np.int64)
+    out_coef = np.zeros(lp.n_rows)
+    if np.bincount(rows[on], minlength=lp.n_rows).max(initial=0) > 1:
+        return None
+    out_col[rows[on]], out_coef[rows[on]] = cols[on], lp.value[on]
+    size = np.maximum(np.abs(lp.row_lower), 1e-300)
+    for _ in range(len(stock) + 1):  # each round moves each surplus on by one period
+        left = np.where(balance, lp.row_lower - lp.row_activity(at), 0.0)
+        over = np.flatnonzero(left < 0)
+        left[(left < 0) & (left >= -1e-12 * size)] = 0.0  # rounding: the period buys nothing
+        over = over[left[over] < 0]
+        if not len(over):
+            return left
+        j = out_col[over]
+        if (j < 0).any():
+            return None
+        at[j] += left[over] / out_coef[over]
+        if (at[j] > lp.col_upper[j]).any():
+            return None
+    return None
+
+
+def settle(lp: LinearProgram, held: Holding, row_dual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row duals that price the stock held above its floor at 0, and the reduced costs.
+
+    Such a stock (the initial stock being used up) sits strictly inside its bounds, so it is
+    basic: its reduced cost must be 0. Each one's own balance row (the period it leaves)
+    takes the dual that makes it so, from the next period's, latest periods first. The
+    offers of those periods buy nothing; whether their reduced costs stay at or above 0 is
+    for the caller to judge.
+    """
+    y = np.array(row_dual, dtype=float)
+    inside = held.stock[held.stock_values > lp.col_lower[held.stock]]
+    reduced = lp.cost - lp.column_activity(y)
+    if not len(inside):
+        return y, reduced
+    rows, cols = lp.entry_row, lp.col_index
+    leaving = np.isin(cols, inside) & (lp.value < 0) & (lp.row_family == RowFamily.DEMAND)[rows]
+    out_row = np.zeros(lp.n_cols, dtype=np.int64)
+    out_coef = np.ones(lp.n_cols)
+    out_row[cols[leaving]], out_coef[cols[leaving]] = rows[leaving], lp.value[leaving]
+    for _ in range(len(inside) + 1):  # each round settles one more period of each chain
+        step = reduced[inside] / out_coef[inside]
+        if (np.abs(step) <= 1e-15 * np.abs(y[out_row[inside]])).all():
+            break
+        np.add.at(y, out_row[inside], step)
+        reduced = lp.cost - lp.column_activity(y)
+    return y, reduced
 
 
 def _stock_columns(lp: LinearProgram) -> np.ndarray:

@@ -39,7 +39,7 @@ import numpy as np
 
 from reopt.backends.base import Solution, StartBasis
 from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
-from reopt.backends.held import Holding, holding, lift
+from reopt.backends.held import Holding, holding, lift, settle
 from reopt.backends.highs import read_solution
 from reopt.backends.highs_calls import apply_settings, finish, new_highs, pass_model, run
 from reopt.backends.highs_codes import highs_basis
@@ -174,8 +174,9 @@ def solve_relaxed(
     if plan is None or plan.x is None or plan.row_dual is None:
         return None
     if relaxed.held is not None:
-        x, row_dual, col_dual = lift(lp, relaxed.held, plan.x, plan.row_dual)
-        gains = _gaining_columns(lp, relaxed.held.stock, row_dual, col_dual)
+        x, row_dual, _ = lift(lp, relaxed.held, plan.x, plan.row_dual)
+        row_dual, col_dual = settle(lp, relaxed.held, row_dual)
+        gains = _gaining_columns(lp, relaxed.held, x, row_dual, col_dual)
     else:
         x, row_dual = np.array(plan.x, dtype=float), np.array(plan.row_dual, dtype=float)
         if plan.col_dual is not None:
@@ -272,19 +273,25 @@ def warm_highs(
 
 
 def _gaining_columns(
-    lp: LinearProgram, held: np.ndarray, row_dual: np.ndarray, col_dual: np.ndarray
+    lp: LinearProgram, held: Holding, x: np.ndarray, row_dual: np.ndarray, col_dual: np.ndarray
 ) -> np.ndarray:
-    """The columns ``held`` at their lower bound with a reduced cost below 0.
+    """The columns whose reduced cost says the plan may not be optimal.
 
-    Beyond rounding: raising one would lower the cost, so the plan is not proved optimal.
+    Beyond rounding: a stock held at its floor with a reduced cost below 0 (holding more
+    would save), a stock held above it (being used up) whose reduced cost is not 0, and an
+    offer not bought whose reduced cost fell below 0 when `settle` priced such a stock.
     """
-    free = held[lp.col_upper[held] > lp.col_lower[held]]
-    if not len(free):
-        return free
     terms = np.abs(lp.cost) + np.bincount(
         lp.col_index, weights=np.abs(lp.value * row_dual[lp.entry_row]), minlength=lp.n_cols
     )
-    return free[col_dual[free] < -1e-12 * terms[free]]
+    tol = 1e-12 * terms
+    stock = held.stock[lp.col_upper[held.stock] > lp.col_lower[held.stock]]
+    floor = x[stock] <= lp.col_lower[stock]
+    low = stock[floor & (col_dual[stock] < -tol[stock])]
+    inside = stock[~floor & (np.abs(col_dual[stock]) > tol[stock])]
+    offers = np.flatnonzero(x[: lp.n_offers] <= lp.col_lower[: lp.n_offers])
+    cheap = offers[col_dual[offers] < -tol[offers]]
+    return np.union1d(np.union1d(low, inside), cheap)
 
 
 def _short_rows(lp: LinearProgram, x: np.ndarray, rows: np.ndarray) -> np.ndarray:

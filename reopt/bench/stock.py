@@ -1,11 +1,12 @@
 """A multi-period market with stock: the default back end against HiGHS whole.
 
-    python -m reopt.bench.stock [--size l] [--holding 0.2 50] [--repeat 5]
+    python -m reopt.bench.stock [--size l] [--holding 0.2 50] [--initial 0] [--repeat 5]
 
 The structure suite's ``periods`` instance (`reopt.bench.instances`; at ``l``: 200,000
 offers, 17 products, 4 periods, a 60% China cap on each period's purchases) with a stock
-row for every product (no initial stock, a floor of 5 t, up to 10,000 t) and each of
-``--holding`` as its holding cost in USD/kg a period. Each market is solved end to end
+row for every product (a floor of 5 t, up to 10,000 t; an initial stock of ``--initial``
+times the product's first-period demand, none by default) and each of ``--holding`` as its
+holding cost in USD/kg a period. Each market is solved end to end
 (``reopt.solve`` from a validated market) by the default back end
 (`reopt.backends.relaxed` and `reopt.backends.held`: the stock held at its floors, the
 greedy plan for each period, HiGHS from it for the products where holding more pays) and
@@ -33,13 +34,20 @@ __all__ = ["main", "run", "stocked_market"]
 
 
 def stocked_market(
-    offers: pd.DataFrame, demand: pd.DataFrame, holding_usd_per_kg: float
+    offers: pd.DataFrame,
+    demand: pd.DataFrame,
+    holding_usd_per_kg: float,
+    initial: float = 0.0,
 ) -> reopt.Market:
-    """The market of ``offers`` and ``demand`` with a stock row for every product."""
+    """The market of ``offers`` and ``demand`` with a stock row for every product.
+
+    Its initial stock is ``initial`` times the product's demand in the first period.
+    """
+    first = demand.sort_values("period").groupby("product", sort=False)["demand_t"].first()
     stock = pd.DataFrame(
         {
-            "product": demand["product"].unique(),
-            "initial_t": 0.0,
+            "product": first.index,
+            "initial_t": initial * first.to_numpy(),
             "min_t": 5.0,
             "max_t": 1e4,
             "holding_usd_per_kg": holding_usd_per_kg,
@@ -48,14 +56,16 @@ def stocked_market(
     return reopt.Market(offers, demand, stock=stock)
 
 
-def run(size: str, holdings: list[float], repeat: int) -> list[dict[str, Any]]:
+def run(
+    size: str, holdings: list[float], repeat: int, initial: float = 0.0
+) -> list[dict[str, Any]]:
     """One row per market and contender: median seconds, and how the plan was solved."""
     rows = []
     inst = instance(size, "periods")
     offers, demand = inst.tables()
     policies = inst.policies()
     for holding in holdings:
-        market = stocked_market(offers, demand, holding)
+        market = stocked_market(offers, demand, holding, initial)
         times: dict[str, list[float]] = {"auto": [], "highs": []}
         reasons: dict[str, str] = {}
         cost = math.nan
@@ -76,6 +86,7 @@ def run(size: str, holdings: list[float], repeat: int) -> list[dict[str, Any]]:
                     "instance": f"{size}-periods with stock",
                     "offers": market.n_offers,
                     "holding_usd_per_kg": holding,
+                    "initial_times_first_demand": initial,
                     "contender": solver,
                     "seconds": seconds,
                     "runs_s": runs,
@@ -90,10 +101,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="l")
     parser.add_argument("--holding", type=float, nargs="+", default=[0.2, 50.0])
+    parser.add_argument("--initial", type=float, default=0.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/stock.json"))
     args = parser.parse_args()
-    rows = run(args.size, args.holding, args.repeat)
+    rows = run(args.size, args.holding, args.repeat, args.initial)
     for row in rows:
         print(
             f"{row['instance']} holding {row['holding_usd_per_kg']:g} USD/kg "
@@ -102,7 +114,8 @@ def main() -> None:
         )
     command = (
         f"python -m reopt.bench.stock --size {args.size} "
-        f"--holding {' '.join(map(str, args.holding))} --repeat {args.repeat}"
+        f"--holding {' '.join(map(str, args.holding))} --initial {args.initial:g} "
+        f"--repeat {args.repeat}"
     )
     save_run(args.out, "stock", command, rows)
 
