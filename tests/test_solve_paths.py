@@ -7,13 +7,16 @@ Each must give what the long way gives; these tests hold them to it.
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reopt
+import reopt.backends.ordering as ordering
 from reopt.backends.ordering import (
     SORT_BESIDE_FROM_COLUMNS,
     Background,
@@ -181,3 +184,119 @@ def test_a_shared_row_activity_gives_the_same_verdicts(large_market):
     assert optimality_violations(lp, worse, s.row_dual, s.col_dual) == optimality_violations(
         lp, worse, s.row_dual, s.col_dual, activity=rows_worse
     )
+
+
+@pytest.mark.parametrize("n_rows", [0, 1])
+def test_a_program_without_entries_is_solved_and_checked(n_rows):
+    lp = reopt.LinearProgram.from_arrays(
+        cost=[1.0, 2.0],
+        col_lower=[0.0, 1.0],
+        col_upper=[5.0, 5.0],
+        row_lower=[0.0] * n_rows,
+        row_upper=[0.0] * n_rows,
+        row_start=[0] * (n_rows + 1),
+        col_index=[],
+        value=[],
+    )
+    assert optimality_violations(lp, np.array([0.0, 1.0]), np.zeros(n_rows)) == []
+    for solver in ("auto", "highs"):
+        answer = reopt.solve_lp(lp, solver=solver)
+        assert answer.status is reopt.Status.OPTIMAL
+        assert answer.objective == 2.0
+
+
+@pytest.mark.parametrize("copy", ["with_costs", "with_col_bounds", "with_row_bounds"])
+def test_copies_share_entry_rows_that_still_match(copy):
+    lp = reopt.compile(reopt.datasets.synthetic(500, seed=2), [reopt.cap_share(0.6, country="CN")])
+    rows = lp.entry_row
+    new = {
+        "with_costs": lambda: lp.with_costs(lp.cost * 2),
+        "with_col_bounds": lambda: lp.with_col_bounds(np.array([0]), upper=1.0),
+        "with_row_bounds": lambda: lp.with_row_bounds(np.array([0]), upper=1.0),
+    }[copy]()
+    assert new.entry_row is rows
+    assert np.array_equal(new.entry_row, np.repeat(np.arange(new.n_rows), np.diff(new.row_start)))
+
+
+def test_no_thread_outlives_a_solve_that_does_not_use_the_sort(monkeypatch):
+    n = SORT_BESIDE_FROM_COLUMNS + 1_000
+    lp = reopt.LinearProgram.from_arrays(  # a lower bound above 0: not greedy, no relaxation
+        cost=np.random.default_rng(0).random(n),
+        col_lower=np.full(n, 0.5 / n),
+        col_upper=np.full(n, np.inf),
+        row_lower=[1.0],
+        row_upper=[1.0],
+        row_start=[0, n],
+        col_index=np.arange(n),
+        value=np.ones(n),
+    )
+    gate = threading.Event()
+
+    def held_sort(cost: np.ndarray) -> np.ndarray:
+        gate.wait(timeout=30)  # a sort that ends only when the gate opens
+        return price_order(cost)
+
+    monkeypatch.setattr(ordering, "price_order", held_sort)
+    opener = threading.Timer(0.2, gate.set)
+    opener.start()
+    answer = reopt.solve_lp(lp)
+    assert answer.status is reopt.Status.OPTIMAL
+    assert gate.is_set()  # the solve waited for the sort it did not need
+    assert not [t for t in threading.enumerate() if t.name == "reopt-background"]
+    opener.join()
+
+
+def test_default_threads_and_one_give_the_same_plan_with_stock():
+    market = reopt.datasets.synthetic(SORT_BESIDE_FROM_COLUMNS + 5_000, seed=5, n_periods=3)
+    stock = pd.DataFrame(
+        {
+            "product": market.demand["product"].unique(),
+            "initial_t": 0.0,
+            "min_t": 1.0,
+            "max_t": 1e9,
+            "holding_usd_per_kg": 0.5,
+        }
+    )
+    market = market.replace(stock=stock)
+    two = reopt.solve(market, china_cap=0.6)
+    one = reopt.solve(market, china_cap=0.6, options=reopt.SolverOptions(threads=1))
+    assert two.status is reopt.Status.OPTIMAL
+    assert two.methods["method"].eq("relaxed").all()
+    for name in ("x", "row_dual", "col_dual"):
+        assert np.array_equal(getattr(two.solution, name), getattr(one.solution, name))
+
+
+def test_many_blocks_and_columns_in_no_block_agree_with_highs():
+    """300 blocks (node codes wider than a byte), each with a cap over two of its three
+    offers and a column in no block inside the cap of every tenth."""
+    rng = np.random.default_rng(8)
+    n_blocks = 300
+    cost = list(rng.uniform(1.0, 9.0, 3 * n_blocks)) + [0.5] * (n_blocks // 10)
+    starts, index, lower, upper = [0], [], [], []
+    for b in range(n_blocks):
+        index += [3 * b, 3 * b + 1, 3 * b + 2]
+        starts.append(len(index))
+        lower.append(1.0)
+        upper.append(1.0)
+    for b in range(n_blocks):
+        index += [3 * b, 3 * b + 1]
+        if b % 10 == 0:
+            index.append(3 * n_blocks + b // 10)
+        starts.append(len(index))
+        lower.append(-np.inf)
+        upper.append(0.6)
+    n = len(cost)
+    lp = reopt.LinearProgram.from_arrays(
+        cost=cost,
+        col_lower=np.zeros(n),
+        col_upper=np.full(n, 0.7),
+        row_lower=lower,
+        row_upper=upper,
+        row_start=starts,
+        col_index=index,
+        value=np.ones(len(index)),
+    )
+    auto = reopt.solve_lp(lp, solver="auto")
+    highs = reopt.solve_lp(lp, solver="highs")
+    assert auto.settings["method"] == "greedy"
+    assert auto.objective == pytest.approx(highs.objective, rel=1e-12)

@@ -38,7 +38,7 @@ from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greed
 from reopt.backends.highs import HIGHS, HighsSession
 from reopt.backends.ordering import price_order, price_order_beside
 from reopt.backends.relaxed import ASIDE_HOLDS, WARM_HIGHS, relaxation, solve_relaxed
-from reopt.backends.split import blocks_of, solve_by_blocks
+from reopt.backends.split import blocks_of, out_of_time, solve_by_blocks
 from reopt.errors import Problem
 from reopt.model.program import LinearProgram
 from reopt.options import Method, SolverOptions
@@ -52,6 +52,7 @@ HIGHS_METHOD = "highs"
 SPLIT = "split"
 RELAXED = "relaxed"
 METHOD_WORDS = {GREEDY: "the greedy method", HIGHS_METHOD: "HiGHS"}
+Wait = Callable[[], np.ndarray] | None  # waits for the price order, sorted elsewhere
 GREEDY_REASON = (
     "each product (in each period) is a block whose caps nest: buying in price order is exact"
 )
@@ -137,7 +138,7 @@ def _one_block(options: SolverOptions) -> Callable[[LinearProgram], tuple[Soluti
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return _out_of_time(), HIGHS_METHOD
+                return out_of_time(AUTO_NAME), HIGHS_METHOD
             left = options.replace(time_limit_s=remaining)
         structure = greedy_structure(part)
         if not isinstance(structure, str):
@@ -149,22 +150,7 @@ def _one_block(options: SolverOptions) -> Callable[[LinearProgram], tuple[Soluti
     return solve_one
 
 
-def _out_of_time() -> Solution:
-    """The answer of a part not started: the time limit was spent on the parts before it."""
-    return Solution(
-        status=Status.TIME_LIMIT,
-        raw_status="time limit",
-        x=None,
-        row_dual=None,
-        col_dual=None,
-        objective=float("nan"),
-        backend=AUTO_NAME,
-    )
-
-
-def _from_relaxation(
-    lp: LinearProgram, options: SolverOptions, by_price: Callable[[], np.ndarray] | None = None
-) -> Solution | None:
+def _from_relaxation(lp: LinearProgram, options: SolverOptions, by_price: Wait) -> Solution | None:
     """``lp`` solved from its plan without floors (`reopt.backends.relaxed`), or None."""
     workers = options.threads or 1
     each = options.replace(threads=1) if workers > 1 else options  # a thread per part
@@ -234,10 +220,17 @@ class AutoBackend:
             method, reason = method_for(lp, options)
             return _labelled(HIGHS.solve(lp, options), method, reason)
         order = price_order_beside(lp.cost, options.threads)
+        try:
+            return self._by_structure(lp, options, order.result if order else None)
+        finally:
+            if order is not None:
+                order.join()  # no thread outlives the solve, its order used or not
+
+    def _by_structure(self, lp: LinearProgram, options: SolverOptions, by_price: Wait) -> Solution:
         structure = greedy_structure(lp)
         if isinstance(structure, str):
             reason = f"a general LP: {structure}"
-            relaxed = _from_relaxation(lp, options, order.result if order else None)
+            relaxed = _from_relaxation(lp, options, by_price)
             if relaxed is not None:
                 return relaxed
             split = _by_blocks(lp, options)
@@ -245,7 +238,7 @@ class AutoBackend:
                 return split
         else:
             reason = GREEDY_REASON
-            solution = solve_greedy(lp, structure, order.result if order is not None else None)
+            solution = solve_greedy(lp, structure, by_price)
             if solution is not None:
                 return _labelled(_greedy_answer(solution, lp, options), GREEDY, reason)
             reason = "the greedy method found no plan; HiGHS confirms it"

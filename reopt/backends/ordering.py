@@ -63,7 +63,9 @@ class Background(Generic[T]):
     def __init__(self, fn: Callable[..., T], *args: object) -> None:
         self._value: list[T] = []
         self._error: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(fn, args), daemon=True, name="reopt-background"
+        )
         self._thread.start()
 
     def _run(self, fn: Callable[..., T], args: tuple[object, ...]) -> None:
@@ -71,6 +73,10 @@ class Background(Generic[T]):
             self._value.append(fn(*args))
         except BaseException as err:  # handed to the caller by result()
             self._error.append(err)
+
+    def join(self) -> None:
+        """Wait for ``fn`` to end, whatever it returned or raised (a result not needed)."""
+        self._thread.join()
 
     def result(self) -> T:
         """What ``fn`` returned (waiting for it), or the exception it raised."""

@@ -41,7 +41,14 @@ from reopt.model.scaling import components
 from reopt.status import Status
 from reopt.vectors import dot
 
-__all__ = ["SPLIT_FROM_COLUMNS", "blocks_of", "map_parts", "solve_by_blocks", "sub_program"]
+__all__ = [
+    "SPLIT_FROM_COLUMNS",
+    "blocks_of",
+    "map_parts",
+    "out_of_time",
+    "solve_by_blocks",
+    "sub_program",
+]
 
 _Part = TypeVar("_Part")
 _Answer = TypeVar("_Answer")
@@ -196,3 +203,16 @@ def _alone_values(lp: LinearProgram, alone: np.ndarray) -> np.ndarray:
     cost, low, high = lp.cost[alone], lp.col_lower[alone], lp.col_upper[alone]
     value = np.where(cost > 0, low, np.where(cost < 0, high, np.clip(0.0, low, high)))
     return np.asarray(value, dtype=float)
+
+
+def out_of_time(backend: str) -> Solution:
+    """The answer of a part not started: the time limit was spent on the parts before it."""
+    return Solution(
+        status=Status.TIME_LIMIT,
+        raw_status="time limit",
+        x=None,
+        row_dual=None,
+        col_dual=None,
+        objective=float("nan"),
+        backend=backend,
+    )

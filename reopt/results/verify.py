@@ -166,8 +166,9 @@ def optimality_violations(
     entry_y = lp.value * y[lp.entry_row]
     d = lp.cost - np.bincount(lp.col_index, weights=entry_y, minlength=lp.n_cols)
     # the money each reduced cost is made of (USD per unit of the column)
-    terms = np.bincount(lp.col_index, weights=np.abs(entry_y, out=entry_y), minlength=lp.n_cols)
-    terms += np.abs(lp.cost)
+    terms = np.abs(lp.cost) + np.bincount(
+        lp.col_index, weights=np.abs(entry_y, out=entry_y), minlength=lp.n_cols
+    )  # (a program without entries: bincount gives integers, the sum floats)
     found: list[str] = []
     tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
     if col_dual is not None:
