@@ -234,3 +234,30 @@ def test_a_tiny_demand_keeps_reduced_costs_true_to_the_duals(tiny: float) -> Non
     m = reopt.Market(offers, demand, stock=stock)
     plan = solved(m, policies=[reopt.cap_share(0.5, country="CN")])
     assert plan.methods["method"].eq("relaxed").all()
+
+
+@pytest.mark.parametrize(
+    ("demand_t", "floor_t", "max_t", "initial_t"),
+    [
+        (0.0, 364.2287377408101, np.inf, 916.0152635522994),
+        (2.127203678735312, 87.18135372784424, 504.08789481548155, 257.893616870264),
+    ],
+)
+def test_a_stock_that_covers_the_period_buys_nothing_not_a_rounding_residue(
+    demand_t: float, floor_t: float, max_t: float, initial_t: float
+) -> None:
+    """One period whose initial stock covers its demand and floor: nothing is bought, as
+    HiGHS buys nothing (the stock used up leaves what rounding leaves, 1e-14 t, which is
+    nothing, not a purchase to share between countries)."""
+    offers = OFFERS.iloc[:1].assign(period=1, country="CN", price_usd_per_kg=6.0)
+    offers = pd.concat([offers, offers.assign(source="y", country="AU", price_usd_per_kg=40.0)])
+    demand = DEMAND.iloc[:1].assign(demand_t=demand_t)
+    stock = pd.DataFrame(
+        [("A", initial_t, floor_t, max_t, 4.6)],
+        columns=["product", "initial_t", "min_t", "max_t", "holding_usd_per_kg"],
+    )
+    policies = [reopt.cap_share(0.75, country="CN"), reopt.cap_share(0.8, each="country")]
+    plan = solved(reopt.Market(offers, demand, stock=stock), policies=policies)
+    assert plan.methods["method"].eq("relaxed").all()
+    assert not plan.solution.x[: plan.market.n_offers].any()
+    assert plan.shares("country").empty

@@ -34,7 +34,7 @@ import numpy as np
 
 from reopt.data.market import readonly
 from reopt.model.program import LinearProgram, RowFamily
-from reopt.vectors import dot
+from reopt.vectors import dot, row_sums
 
 __all__ = ["Holding", "holding", "lift", "settle"]
 
@@ -147,12 +147,12 @@ def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray
     if np.bincount(rows[on], minlength=lp.n_rows).max(initial=0) > 1:
         return None
     out_col[rows[on]], out_coef[rows[on]] = cols[on], lp.value[on]
-    size = np.maximum(np.abs(lp.row_lower), 1e-300)
     for _ in range(len(stock) + 1):  # each round moves each surplus on by one period
         left = np.where(balance, lp.row_lower - lp.row_activity(at), 0.0)
+        # what is left within rounding of the row's terms is nothing: the period buys nothing
+        size = np.maximum(np.abs(lp.row_lower), row_sums(lp.row_start, np.abs(lp.value * at[cols])))
+        left[np.abs(left) <= 1e-12 * size] = 0.0
         over = np.flatnonzero(left < 0)
-        left[(left < 0) & (left >= -1e-12 * size)] = 0.0  # rounding: the period buys nothing
-        over = over[left[over] < 0]
         if not len(over):
             return left
         j = out_col[over]

@@ -181,7 +181,7 @@ def optimality_violations(
     col_size = np.maximum(1.0, np.abs(x))
     # the money a row's dual is made of: its columns' terms per unit of the row
     per_entry = terms[lp.col_index]
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 entries are masked below
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0s masked below
         per_entry /= np.abs(lp.value)
     zero = lp.value == 0
     if zero.any():
