@@ -136,8 +136,9 @@ def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray
     Where the stock held at ``at`` (its floors) would leave a period with more than it
     takes (an initial stock above the first periods' demand), that period buys nothing and
     the stock it ends with rises by the surplus, which moves on to the next period; so on
-    until no period has a surplus. None where a surplus has nowhere to go (the last period,
-    or beyond a stock's limit) or the stock columns are not one chain per product.
+    until no period has a surplus. None where a surplus has nowhere to go (no stock column
+    leaves the period, or the stock would pass its limit) or a period has two stock
+    columns leaving it.
     """
     balance = (lp.row_family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
     rows, cols = lp.entry_row, lp.col_index
