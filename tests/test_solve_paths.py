@@ -300,3 +300,28 @@ def test_many_blocks_and_columns_in_no_block_agree_with_highs():
     highs = reopt.solve_lp(lp, solver="highs")
     assert auto.settings["method"] == "greedy"
     assert auto.objective == pytest.approx(highs.objective, rel=1e-12)
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+@pytest.mark.parametrize(
+    ("lower", "upper", "status"),
+    [([0.0], [1.0], "optimal"), ([1.0], [2.0], "infeasible"), ([], [], "optimal")],
+    ids=["a row that holds at 0", "a row that cannot", "no rows"],
+)
+def test_a_program_without_columns_has_one_answer_on_every_back_end(solver, lower, upper, status):
+    lp = reopt.LinearProgram.from_arrays(
+        cost=[],
+        col_lower=[],
+        col_upper=[],
+        row_lower=lower,
+        row_upper=upper,
+        row_start=[0] * (len(lower) + 1),
+        col_index=[],
+        value=[],
+        objective_offset=2.5,
+    )
+    answer = reopt.solve_lp(lp, solver=solver)
+    assert answer.status.value == status
+    if status == "optimal":
+        assert answer.objective == 2.5
+        assert answer.x is not None and len(answer.x) == 0

@@ -206,5 +206,7 @@ def scaling_with(
         np.maximum.at(top_priced, col_label[priced], spend[priced])
         top = np.where(top_priced > 0, top_priced, top)
     factor = 1.0 / np.where(top > 0, top, 1.0)
-    row_cost = np.where(row_label >= 0, factor[np.maximum(row_label, 0)], 1.0)
+    row_cost = np.ones(lp.n_rows)  # a row in no part (no entries) keeps 1
+    in_part = row_label >= 0
+    row_cost[in_part] = factor[row_label[in_part]]
     return Scaling(col=col, row=row, col_cost=factor[col_label], row_cost=row_cost)

@@ -77,8 +77,26 @@ def solve_with(
     problems = backend.option_problems(lp, options)
     if problems:
         raise InputError(problems)
+    if lp.n_cols == 0:  # nothing to choose (HiGHS calls it "model empty", feasible or not)
+        return _without_columns(backend, lp)
     scaling = scaling if scaling is not None else scaling_for(lp)
     return unscaled(backend.solve(scaling.apply(lp), options), lp, scaling)
+
+
+def _without_columns(backend: Backend, lp: LinearProgram) -> Solution:
+    """The answer to a program without columns: optimal where every row holds at 0."""
+    holds = bool(((lp.row_lower <= 0) & (lp.row_upper >= 0)).all())
+    return Solution(
+        status=Status.OPTIMAL if holds else Status.INFEASIBLE,
+        raw_status="no columns: " + ("every row holds at 0" if holds else "a row cannot hold at 0"),
+        x=readonly(np.zeros(0)) if holds else None,
+        row_dual=readonly(np.zeros(lp.n_rows)) if holds else None,
+        col_dual=readonly(np.zeros(0)) if holds else None,
+        objective=lp.objective_offset if holds else float("nan"),
+        backend=backend.name,
+        solve_time_s=0.0,
+        settings={"presolve": "off"},
+    )
 
 
 def unscaled(solution: Solution, lp: LinearProgram, scaling: Scaling) -> Solution:
