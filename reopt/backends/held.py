@@ -93,7 +93,7 @@ def holding(lp: LinearProgram) -> Holding | None:
     held = np.concatenate([stock, bought.cols])
     free = np.full(len(bought.rows), np.inf)
     program = _without(lp, held, at).with_row_bounds(bought.rows, lower=-free, upper=free)
-    balance = (lp.row_family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+    balance = _balance_rows(lp)
     rounding = np.flatnonzero(balance & (balance_left == 0))  # the stock covers it all
     if len(rounding):
         zero = np.zeros(len(rounding))
@@ -130,6 +130,11 @@ def lift(
     return full, y, lp.cost - lp.column_activity(y)
 
 
+def _balance_rows(lp: LinearProgram) -> np.ndarray:
+    """Which rows are balance (or demand) rows: a product's period, held to equality."""
+    return (lp.row_family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+
+
 def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray | None:
     """What the offers must bring into each balance row, the stock used up first (in place).
 
@@ -140,7 +145,7 @@ def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray
     leaves the period, or the stock would pass its limit) or a period has two stock
     columns leaving it.
     """
-    balance = (lp.row_family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+    balance = _balance_rows(lp)
     rows, cols = lp.entry_row, lp.col_index
     on = np.isin(cols, stock) & balance[rows] & (lp.value < 0)  # s[t] leaving period t
     out_col = np.full(lp.n_rows, -1, dtype=np.int64)
@@ -165,18 +170,19 @@ def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray
     return None
 
 
-def settle(lp: LinearProgram, held: Holding, row_dual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def settle(
+    lp: LinearProgram, held: Holding, row_dual: np.ndarray, reduced: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Row duals that price the stock held above its floor at 0, and the reduced costs.
 
     Such a stock (the initial stock being used up) sits strictly inside its bounds, so it is
     basic: its reduced cost must be 0. Each one's own balance row (the period it leaves)
     takes the dual that makes it so, from the next period's, latest periods first. The
     offers of those periods buy nothing; whether their reduced costs stay at or above 0 is
-    for the caller to judge.
+    for the caller to judge. ``reduced`` are the reduced costs under ``row_dual`` (`lift`'s).
     """
     y = np.array(row_dual, dtype=float)
     inside = held.stock[held.stock_values > lp.col_lower[held.stock]]
-    reduced = lp.cost - lp.column_activity(y)
     if not len(inside):
         return y, reduced
     rows, cols = lp.entry_row, lp.col_index
@@ -221,7 +227,7 @@ def _purchases(lp: LinearProgram, balance_left: np.ndarray) -> _Purchases:
     rows_of, col = lp.entry_row, lp.col_index
     is_offer = col < lp.n_offers
     family = lp.row_family
-    balance = (family == RowFamily.DEMAND) & (lp.row_lower == lp.row_upper)
+    balance = _balance_rows(lp)
     on_balance = balance[rows_of] & is_offer
     home = np.full(lp.n_offers, -1, dtype=np.int64)  # each offer's balance row
     home[col[on_balance]] = rows_of[on_balance]

@@ -174,8 +174,8 @@ def solve_relaxed(
     if plan is None or plan.x is None or plan.row_dual is None:
         return None
     if relaxed.held is not None:
-        x, row_dual, _ = lift(lp, relaxed.held, plan.x, plan.row_dual)
-        row_dual, col_dual = settle(lp, relaxed.held, row_dual)
+        x, row_dual, col_dual = lift(lp, relaxed.held, plan.x, plan.row_dual)
+        row_dual, col_dual = settle(lp, relaxed.held, row_dual, col_dual)
         gains = _gaining_columns(lp, relaxed.held, x, row_dual, col_dual)
     else:
         x, row_dual = np.array(plan.x, dtype=float), np.array(plan.row_dual, dtype=float)
