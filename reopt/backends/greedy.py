@@ -64,11 +64,9 @@ class GreedyStructure:
         equality rows and rows that play no part).
     depth : ndarray
         Each cap row's depth below its block (1 for the outermost caps), 0 for equality rows.
-    innermost : ndarray
-        Each column's innermost node (the smallest cap holding it, or its block).
     inner_order, inner_starts, inner_owner : ndarray
-        The columns in a block grouped by innermost node (in position order within each),
-        where each group starts, and its node.
+        The columns in a block grouped by innermost node (the smallest cap holding them, or
+        their block; in position order within each), where each group starts, and its node.
     caps, roots : ndarray
         The cap rows and the equality rows.
     level_rows, level_cols : tuple of ndarray
@@ -90,7 +88,6 @@ class GreedyStructure:
     root: np.ndarray
     parent: np.ndarray
     depth: np.ndarray
-    innermost: np.ndarray
     inner_order: np.ndarray
     inner_starts: np.ndarray
     inner_owner: np.ndarray
@@ -141,10 +138,12 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a floor or a range row (min_share, or a row with two bounds)"
     if ((~filled) & ((lower > 0) | (upper < 0))).any():
         return "an empty row that cannot hold"
-    row_of = lp.entry_row
-    expected = coef[row_of]
-    if not (np.abs(lp.value - expected) <= _SAME * np.abs(expected)).all():
+    # |a - coef| <= _SAME coef for every entry a: at each row's largest and smallest entry
+    starts, one = lp.row_start[:-1][filled], coef[filled]
+    top, bottom = np.maximum.reduceat(lp.value, starts), np.minimum.reduceat(lp.value, starts)
+    if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
         return "a row whose entries are not all one positive number"
+    row_of = lp.entry_row
     on_eq = equality[row_of]
     n_eq = np.bincount(lp.col_index[on_eq], minlength=n_cols)
     if (n_eq > 1).any():
@@ -213,6 +212,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     members.append(~rootless)
     owners.append(owner)
     level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
+    block_cols = np.flatnonzero(~rootless)
     block = np.full(n_rows, -1, dtype=np.int64)
     block[equality] = np.flatnonzero(equality)
     for nodes in level_nodes:  # parents come before children
@@ -222,8 +222,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         root=root,
         parent=parent,
         depth=depth,
-        innermost=innermost,
-        **_grouped(innermost, ~rootless, n_rows),
+        **_grouped(innermost, block_cols, n_rows),
         caps=np.flatnonzero(used),
         roots=np.flatnonzero(equality),
         level_rows=level_rows,
@@ -233,7 +232,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         level_owner=tuple(owners),
         level_nodes=level_nodes,
         block=block,
-        block_cols=np.flatnonzero(~rootless),
+        block_cols=block_cols,
         cap_rows=cap_row,
         cap_cols=cap_col,
     )
@@ -254,11 +253,9 @@ def _small_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]
     return code_of[node], owner
 
 
-def _grouped(node: np.ndarray, member: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
-    """The member columns grouped by ``node`` (`GreedyStructure`'s ``inner_*`` fields)."""
-    code, owner = _small_codes(np.where(member, node, -1), n_rows)
-    cols = np.flatnonzero(member)
-    codes = code[cols]
+def _grouped(node: np.ndarray, cols: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
+    """The columns ``cols`` grouped by ``node`` (`GreedyStructure`'s ``inner_*`` fields)."""
+    codes, owner = _small_codes(node[cols], n_rows)
     order = cols[np.argsort(codes, kind="stable")]
     counts = np.bincount(codes, minlength=len(owner))
     return {
@@ -288,12 +285,15 @@ def _fill(
     codes = code[cols]
     counts = np.bincount(codes, minlength=len(owner))
     c = cols[np.argsort(codes, kind="stable")]  # grouped by node, by price within
+    del cols, codes  # (fresh memory costs more than these sums: keep the peak low)
     seq = amount[c]
-    taken = np.cumsum(seq)
-    taken -= seq  # what the cheaper columns of this node and of the nodes before took
+    before = np.cumsum(seq)
+    before -= seq  # what the cheaper columns of this node and of the nodes before took
     first = np.cumsum(counts) - counts
-    before = taken - np.repeat(taken[np.minimum(first, len(c) - 1)], counts)
-    room = np.repeat(bound[owner], counts) - before
+    before -= np.repeat(before[np.minimum(first, len(c) - 1)], counts)  # ... of this node
+    room = np.repeat(bound[owner], counts)
+    room -= before
+    del before
     np.maximum(room, 0.0, out=room)
     np.minimum(seq, room, out=room)
     amount[c] = room
@@ -323,7 +323,8 @@ def solve_greedy(
         return None
     block_cols = s.block_cols
     if len(block_cols) == lp.n_cols:  # every column in a block
-        amount = np.minimum(lp.col_upper, demand[s.root])
+        amount = demand[s.root]
+        np.minimum(amount, lp.col_upper, out=amount)
     else:
         amount = np.zeros(lp.n_cols)
         amount[block_cols] = np.minimum(lp.col_upper[block_cols], demand[s.root[block_cols]])

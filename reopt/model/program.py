@@ -231,13 +231,15 @@ class LinearProgram:
     # --- products with vectors ---------------------------------------------------------------
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """``A @ x``, computed from the row-wise arrays."""
-        return row_sums(self.row_start, self.value * x[self.col_index])
+        terms = np.asarray(x, dtype=float)[self.col_index]
+        terms *= self.value
+        return row_sums(self.row_start, terms)
 
     def column_activity(self, y: np.ndarray) -> np.ndarray:
         """``A.T @ y``, computed from the row-wise arrays."""
-        return np.bincount(
-            self.col_index, weights=self.value * y[self.entry_row], minlength=self.n_cols
-        )
+        terms = np.asarray(y, dtype=float)[self.entry_row]
+        terms *= self.value
+        return np.bincount(self.col_index, weights=terms, minlength=self.n_cols)
 
     def same_structure(self, other: LinearProgram) -> bool:
         """Whether ``other`` has the same shape, sparsity pattern and integrality."""
@@ -351,10 +353,13 @@ class LinearProgram:
         Column ``j`` counts ``col_scale[j]`` old units; row ``i`` is multiplied by
         ``row_scale[i]``.
         """
+        value = np.asarray(col_scale, dtype=float)[self.col_index]
+        value *= self.value
+        value *= row_scale[self.entry_row]
         return self._sharing(
             replace(
                 self,
-                value=readonly(self.value * col_scale[self.col_index] * row_scale[self.entry_row]),
+                value=readonly(value),
                 col_lower=self.col_lower  # zeros stay zeros: shared, not divided
                 if not self.col_lower.any()
                 else readonly(self.col_lower / col_scale),

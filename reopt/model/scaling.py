@@ -18,7 +18,9 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +45,9 @@ class Scaling:
     """Factors between a program and its scaled form (see the module docstring).
 
     `apply` keeps the last program it scaled, so that the solve and reopt's check of one
-    answer share one scaled program (it is not pickled).
+    answer share one scaled program; `unscale` keeps the arrays it was given beside the ones
+    it returned (all made read-only), so that `scale` hands the check the back end's own
+    values instead of computing them again. Neither is pickled.
     """
 
     col: np.ndarray
@@ -53,12 +57,16 @@ class Scaling:
     _last: list[tuple[LinearProgram, LinearProgram]] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
+    _unscaled: list[tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     def __getstate__(self) -> dict[str, object]:
-        return {name: value for name, value in self.__dict__.items() if name != "_last"}
+        kept = ("_last", "_unscaled")
+        return {name: value for name, value in self.__dict__.items() if name not in kept}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state, _last=[])
+        self.__dict__.update(state, _last=[], _unscaled=[])
 
     @classmethod
     def identity(cls, lp: LinearProgram) -> Scaling:
@@ -94,11 +102,22 @@ class Scaling:
         row_dual: np.ndarray | None,
         col_dual: np.ndarray | None,
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """Values and duals in the original units moved into the scaled program's."""
+        """Values and duals in the original units moved into the scaled program's.
+
+        An array `unscale` last returned gets back the one it was made from.
+        """
+        known = {id(out): given for out, given in self._unscaled}
+
+        def back(a: np.ndarray | None, compute: Callable[[np.ndarray], np.ndarray]) -> Any:
+            if a is None:
+                return None
+            given = known.get(id(a))
+            return given if given is not None and not a.flags.writeable else compute(a)
+
         return (
-            None if x is None else x / self.col,
-            None if row_dual is None else row_dual * self.row_cost / self.row,
-            None if col_dual is None else col_dual * self.col * self.col_cost,
+            back(x, lambda a: a / self.col),
+            back(row_dual, lambda a: a * self.row_cost / self.row),
+            back(col_dual, lambda a: a * self.col * self.col_cost),
         )
 
     def unscale(
@@ -107,12 +126,20 @@ class Scaling:
         row_dual: np.ndarray | None,
         col_dual: np.ndarray | None,
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """Values and duals of the scaled program in the original units."""
-        return (
+        """Values and duals of the scaled program in the original units (read-only)."""
+        out = (
             None if x is None else x * self.col,
             None if row_dual is None else row_dual * self.row / self.row_cost,
             None if col_dual is None else col_dual / (self.col * self.col_cost),
         )
+        pairs = []
+        for given, made in zip((x, row_dual, col_dual), out, strict=True):
+            if given is not None and made is not None:
+                given.setflags(write=False)
+                made.setflags(write=False)
+                pairs.append((made, given))
+        self._unscaled[:] = pairs
+        return out
 
 
 def components(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
@@ -134,10 +161,11 @@ def components(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
             # every row holds one label, so each part holds one: a column of its own part,
             # which spread it, so it keeps it; nothing moves any more
             break
-        new = col_label.copy()
+        new = col_label  # (it is not used again)
         np.minimum.at(new, lp.col_index, np.repeat(row_min, lengths))
         col_label = new[new]  # jump along chains of labels
-        entry_label = col_label[lp.col_index]
+        del new
+        np.take(col_label, lp.col_index, out=entry_label, mode="clip")  # unbuffered
     if len(starts):
         row_label[filled] = col_label[lp.col_index[starts]]
     return col_label, row_label
@@ -161,8 +189,12 @@ def scaling_for(lp: LinearProgram) -> Scaling:
     col = np.ones(lp.n_cols)
     rows = lp.entry_row
     in_demand = (lp.row_family == RowFamily.DEMAND)[rows]
-    demand_t = np.abs(lp.row_lower[rows[in_demand]] / lp.value[in_demand])
-    col[lp.col_index[in_demand]] = np.where(demand_t > 0, demand_t, 1.0)
+    demand_t = lp.row_lower[rows[in_demand]]  # (in place below: fresh memory is dear)
+    demand_t /= lp.value[in_demand]
+    np.abs(demand_t, out=demand_t)
+    demand_t[~(demand_t > 0)] = 1.0
+    col[lp.col_index[in_demand]] = demand_t
+    del demand_t
     col[lp.integrality == 1] = 1.0
     value_cols = np.zeros(0, dtype=np.int64)
     if lp.n_offers:  # columns after the offers, not 0/1: ColumnFamily.VALUE
@@ -193,19 +225,24 @@ def scaling_with(
     marks, where given and priced at all (so that far dearer columns, such as shortage, do
     not make the purchase prices small).
     """
-    largest = row_reduce(np.maximum, lp.row_start, np.abs(lp.value * col[lp.col_index]))
+    per_entry = col[lp.col_index]
+    per_entry *= lp.value
+    largest = row_reduce(np.maximum, lp.row_start, np.abs(per_entry, out=per_entry))
+    del per_entry
     for bound in (lp.row_lower, lp.row_upper):
         largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     row = 1.0 / np.where(largest > 0, largest, 1.0)
     col_label, row_label = components(lp)
-    spend = np.abs(lp.cost * col)
+    spend = lp.cost * col
+    np.abs(spend, out=spend)
     top = np.zeros(lp.n_cols)
     np.maximum.at(top, col_label, spend)
     if priced is not None:
         top_priced = np.zeros(lp.n_cols)
         np.maximum.at(top_priced, col_label[priced], spend[priced])
         top = np.where(top_priced > 0, top_priced, top)
-    factor = 1.0 / np.where(top > 0, top, 1.0)
+    top[~(top > 0)] = 1.0
+    factor = np.divide(1.0, top, out=top)
     row_cost = np.ones(lp.n_rows)  # a row in no part (no entries) keeps 1
     in_part = row_label >= 0
     row_cost[in_part] = factor[row_label[in_part]]

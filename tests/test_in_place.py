@@ -1,0 +1,274 @@
+"""Arithmetic done in place, with fewer temporaries, gives the plain formulas' results.
+
+The check, the scaling, the parts of a program, the products with the matrix and the
+greedy method's row test work in place (fresh memory costs more than the sums at 200,000
+offers). Each is held here to the plain, out-of-place formula written out once more, bit
+for bit; and `Scaling.scale` hands back the very arrays `Scaling.unscale` was given.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import reopt
+from reopt.backends.greedy import GreedyStructure, greedy_structure
+from reopt.model.program import LinearProgram, RowFamily
+from reopt.model.scaling import Scaling, components, scaling_for
+from reopt.results.verify import (
+    OPTIMALITY_FLOOR,
+    OPTIMALITY_RTOL,
+    SHOWN,
+    optimality_violations,
+    row_activity,
+    row_max,
+)
+from reopt.vectors import row_reduce, row_sums
+
+
+# --- the plain formulas ------------------------------------------------------------------------
+def plain_slacks(value, lower, upper, dual, tol):
+    positive = np.maximum(dual, 0.0)
+    negative = positive - dual
+    infeasible = np.zeros(len(value), dtype=bool)
+    gap = np.zeros(len(value))
+    sides = ((lower, value - lower, positive), (upper, upper - value, negative))
+    for bound, distance, part in sides:
+        missing = ~np.isfinite(bound)
+        if missing.any():
+            infeasible |= missing & (part > tol)
+            distance[missing] = 0.0
+        gap += np.maximum(distance, 0.0) * part
+    gap[infeasible] = np.inf
+    return infeasible, gap
+
+
+def plain_optimality(lp, x, y, col_dual):
+    entry_y = lp.value * y[lp.entry_row]
+    d = lp.cost - np.bincount(lp.col_index, weights=entry_y, minlength=lp.n_cols)
+    terms = np.abs(lp.cost) + np.bincount(
+        lp.col_index, weights=np.abs(entry_y), minlength=lp.n_cols
+    )
+    found = []
+    tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
+    if col_dual is not None:
+        for j in np.flatnonzero(np.abs(col_dual - d) > tol)[:SHOWN]:
+            found.append(
+                f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
+            )
+    col_slack = plain_slacks(x, lp.col_lower, lp.col_upper, d, tol)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        per_entry = np.where(lp.value == 0, 0.0, terms[lp.col_index] / np.abs(lp.value))
+    row_terms = row_max(lp, per_entry)
+    ax = row_sums(lp.row_start, lp.value * x[lp.col_index])
+    size = row_sums(lp.row_start, np.abs(lp.value * x[lp.col_index]))
+    for bound in (lp.row_lower, lp.row_upper):
+        size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
+    row_slack = plain_slacks(ax, lp.row_lower, lp.row_upper, y, OPTIMALITY_RTOL * row_terms + 1e-12)
+    row_size = np.maximum(1.0, size)
+    for what, (infeasible, gap), money in (
+        ("column", col_slack, terms * np.maximum(1.0, np.abs(x))),
+        ("row", row_slack, row_terms * row_size),
+    ):
+        for k in np.flatnonzero(infeasible)[:SHOWN]:
+            found.append(f"{what} {k}: its dual has a sign no bound allows (dual infeasible)")
+        loose = gap > OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR
+        for k in np.flatnonzero(loose & ~infeasible)[:SHOWN]:
+            found.append(
+                f"{what} {k}: a nonzero dual away from its bound (complementary slack "
+                f"{gap[k]:.3g} USD against {money[k]:.3g})"
+            )
+    total_gap = float(col_slack[1].sum() + row_slack[1].sum())
+    scale = float(np.abs(lp.cost * x).sum() + (np.abs(y) * row_size).sum())
+    if total_gap > OPTIMALITY_RTOL * scale + OPTIMALITY_FLOOR and not found:
+        found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
+    return found
+
+
+def plain_components(lp):
+    col_label = np.arange(lp.n_cols)
+    filled = np.diff(lp.row_start) > 0
+    starts = lp.row_start[:-1][filled]
+    lengths = np.diff(lp.row_start)[filled]
+    entry_label = lp.col_index.astype(np.int64)
+    while len(starts):
+        row_min = np.minimum.reduceat(entry_label, starts)
+        if (row_min == np.maximum.reduceat(entry_label, starts)).all():
+            break
+        new = col_label.copy()
+        np.minimum.at(new, lp.col_index, np.repeat(row_min, lengths))
+        col_label = new[new]
+        entry_label = col_label[lp.col_index]
+    return col_label
+
+
+def plain_scaling(lp):
+    """`scaling_for` for programs without value columns, out of place."""
+    col = np.ones(lp.n_cols)
+    rows = lp.entry_row
+    in_demand = (lp.row_family == RowFamily.DEMAND)[rows]
+    demand_t = np.abs(lp.row_lower[rows[in_demand]] / lp.value[in_demand])
+    col[lp.col_index[in_demand]] = np.where(demand_t > 0, demand_t, 1.0)
+    col[lp.integrality == 1] = 1.0
+    largest = row_reduce(np.maximum, lp.row_start, np.abs(lp.value * col[lp.col_index]))
+    for bound in (lp.row_lower, lp.row_upper):
+        largest = np.maximum(largest, np.where(np.isfinite(bound), np.abs(bound), 0.0))
+    row = 1.0 / np.where(largest > 0, largest, 1.0)
+    col_label = plain_components(lp)
+    top = np.zeros(lp.n_cols)
+    np.maximum.at(top, col_label, np.abs(lp.cost * col))
+    factor = 1.0 / np.where(top > 0, top, 1.0)
+    return col, row, factor[col_label]
+
+
+# --- programs to hold them to ------------------------------------------------------------------
+@st.composite
+def programs_and_points(draw: st.DrawFn):
+    """Random sparse programs (infinite bounds, zero and negative entries) and a point, duals."""
+    n_cols = draw(st.integers(1, 12))
+    n_rows = draw(st.integers(0, 8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    rows = [np.flatnonzero(rng.random(n_cols) < 0.4) for _ in range(n_rows)]
+    index = np.concatenate([r for r in rows] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    starts = np.cumsum([0] + [len(r) for r in rows])
+
+    def some(n, low=-5.0, high=5.0):
+        values = np.round(rng.uniform(low, high, n), draw(st.integers(0, 3)))
+        values[rng.random(n) < 0.2] = 0.0
+        return values
+
+    def bounds(n):
+        lower, upper = np.sort(np.stack([some(n), some(n)]), axis=0)
+        lower[rng.random(n) < 0.3] = -np.inf
+        upper[rng.random(n) < 0.3] = np.inf
+        return lower, upper
+
+    col_lower, col_upper = bounds(n_cols)
+    row_lower, row_upper = bounds(n_rows)
+    lp = LinearProgram.from_arrays(
+        cost=some(n_cols),
+        col_lower=col_lower,
+        col_upper=col_upper,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        row_start=starts,
+        col_index=index,
+        value=some(len(index)),
+    )
+    x = np.clip(some(n_cols), np.where(np.isfinite(col_lower), col_lower, -9), 9)
+    y = some(n_rows)
+    exact = draw(st.booleans())  # reduced costs as reported: the true ones, or spoilt
+    col_dual = None if draw(st.booleans()) else lp.cost - lp.column_activity(y)
+    if col_dual is not None and not exact:
+        col_dual = col_dual + some(n_cols, -1e-3, 1e-3)
+    return lp, x, y, col_dual
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs_and_points())
+def test_the_optimality_check_finds_what_the_plain_formulas_find(case):
+    lp, x, y, col_dual = case
+    assert optimality_violations(lp, x, y, col_dual) == plain_optimality(lp, x, y, col_dual)
+    activity = row_activity(lp, x)
+    assert optimality_violations(lp, x, y, col_dual, activity=activity) == plain_optimality(
+        lp, x, y, col_dual
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs_and_points())
+def test_the_products_with_the_matrix_are_the_plain_ones(case):
+    lp, x, y, _ = case
+    assert np.array_equal(lp.row_activity(x), row_sums(lp.row_start, lp.value * x[lp.col_index]))
+    plain = np.bincount(lp.col_index, weights=lp.value * y[lp.entry_row], minlength=lp.n_cols)
+    assert np.array_equal(lp.column_activity(y), plain)
+    # integers in, floats out, as before
+    assert lp.row_activity(np.ones(lp.n_cols, dtype=int)).dtype == np.float64
+    col, row = np.abs(x) + 1.0, np.arange(1.0, lp.n_rows + 1.0)
+    scaled = lp.scaled(col, row)
+    assert np.array_equal(scaled.value, lp.value * col[lp.col_index] * row[lp.entry_row])
+    assert np.array_equal(components(lp)[0], plain_components(lp))
+
+
+def _without_demand_for_one_product() -> reopt.Market:
+    market = reopt.datasets.japan_2025()
+    demand = market.demand.copy()
+    demand.loc[1, "demand_t"] = 0.0  # its offers keep a size of 1
+    return reopt.Market(market.offers, demand)
+
+
+MARKETS = [
+    (reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")]),
+    (_without_demand_for_one_product(), [reopt.cap_share(0.6, country="CN")]),
+    (reopt.datasets.japan_2025(), [reopt.min_share(0.1, kind="recycler")]),
+    (reopt.datasets.synthetic(3_000, seed=4), [reopt.cap_share(0.5, country="CN")]),
+    (reopt.datasets.synthetic(2_000, seed=9, n_periods=3), []),
+]
+
+
+@pytest.mark.parametrize(("market", "policies"), MARKETS)
+def test_the_scaling_is_the_plain_one(market, policies):
+    lp = reopt.compile(market, policies)
+    col, row, col_cost = plain_scaling(lp)
+    scaling = scaling_for(lp)
+    assert np.array_equal(scaling.col, col)
+    assert np.array_equal(scaling.row, row)
+    assert np.array_equal(scaling.col_cost, col_cost)
+
+
+# --- scale after unscale ------------------------------------------------------------------------
+def test_scale_hands_back_the_arrays_unscale_was_given():
+    lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
+    scaling = scaling_for(lp)
+    rng = np.random.default_rng(1)
+    x, y, d = rng.random(lp.n_cols), rng.random(lp.n_rows), rng.random(lp.n_cols)
+    ux, uy, ud = scaling.unscale(x, y, d)
+    assert not any(a.flags.writeable for a in (x, y, d, ux, uy, ud))
+    back = scaling.scale(ux, uy, ud)
+    assert back[0] is x and back[1] is y and back[2] is d
+    # an equal array that unscale did not return is computed, to rounding
+    again = scaling.scale(ux.copy(), None, ud.copy())
+    assert again[0] is not x and again[1] is None and again[2] is not d
+    np.testing.assert_allclose(again[0], x, rtol=1e-15)
+    np.testing.assert_allclose(again[2], d, rtol=1e-15)
+    # only the last unscale is kept; a pickled scaling keeps none and works as before
+    scaling.unscale(x, None, None)
+    assert scaling.scale(None, uy, None)[1] is not y
+    copy = pickle.loads(pickle.dumps(scaling))
+    assert isinstance(copy, Scaling)
+    np.testing.assert_allclose(copy.scale(ux, None, None)[0], x, rtol=1e-15)
+
+
+# --- the greedy method's test of a row's entries -----------------------------------------------
+@pytest.mark.parametrize(
+    ("entries", "greedy"),
+    [
+        ([2.0, 2.0, 2.0], True),
+        ([2.0, 2.0 * (1 + 0.5e-12), 2.0 * (1 - 0.5e-12)], True),  # within 1e-12 of the first
+        ([2.0, 2.0, 2.0 * (1 + 2e-12)], False),  # the largest too far
+        ([2.0, 2.0 * (1 - 2e-12), 2.0], False),  # the smallest too far
+        ([2.0, np.nan, 2.0], False),
+        ([2.0, np.inf, 2.0], False),
+    ],
+)
+def test_a_cap_is_one_number_times_a_sum_within_one_part_in_1e12(entries, greedy):
+    n = len(entries)
+    lp = LinearProgram.from_arrays(
+        cost=np.arange(1.0, n + 1.0),
+        col_lower=np.zeros(n),
+        col_upper=np.full(n, 10.0),
+        row_lower=[3.0, -np.inf],
+        row_upper=[3.0, 8.0],
+        row_start=[0, n, 2 * n],
+        col_index=np.concatenate([np.arange(n), np.arange(n)]),
+        value=np.concatenate([np.ones(n), entries]),
+    )
+    found = greedy_structure(lp)
+    if greedy:
+        assert isinstance(found, GreedyStructure)
+    else:
+        assert found == "a row whose entries are not all one positive number"
