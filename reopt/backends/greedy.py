@@ -145,8 +145,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a row whose entries are not all one positive number"
     row_of = lp.entry_row
     on_eq = equality[row_of]
-    n_eq = np.bincount(lp.col_index[on_eq], minlength=n_cols)
-    if (n_eq > 1).any():
+    if (np.bincount(lp.col_index[on_eq], minlength=n_cols) > 1).any():
         return "a column in more than one equality row (stock or periods linked)"
     root = np.full(n_cols, -1, dtype=np.int64)
     root[lp.col_index[on_eq]] = row_of[on_eq]
@@ -207,6 +206,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         codes.append(code)
         members.append(node >= 0)
         owners.append(owner)
+        del node  # (one at a time: each is the size of the program)
     code, owner = _small_codes(root, n_rows)  # the blocks: each column's node is its root
     codes.append(code)
     members.append(~rootless)
@@ -279,7 +279,7 @@ def _fill(
     node at this level as a small integer, ``member`` whether it has one, ``owner`` each
     code's row. Returns what each code's columns hold afterwards.
     """
-    cols = by_price[member[by_price]]
+    cols = by_price if member.all() else by_price[member[by_price]]
     if not len(cols):
         return np.zeros(len(owner))
     codes = code[cols]

@@ -37,6 +37,7 @@ def price_order(cost: np.ndarray) -> np.ndarray:
     order = np.argsort(cost)
     ordered = cost[order]
     same = ordered[1:] == ordered[:-1]  # a tie with the next one
+    del ordered
     if same.any():
         n = len(cost)
         in_run = np.zeros(n, dtype=bool)

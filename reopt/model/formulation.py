@@ -304,7 +304,7 @@ def _assemble(
         row_lower=readonly(np.concatenate([b.lower for b in blocks])),
         row_upper=readonly(np.concatenate([b.upper for b in blocks])),
         row_start=readonly(row_start.astype(np.int32)),
-        col_index=readonly(np.concatenate([b.index for b in blocks]).astype(np.int32)),
+        col_index=readonly(np.concatenate([b.index for b in blocks], dtype=np.int32)),
         value=readonly(np.concatenate([b.value for b in blocks])),
         integrality=readonly(integrality),
         row_labels=labels,
