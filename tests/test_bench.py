@@ -372,3 +372,21 @@ def test_the_stock_bench_starts_with_the_initial_stock_it_is_given():
     rows = run("s", [50.0], 1, initial=1.1)  # both solvers agree on cost, or it raises
     assert [r["contender"] for r in rows] == ["auto", "highs"]
     assert rows[0]["initial_times_first_demand"] == 1.1
+
+
+def test_the_stock_bench_with_a_lead_time_takes_the_path_under_the_share(monkeypatch):
+    """Every offer a period late, the first period met from the initial stock: the China
+    cap on each period's purchases no longer sends the market to HiGHS whole."""
+    import reopt.backends.relaxed as relaxed
+    import reopt.backends.split as split
+    from reopt.bench.stock import run, stocked_market
+
+    monkeypatch.setattr(relaxed, "RELAX_FROM_COLUMNS", 0)
+    monkeypatch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
+    inst = instance("s", "periods")
+    offers, demand = inst.tables()
+    market = stocked_market(offers, demand, 50.0, initial=1.2, lead=1)
+    assert (market.offers["lead_time_periods"] == 1).all()
+    rows = run("s", [50.0], 1, initial=1.2, lead=1)  # both solvers agree on cost, or it raises
+    assert rows[0]["lead_time_periods"] == 1
+    assert "stock between periods set aside" in rows[0]["reason"]

@@ -261,3 +261,46 @@ def test_a_stock_that_covers_the_period_buys_nothing_not_a_rounding_residue(
     assert plan.methods["method"].eq("relaxed").all()
     assert not plan.solution.x[: plan.market.n_offers].any()
     assert plan.shares("country").empty
+
+
+def lead_market(lead_cn: int, lead_au: int, initial_t: float = 150.0) -> reopt.Market:
+    """One product over three 100 t periods; CN at 10, 9, 8 USD/kg and AU at 14, 13, 12,
+    each source with its own lead time; 500 USD/t a period to hold."""
+    rows = []
+    for t in range(3):
+        rows.append(("cn", "CN", 10.0 - t, t, lead_cn))
+        rows.append(("au", "AU", 14.0 - t, t, lead_au))
+    offers = pd.DataFrame(
+        rows, columns=["source", "country", "price_usd_per_kg", "period", "lead_time_periods"]
+    ).assign(product="A", capacity_t=1_000.0)
+    demand = pd.DataFrame({"product": "A", "period": [0, 1, 2], "demand_t": 100.0})
+    stock = pd.DataFrame(
+        [("A", initial_t, 0.0, 1_000.0, 0.5)],
+        columns=["product", "initial_t", "min_t", "max_t", "holding_usd_per_kg"],
+    )
+    with pytest.warns(reopt.ReoptWarning, match="would arrive after the last period"):
+        return reopt.Market(offers, demand, stock=stock)
+
+
+def test_one_lead_time_under_a_share_is_solved_by_the_plan_alone() -> None:
+    """Every offer arrives one period after it is bought; China's share of each period's
+    purchases at most 60%. Period 1 lives on the initial stock (150 t, 50 t held: 25,000
+    USD); period 1's purchases (50 t: 30 CN at 10, 20 AU at 14: 580,000 USD) arrive in
+    period 2, period 2's (100 t: 60 at 9, 40 at 13: 1,060,000 USD) in period 3; period 3's
+    would arrive too late. 1,665,000 USD, with no LP solver run."""
+    plan = solved(lead_market(1, 1), policies=[reopt.cap_share(0.6, country="CN")])
+    assert plan.cost_usd == pytest.approx(1_665_000.0, rel=1e-12)
+    assert plan.solution.raw_status.startswith("greedy: optimal")
+    assert plan.methods["method"].eq("relaxed").all()
+    assert np.allclose(plan.solution.x[: plan.market.n_offers], [30, 20, 60, 40, 0, 0])
+    lp = holding(plan.lp)
+    assert lp is not None and len(lp.purchase_cols) == 3  # the last period's held at 0
+    assert lp.values[np.isin(lp.cols, lp.purchase_cols)].tolist() == [50.0, 100.0, 0.0]
+
+
+def test_lead_times_that_differ_within_a_product_go_to_highs() -> None:
+    """CN's offers arrive a period later than AU's: a period's share then spans the
+    arrivals of two periods, which no greedy block holds."""
+    plan = solved(lead_market(1, 0), policies=[reopt.cap_share(0.6, country="CN")])
+    assert plan.methods["method"].eq("highs").all()
+    assert relaxed.relaxation(plan.lp) is None

@@ -1,18 +1,18 @@
 """The ``"auto"`` back end: the fastest exact method for the program's structure.
 
-`AutoBackend.solve` looks at the program (`reopt.backends.greedy.greedy_structure`): when its
-caps nest within each product's demand, the greedy method solves it exactly in vectorised
-numpy. From `reopt.backends.relaxed.RELAX_FROM_COLUMNS` columns, a program whose caps nest
-once its stock is held at its floors and its floors (and the caps of its last policies,
-where they cross) are set aside is solved from the greedy plan for the rest
-(`reopt.backends.relaxed`: the plan where it meets every row set aside and no stock is
-worth holding, HiGHS started from it where not); from
-`reopt.backends.split.SPLIT_FROM_COLUMNS`, any other program that falls into independent
-parts is solved part by part (`reopt.backends.split`). Anything else (value-basis shares,
-rules over several products, stock with lead times, minimum orders, small programs with
-floors, crossing caps or stock) goes to HiGHS whole. ``SolverOptions(threads=n)`` solves
-parts on ``n`` threads; unless ``threads=1``, a large program's price sort runs on a second
-thread while its structure is found (`reopt.backends.ordering`). An explicit method
+`AutoBackend.solve` looks at the program (`reopt.backends.greedy.greedy_structure`): when
+its caps nest within each product's demand, the greedy method solves it exactly in
+vectorised numpy. From `reopt.backends.relaxed.RELAX_FROM_COLUMNS` columns, a program whose
+caps nest once its stock is held at its floors and its floors (and the caps of its last
+policies, where they cross) are set aside is solved from the greedy plan for the rest
+(`reopt.backends.relaxed`: the plan where it meets every row set aside and no stock is worth
+holding, HiGHS started from it where not); from `reopt.backends.split.SPLIT_FROM_COLUMNS`,
+any other program that falls into independent parts is solved part by part
+(`reopt.backends.split`). Anything else (value-basis shares, rules over several products, a
+share over a product whose offers have different lead times, minimum orders, small programs
+with floors, crossing caps or stock) goes to HiGHS whole. ``SolverOptions(threads=n)``
+solves parts on ``n`` threads; unless ``threads=1``, a large program's price sort runs on a
+second thread while its structure is found (`reopt.backends.ordering`). An explicit method
 (``SolverOptions(method="simplex")``) or HiGHS settings in ``extra`` mean HiGHS. The
 answer's ``settings`` say which method solved it (``"method"``) and why
 (``"method_reason"``); the plan shows them (`reopt.Plan.methods`).

@@ -5,15 +5,16 @@ With stock (`reopt.model.stock`), each product's periods are linked by balance r
     sum_{o arriving in (p, t)} x[o] + s[p, t-1] - s[p, t] = demand_t[p, t]
 
 and a share's base is the period's purchases, a column ``v[p, t]`` defined by a row
-``sum_{o bought in (p, t)} x[o] - v[p, t] = 0`` (`reopt.model.shares`). `holding` fixes
-every stock column at its lower bound (the stock at its floor, the initial stock as given)
-and takes it out of the program, moving what it contributes into the rows' bounds; where
-an initial stock is more than the first periods take, it is used up first (those periods
-buy nothing, and the stock each ends with is held at what is left). The
-purchases of each period are then known (the balance row says them), so each purchases
-column whose defining row holds the same offers as a balance row is fixed at that value and
-taken out too; its defining row, now the balance row again, is set aside (it holds
-whenever the balance row does). A share ``sum_CN x - 0.6 v <= 0`` becomes the cap
+``sum_{o bought in (p, t)} x[o] - v[p, t] = 0`` (`reopt.model.shares`). `holding` fixes every stock
+column at its lower bound (the stock at its floor, the initial stock as given) and takes it
+out of the program, moving what it contributes into the rows' bounds; where an initial stock
+is more than the first periods take, it is used up first (those periods buy nothing, and the
+stock each ends with is held at what is left). The purchases of each period are then known
+(the balance row says them), so each purchases column whose defining row holds the same
+offers as a balance row (its own period's, or with one lead time for the product a later
+one's; offers that cannot arrive count nowhere, and a period with none buys 0) is fixed at
+that value and taken out too; its defining row, now the balance row again, is set aside (it
+holds whenever the balance row does). A share ``sum_CN x - 0.6 v <= 0`` becomes the cap
 ``sum_CN x <= 0.6 * purchases``, and each product's periods fall apart into blocks.
 
 `lift` puts the answer of what is left back into the whole program's terms: the held
@@ -210,7 +211,7 @@ def _stock_columns(lp: LinearProgram) -> np.ndarray:
 class _Purchases:
     rows: np.ndarray  # the value rows that define purchases columns
     cols: np.ndarray  # those columns
-    balances: np.ndarray  # the balance row with the same offers
+    balances: np.ndarray  # the balance row with the same offers (no offers: its own row)
     values: np.ndarray  # what each column is, given the balance row
     alpha: np.ndarray  # the offers' coefficient in the value row
     beta: np.ndarray  # the offers' coefficient in the balance row
@@ -220,19 +221,23 @@ class _Purchases:
 def _purchases(lp: LinearProgram, balance_left: np.ndarray) -> _Purchases:
     """The purchases columns the balance rows fix (`_Purchases`).
 
-    A value row qualifies when it has one column besides offers, its offers all carry one
-    coefficient, and they are exactly the offers of one balance row (which carry one
-    coefficient there too); the column's value must lie within its bounds.
+    Offers fixed at 0 (bought too late to arrive, or closed) count nowhere. A value row
+    qualifies when it has one column besides offers, and either its offers all carry one
+    coefficient and are exactly the offers of one balance row (which carry one coefficient
+    there too: a period's purchases arrive in one period, that period's own or, with a
+    product's one lead time, a later one), or it has no offers left (the column is 0). The
+    column's value must lie within its bounds.
     """
     rows_of, col = lp.entry_row, lp.col_index
     is_offer = col < lp.n_offers
+    counted = is_offer & ((lp.col_lower != 0) | (lp.col_upper != 0))[col]
     family = lp.row_family
     balance = _balance_rows(lp)
-    on_balance = balance[rows_of] & is_offer
+    on_balance = balance[rows_of] & counted
     home = np.full(lp.n_offers, -1, dtype=np.int64)  # each offer's balance row
     home[col[on_balance]] = rows_of[on_balance]
     value_row = (family == RowFamily.VALUE) & (lp.row_lower == 0) & (lp.row_upper == 0)
-    offer_entry = value_row[rows_of] & is_offer
+    offer_entry = value_row[rows_of] & counted
     other_entry = value_row[rows_of] & ~is_offer
     n_other = np.bincount(rows_of[other_entry], minlength=lp.n_rows)
     r, j = rows_of[offer_entry], col[offer_entry]
@@ -242,24 +247,27 @@ def _purchases(lp: LinearProgram, balance_left: np.ndarray) -> _Purchases:
     np.maximum.at(highest, r, home[j])
     count = np.bincount(r, minlength=lp.n_rows)
     coef, uniform = _offer_coefficients(lp, offer_entry | on_balance)
-    candidates = np.flatnonzero(value_row & (n_other == 1) & (count > 0) & uniform)
+    candidates = np.flatnonzero(value_row & (n_other == 1) & (uniform | (count == 0)))
     d = lowest[candidates]
-    ok = (d == highest[candidates]) & (d >= 0)
+    empty = count[candidates] == 0  # nothing to buy: the column is 0, no balance row
+    d = np.where(empty, candidates, d)
+    ok = empty | ((d == highest[candidates]) & (d >= 0))
     d = np.where(ok, d, 0)
     balance_count = np.bincount(rows_of[on_balance], minlength=lp.n_rows)
-    ok &= (count[candidates] == balance_count[d]) & uniform[d]
-    rows, d = candidates[ok], d[ok]
+    ok &= empty | ((count[candidates] == balance_count[d]) & uniform[d])
+    rows, d, empty = candidates[ok], d[ok], empty[ok]
     at = np.searchsorted(rows_of[other_entry], rows)  # the row's one other entry
     cols, own = col[other_entry][at].astype(np.int64), lp.value[other_entry][at]
-    values = -coef[rows] * (balance_left[d] / coef[d]) / own
+    beta = np.where(empty, 1.0, coef[d])
+    values = np.where(empty, 0.0, -coef[rows] * (balance_left[d] / beta) / own)
     inside = (values >= lp.col_lower[cols]) & (values <= lp.col_upper[cols])
     return _Purchases(
         rows[inside],
         cols[inside],
         d[inside],
         values[inside],
-        coef[rows][inside],
-        coef[d][inside],
+        np.where(empty, 0.0, coef[rows])[inside],  # no offers: nothing to give back
+        beta[inside],
         own[inside],
     )
 

@@ -1,12 +1,15 @@
 """A multi-period market with stock: the default back end against HiGHS whole.
 
-    python -m reopt.bench.stock [--size l] [--holding 0.2 50] [--initial 0] [--repeat 5]
+    python -m reopt.bench.stock [--size l] [--holding 0.2 50] [--initial 0] [--lead 0]
+        [--repeat 5]
 
 The structure suite's ``periods`` instance (`reopt.bench.instances`; at ``l``: 200,000
 offers, 17 products, 4 periods, a 60% China cap on each period's purchases) with a stock
 row for every product (a floor of 5 t, up to 10,000 t; an initial stock of ``--initial``
-times the product's first-period demand, none by default) and each of ``--holding`` as its
-holding cost in USD/kg a period. Each market is solved end to end
+times the product's first-period demand, none by default), every offer arriving ``--lead``
+periods after it is bought (none by default; with a lead time, an ``--initial`` above 1
+meets the first periods, and the last periods' offers arrive too late to be used) and each
+of ``--holding`` as its holding cost in USD/kg a period. Each market is solved end to end
 (``reopt.solve`` from a validated market) by the default back end
 (`reopt.backends.relaxed` and `reopt.backends.held`: the stock held at its floors, the
 greedy plan for each period, HiGHS from it for the products where holding more pays) and
@@ -21,6 +24,7 @@ import argparse
 import math
 import statistics
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +42,12 @@ def stocked_market(
     demand: pd.DataFrame,
     holding_usd_per_kg: float,
     initial: float = 0.0,
+    lead: int = 0,
 ) -> reopt.Market:
     """The market of ``offers`` and ``demand`` with a stock row for every product.
 
-    Its initial stock is ``initial`` times the product's demand in the first period.
+    Its initial stock is ``initial`` times the product's demand in the first period; every
+    offer arrives ``lead`` periods after it is bought.
     """
     first = demand.sort_values("period").groupby("product", sort=False)["demand_t"].first()
     stock = pd.DataFrame(
@@ -53,11 +59,15 @@ def stocked_market(
             "holding_usd_per_kg": holding_usd_per_kg,
         }
     )
-    return reopt.Market(offers, demand, stock=stock)
+    if not lead:
+        return reopt.Market(offers, demand, stock=stock)
+    with warnings.catch_warnings():  # the last periods' offers arrive too late, as meant
+        warnings.simplefilter("ignore", reopt.ReoptWarning)
+        return reopt.Market(offers.assign(lead_time_periods=lead), demand, stock=stock)
 
 
 def run(
-    size: str, holdings: list[float], repeat: int, initial: float = 0.0
+    size: str, holdings: list[float], repeat: int, initial: float = 0.0, lead: int = 0
 ) -> list[dict[str, Any]]:
     """One row per market and contender: median seconds, and how the plan was solved."""
     rows = []
@@ -65,7 +75,7 @@ def run(
     offers, demand = inst.tables()
     policies = inst.policies()
     for holding in holdings:
-        market = stocked_market(offers, demand, holding, initial)
+        market = stocked_market(offers, demand, holding, initial, lead)
         times: dict[str, list[float]] = {"auto": [], "highs": []}
         reasons: dict[str, str] = {}
         cost = math.nan
@@ -87,6 +97,7 @@ def run(
                     "offers": market.n_offers,
                     "holding_usd_per_kg": holding,
                     "initial_times_first_demand": initial,
+                    "lead_time_periods": lead,
                     "contender": solver,
                     "seconds": seconds,
                     "runs_s": runs,
@@ -102,10 +113,11 @@ def main() -> None:
     parser.add_argument("--size", default="l")
     parser.add_argument("--holding", type=float, nargs="+", default=[0.2, 50.0])
     parser.add_argument("--initial", type=float, default=0.0)
+    parser.add_argument("--lead", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/stock.json"))
     args = parser.parse_args()
-    rows = run(args.size, args.holding, args.repeat, args.initial)
+    rows = run(args.size, args.holding, args.repeat, args.initial, args.lead)
     for row in rows:
         print(
             f"{row['instance']} holding {row['holding_usd_per_kg']:g} USD/kg "
@@ -115,7 +127,7 @@ def main() -> None:
     command = (
         f"python -m reopt.bench.stock --size {args.size} "
         f"--holding {' '.join(map(str, args.holding))} --initial {args.initial:g} "
-        f"--repeat {args.repeat}"
+        f"--lead {args.lead} --repeat {args.repeat}"
     )
     save_run(args.out, "stock", command, rows)
 
