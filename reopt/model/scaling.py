@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -108,7 +107,9 @@ class Scaling:
         """
         known = {id(out): given for out, given in self._unscaled}
 
-        def back(a: np.ndarray | None, compute: Callable[[np.ndarray], np.ndarray]) -> Any:
+        def back(
+            a: np.ndarray | None, compute: Callable[[np.ndarray], np.ndarray]
+        ) -> np.ndarray | None:
             if a is None:
                 return None
             given = known.get(id(a))
@@ -134,7 +135,7 @@ class Scaling:
         )
         pairs = []
         for given, made in zip((x, row_dual, col_dual), out, strict=True):
-            if given is not None and made is not None:
+            if isinstance(given, np.ndarray) and made is not None:
                 given.setflags(write=False)
                 made.setflags(write=False)
                 pairs.append((made, given))
@@ -161,7 +162,7 @@ def components(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
             # every row holds one label, so each part holds one: a column of its own part,
             # which spread it, so it keeps it; nothing moves any more
             break
-        new = col_label  # (it is not used again)
+        new = col_label  # lowered in place: the old labels are not needed again
         np.minimum.at(new, lp.col_index, np.repeat(row_min, lengths))
         col_label = new[new]  # jump along chains of labels
         del new
@@ -225,6 +226,7 @@ def scaling_with(
     marks, where given and priced at all (so that far dearer columns, such as shortage, do
     not make the purchase prices small).
     """
+    col = np.asarray(col, dtype=float)
     per_entry = col[lp.col_index]
     per_entry *= lp.value
     largest = row_reduce(np.maximum, lp.row_start, np.abs(per_entry, out=per_entry))
