@@ -221,13 +221,18 @@ def test_the_scaling_is_the_plain_one(market, policies):
 
 
 # --- scale after unscale ------------------------------------------------------------------------
-def test_scale_hands_back_the_arrays_unscale_was_given():
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def test_scale_hands_back_a_back_ends_answer_unscale_was_given():
     lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
     scaling = scaling_for(lp)
     rng = np.random.default_rng(1)
-    x, y, d = rng.random(lp.n_cols), rng.random(lp.n_rows), rng.random(lp.n_cols)
+    x, y, d = (_frozen(rng.random(n)) for n in (lp.n_cols, lp.n_rows, lp.n_cols))
     ux, uy, ud = scaling.unscale(x, y, d)
-    assert not any(a.flags.writeable for a in (x, y, d, ux, uy, ud))
+    assert not any(a.flags.writeable for a in (ux, uy, ud))
     back = scaling.scale(ux, uy, ud)
     assert back[0] is x and back[1] is y and back[2] is d
     # an equal array that unscale did not return is computed, to rounding
@@ -241,6 +246,36 @@ def test_scale_hands_back_the_arrays_unscale_was_given():
     copy = pickle.loads(pickle.dumps(scaling))
     assert isinstance(copy, Scaling)
     np.testing.assert_allclose(copy.scale(ux, None, None)[0], x, rtol=1e-15)
+
+
+def _square() -> Scaling:
+    return Scaling(
+        col=np.array([2.0, 4.0]), row=np.array([0.5, 3.0]), col_cost=np.ones(2), row_cost=np.ones(2)
+    )
+
+
+def test_unscale_changes_nothing_it_is_given_and_keeps_only_what_cannot_change():
+    scaling = _square()
+    writeable = np.array([1.0, 1.0])
+    scaling.unscale(writeable, None, None)
+    writeable[0] = 7.0  # the caller's array stays the caller's
+    buffer = np.array([1.0, 1.0])
+    view = _frozen(buffer[:])  # read-only, but its memory is written through another name
+    made, _, _ = scaling.unscale(view, None, None)
+    buffer[0] = 100.0
+    assert scaling.scale(made, None, None)[0].tolist() == [1.0, 1.0]  # made / col, not the view
+    ints = _frozen(np.array([1, 3]))
+    made, _, _ = scaling.unscale(ints, None, None)
+    assert scaling.scale(made, None, None)[0].dtype == np.float64
+
+
+def test_an_array_is_handed_back_only_in_the_place_it_was_unscaled_in():
+    scaling = _square()  # as many rows as columns: any place would take any array
+    x, y = _frozen(np.array([1.0, 1.0])), _frozen(np.array([5.0, 5.0]))
+    made_x, made_y, _ = scaling.unscale(x, y, None)
+    assert scaling.scale(None, None, made_x)[2].tolist() == (made_x * [2.0, 4.0]).tolist()
+    assert scaling.scale(made_y, None, None)[0].tolist() == (made_y / [2.0, 4.0]).tolist()
+    assert scaling.scale(made_x, made_y, None)[0] is x
 
 
 # --- the greedy method's test of a row's entries -----------------------------------------------

@@ -37,6 +37,7 @@ import numpy as np
 
 from reopt.backends.base import Solution
 from reopt.backends.ordering import price_order
+from reopt.data.market import readonly
 from reopt.model.program import LinearProgram
 from reopt.status import Status
 from reopt.vectors import dot
@@ -347,9 +348,9 @@ def solve_greedy(
     return Solution(
         status=Status.OPTIMAL,
         raw_status="greedy: optimal",
-        x=amount,
-        row_dual=row_dual,
-        col_dual=col_dual,
+        x=readonly(amount),
+        row_dual=readonly(row_dual),
+        col_dual=readonly(col_dual),
         objective=dot(lp.cost, amount) + lp.objective_offset,
         backend="greedy",
         solve_time_s=time.perf_counter() - started,

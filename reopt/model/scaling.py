@@ -44,9 +44,9 @@ class Scaling:
     """Factors between a program and its scaled form (see the module docstring).
 
     `apply` keeps the last program it scaled, so that the solve and reopt's check of one
-    answer share one scaled program; `unscale` keeps the arrays it was given beside the ones
-    it returned (all made read-only), so that `scale` hands the check the back end's own
-    values instead of computing them again. Neither is pickled.
+    answer share one scaled program; `unscale` keeps a back end's read-only answer beside
+    the arrays it made from it, so that `scale` hands the check the back end's own values
+    instead of computing them again. Neither is pickled.
     """
 
     col: np.ndarray
@@ -56,7 +56,7 @@ class Scaling:
     _last: list[tuple[LinearProgram, LinearProgram]] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
-    _unscaled: list[tuple[np.ndarray, np.ndarray]] = field(
+    _unscaled: list[tuple[np.ndarray | None, np.ndarray | None]] = field(
         default_factory=list, init=False, repr=False, compare=False
     )
 
@@ -103,22 +103,25 @@ class Scaling:
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         """Values and duals in the original units moved into the scaled program's.
 
-        An array `unscale` last returned gets back the one it was made from.
+        An array `unscale` last returned in the same place gets back the one it was made
+        from, where that one could not have changed since (see `unscale`).
         """
-        known = {id(out): given for out, given in self._unscaled}
+        kept = list(self._unscaled) or [(None, None)] * 3
 
         def back(
-            a: np.ndarray | None, compute: Callable[[np.ndarray], np.ndarray]
+            place: int, a: np.ndarray | None, compute: Callable[[np.ndarray], np.ndarray]
         ) -> np.ndarray | None:
             if a is None:
                 return None
-            given = known.get(id(a))
-            return given if given is not None and not a.flags.writeable else compute(a)
+            made, given = kept[place]
+            if a is made and given is not None and not a.flags.writeable:
+                return given
+            return compute(a)
 
         return (
-            back(x, lambda a: a / self.col),
-            back(row_dual, lambda a: a * self.row_cost / self.row),
-            back(col_dual, lambda a: a * self.col * self.col_cost),
+            back(0, x, lambda a: a / self.col),
+            back(1, row_dual, lambda a: a * self.row_cost / self.row),
+            back(2, col_dual, lambda a: a * self.col * self.col_cost),
         )
 
     def unscale(
@@ -127,19 +130,28 @@ class Scaling:
         row_dual: np.ndarray | None,
         col_dual: np.ndarray | None,
     ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """Values and duals of the scaled program in the original units (read-only)."""
+        """Values and duals of the scaled program in the original units (read-only).
+
+        Each array given that is read-only, of floats and owns its memory (a back end's
+        answer) is kept beside the one made from it, for `scale`; nothing given is changed.
+        """
         out = (
             None if x is None else x * self.col,
             None if row_dual is None else row_dual * self.row / self.row_cost,
             None if col_dual is None else col_dual / (self.col * self.col_cost),
         )
-        pairs = []
+        kept: list[tuple[np.ndarray | None, np.ndarray | None]] = []
         for given, made in zip((x, row_dual, col_dual), out, strict=True):
-            if isinstance(given, np.ndarray) and made is not None:
-                given.setflags(write=False)
+            if made is not None:
                 made.setflags(write=False)
-                pairs.append((made, given))
-        self._unscaled[:] = pairs
+            fixed = (
+                isinstance(given, np.ndarray)
+                and not given.flags.writeable
+                and given.flags.owndata
+                and given.dtype == np.float64
+            )
+            kept.append((made, given) if fixed else (None, None))
+        self._unscaled[:] = kept
         return out
 
 
