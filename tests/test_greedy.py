@@ -77,6 +77,23 @@ def test_nested_caps_by_hand() -> None:
     assert_certificate(plan)
 
 
+@pytest.mark.parametrize("caps", [(0.6, 0.7), (0.7, 0.6)])
+def test_two_caps_on_the_same_offers(caps: tuple[float, float]) -> None:
+    """CN <= 6 t and CN <= 7 t: the first nests the second, and holds no offer of its own.
+
+    As in `test_china_cap_by_hand`: 18,000 USD, and a point of the 60% cap saves 200 USD;
+    the 70% cap has room, so its price is 0, whichever of the two comes first.
+    """
+    policies = [reopt.cap_share(cap, country="CN") for cap in caps]
+    plan = reopt.solve(_market(), policies=policies, solver="auto")
+    assert plan.solution.settings["method"] == "greedy"
+    assert plan.cost_usd == pytest.approx(18_000.0, rel=1e-12)
+    assert plan.solution.x[:4] == pytest.approx([6.0, 0.0, 4.0, 0.0], abs=1e-12)
+    assert _demand_price(plan) == pytest.approx(1.8, rel=1e-12)
+    assert _policy_prices(plan) == [200.0 if cap == 0.6 else 0.0 for cap in caps]
+    assert_certificate(plan)
+
+
 def test_at_a_kink_a_cap_is_priced_by_what_loosening_saves() -> None:
     """CN <= 5 t: 5 t of cn1 and all 5 t of au, so the duals are not unique.
 

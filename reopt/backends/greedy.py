@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reopt.backends.base import Solution
-from reopt.backends.ordering import price_order
+from reopt.backends.ordering import innermost_groups, node_codes, price_order
 from reopt.data.market import readonly
 from reopt.model.program import LinearProgram
 from reopt.status import Status
@@ -146,11 +146,13 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a row whose entries are not all one positive number"
     row_of = lp.entry_row
     on_eq = equality[row_of]
-    if (np.bincount(lp.col_index[on_eq], minlength=n_cols) > 1).any():
-        return "a column in more than one equality row (stock or periods linked)"
     root = np.full(n_cols, -1, dtype=np.int64)
-    root[lp.col_index[on_eq]] = row_of[on_eq]
+    eq_cols = lp.col_index[on_eq]
+    root[eq_cols] = row_of[on_eq]
     rootless = root < 0
+    if n_cols - np.count_nonzero(rootless) < len(eq_cols):  # a column named twice
+        return "a column in more than one equality row (stock or periods linked)"
+    del eq_cols
     if (rootless & (lp.cost < 0) & (lp.col_upper > 0)).any():
         return "a column in no demand row with a negative cost"
 
@@ -166,7 +168,9 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
 
     # the caps holding each column, largest first: each must be the next one's parent
     size = np.bincount(cap_row, minlength=n_rows)
-    if np.bincount(cap_col, minlength=n_cols).max(initial=0) > 1:  # some caps nest
+    in_cap = np.zeros(n_cols, dtype=bool)
+    in_cap[cap_col] = True
+    if np.count_nonzero(in_cap) < len(cap_col):  # a column in two caps: some caps nest
         order = np.lexsort((cap_row, -size[cap_row], cap_col))
         cap_row, cap_col = cap_row[order], cap_col[order]
     first = np.ones(len(cap_col), dtype=bool)
@@ -189,10 +193,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "caps that overlap without nesting (two families of groups)"
     parent[used] = parent_hi[used]
 
-    innermost = root.copy()
-    last = np.ones(len(cap_col), dtype=bool)
-    last[:-1] = cap_col[:-1] != cap_col[1:]
-    innermost[cap_col[last]] = cap_row[last]
+    del in_cap
     levels = range(1, int(depth.max(initial=0)) + 1)
     if len(levels) == 1:  # no cap inside another
         level_rows, level_cols = (cap_row,), (cap_col,)
@@ -203,12 +204,12 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     for rows, cols in zip(level_rows, level_cols, strict=True):
         node = np.full(n_cols, -1, dtype=np.int64)
         node[cols] = rows
-        code, owner = _small_codes(node, n_rows)
+        code, owner = node_codes(node, n_rows)
         codes.append(code)
         members.append(node >= 0)
         owners.append(owner)
         del node  # (one at a time: each is the size of the program)
-    code, owner = _small_codes(root, n_rows)  # the blocks: each column's node is its root
+    code, owner = node_codes(root, n_rows)  # the blocks: each column's node is its root
     codes.append(code)
     members.append(~rootless)
     owners.append(owner)
@@ -223,7 +224,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         root=root,
         parent=parent,
         depth=depth,
-        **_grouped(innermost, block_cols, n_rows),
+        **innermost_groups(codes, members, owners, block_cols),
         caps=np.flatnonzero(used),
         roots=np.flatnonzero(equality),
         level_rows=level_rows,
@@ -237,33 +238,6 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         cap_rows=cap_row,
         cap_cols=cap_col,
     )
-
-
-def _small_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """``node`` (rows, -1 for none) as dense codes in a small unsigned type, and each code's row.
-
-    Codes follow the rows' order; a column with no node gets code 0 (callers mask it out).
-    """
-    used = np.zeros(n_rows + 1, dtype=bool)
-    used[node] = True  # -1 marks the last slot
-    owner = np.flatnonzero(used[:-1])
-    n_codes = len(owner)
-    dtype = np.uint8 if n_codes <= 2**8 else np.uint16 if n_codes <= 2**16 else np.uint32
-    code_of = np.zeros(n_rows + 1, dtype=dtype)  # the last slot (node -1) keeps code 0
-    code_of[owner] = np.arange(n_codes, dtype=dtype)
-    return code_of[node], owner
-
-
-def _grouped(node: np.ndarray, cols: np.ndarray, n_rows: int) -> dict[str, np.ndarray]:
-    """The columns ``cols`` grouped by ``node`` (`GreedyStructure`'s ``inner_*`` fields)."""
-    codes, owner = _small_codes(node[cols], n_rows)
-    order = cols[np.argsort(codes, kind="stable")]
-    counts = np.bincount(codes, minlength=len(owner))
-    return {
-        "inner_order": order,
-        "inner_starts": np.cumsum(counts) - counts,
-        "inner_owner": owner,
-    }
 
 
 def _fill(

@@ -1,8 +1,11 @@
-"""The price order the greedy method buys in, sorted where it is needed or on a second thread.
+"""The orders the greedy method works in: by price, and by the caps that hold each column.
 
 `price_order` sorts the columns by cost, ties by position. numpy's sorts release the
 interpreter lock, so the sort of a large program's costs (`price_order_beside`) runs on
 another core while the caller finds the program's structure; `Background.result` waits for it.
+`node_codes` numbers the nodes of one level of the tree of caps in a small integer type (so
+that a stable sort by node is a radix sort), and `innermost_groups` groups the columns by
+the smallest cap that holds them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-__all__ = ["SORT_BESIDE_FROM_COLUMNS", "Background", "price_order", "price_order_beside"]
+__all__ = [
+    "SORT_BESIDE_FROM_COLUMNS",
+    "Background",
+    "innermost_groups",
+    "node_codes",
+    "price_order",
+    "price_order_beside",
+]
 
 T = TypeVar("T")
 
@@ -103,3 +113,70 @@ def _cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+def node_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``node`` (rows, -1 for none) as dense codes in a small unsigned type, and each code's row.
+
+    Codes follow the rows' order; a column with no node gets code 0 (callers mask it out).
+
+    Examples
+    --------
+    >>> code, owner = node_codes(np.array([7, -1, 3, 7]), n_rows=9)
+    >>> code.tolist(), owner.tolist(), code.dtype.name
+    ([1, 0, 0, 1], [3, 7], 'uint8')
+    """
+    used = np.zeros(n_rows + 1, dtype=bool)
+    used[node] = True  # -1 marks the last slot
+    owner = np.flatnonzero(used[:-1])
+    n_codes = len(owner)
+    dtype = _code_type(n_codes)
+    code_of = np.zeros(n_rows + 1, dtype=dtype)  # the last slot (node -1) keeps code 0
+    code_of[owner] = np.arange(n_codes, dtype=dtype)
+    return code_of[node], owner
+
+
+def innermost_groups(
+    codes: list[np.ndarray], members: list[np.ndarray], owners: list[np.ndarray], cols: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The columns ``cols`` grouped by innermost node (`GreedyStructure`'s ``inner_*`` fields).
+
+    ``codes``, ``members`` and ``owners`` are the levels' (outermost cap first, the blocks
+    last): a column's innermost node is that of the deepest level holding it, its block where
+    no cap does. The groups follow the levels (blocks first), columns by position within each;
+    a node that is no column's innermost one has no group.
+
+    Examples
+    --------
+    Columns 0-3 in block row 0; a cap (row 1) on columns 1-3, and inside it one (row 2) on 2:
+
+    >>> caps, inner, blocks = np.array([-1, 1, 1, 1]), np.array([-1, -1, 2, -1]), np.zeros(4, int)
+    >>> levels = [node_codes(node, 3) for node in (caps, inner, blocks)]
+    >>> groups = innermost_groups([c for c, _ in levels], [caps >= 0, inner >= 0,
+    ...     blocks >= 0], [o for _, o in levels], np.arange(4))
+    >>> {k: v.tolist() for k, v in groups.items()}
+    {'inner_order': [0, 1, 3, 2], 'inner_starts': [0, 1, 3], 'inner_owner': [0, 1, 2]}
+    """
+    sizes = [len(owner) for owner in (owners[-1], *owners[:-1])]
+    offsets = np.cumsum([0, *sizes])
+    n_codes = int(offsets[-1])
+    dtype = _code_type(n_codes)
+    pick = slice(None) if len(cols) == len(codes[-1]) else cols  # (every column: no gather)
+    code = codes[-1][pick].astype(dtype)
+    for k in range(len(codes) - 1):  # deeper levels later: the innermost one is kept
+        inside = np.flatnonzero(members[k][pick])
+        code[inside] = codes[k][cols[inside]] + dtype(offsets[k + 1])
+    counts = np.bincount(code, minlength=n_codes)
+    order = cols[np.argsort(code, kind="stable")]
+    del code
+    held = counts > 0  # a cap whose every column lies in a smaller one is no innermost node
+    return {
+        "inner_order": order,
+        "inner_starts": (np.cumsum(counts) - counts)[held],
+        "inner_owner": np.concatenate([owners[-1], *owners[:-1]])[held],
+    }
+
+
+def _code_type(n_codes: int) -> type[np.unsignedinteger]:
+    """The smallest unsigned type that numbers ``n_codes`` codes."""
+    return np.uint8 if n_codes <= 2**8 else np.uint16 if n_codes <= 2**16 else np.uint32
