@@ -188,6 +188,30 @@ def test_rows_scaled_by_any_positive_number_are_still_greedy() -> None:
     assert solution.x[:4] * 0.5 == pytest.approx([6.0, 0.0, 4.0, 0.0])
 
 
+@pytest.mark.parametrize("n_products", [200, 300])
+def test_more_caps_and_products_than_a_byte_numbers(n_products: int) -> None:
+    """Codes for the blocks and caps outgrow 8 bits, together (200) or each level (300)."""
+    rng = np.random.default_rng(n_products)
+    products = [f"p{k}" for k in range(n_products)]
+    offers = pd.DataFrame(
+        {
+            "source": [f"{c}{k}" for k in range(n_products) for c in ("cn", "cm", "au", "vn")],
+            "product": np.repeat(products, 4),
+            "country": ["CN", "CN", "AU", "VN"] * n_products,
+            "capacity_t": np.tile([np.nan, 3.0, 4.0, np.nan], n_products),
+            "price_usd_per_kg": rng.choice([1.0, 2.0, 3.0, 4.0], 4 * n_products),
+        }
+    )
+    demand = pd.DataFrame({"product": products, "demand_t": rng.uniform(5, 10, n_products)})
+    market = reopt.Market(offers, demand)
+    policies = [reopt.cap_share(0.6, country="CN"), reopt.cap_share(0.3, source="cm7")]
+    auto = reopt.solve(market, policies=policies, solver="auto")
+    highs = reopt.solve(market, policies=policies, solver="highs")
+    assert auto.solution.settings["method"] == "greedy"
+    assert auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-9)
+    assert_certificate(auto)
+
+
 # --- the same answers as HiGHS on generated markets ------------------------------------------
 def _policy_sets(case, draw_cap: float, draw_inner: float) -> list[list]:
     sources = sorted(case.offers["source"].unique())
