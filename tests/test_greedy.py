@@ -114,6 +114,22 @@ def test_an_infeasible_market_is_reported_by_highs() -> None:
     assert plan.solution.settings["method"] == "highs"
 
 
+@pytest.mark.parametrize("cap", [0.6, 0.4])
+def test_where_the_greedy_method_finds_no_plan_the_reason_says_what_highs_found(
+    cap: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the greedy method made to give up: HiGHS solves (60%) or refutes (40%) alone."""
+    monkeypatch.setattr("reopt.backends.auto.solve_greedy", lambda *args: None)
+    market = reopt.Market(_market().offers.iloc[:3], _market().demand)  # cn1, cn2, au (5 t)
+    found = "found one" if cap == 0.6 else "finds none either"
+    plan = reopt.solve(market, china_cap=cap, solver="auto")
+    session = AutoSession(reopt.compile(market, [reopt.cap_share(cap, country="CN")]))
+    for chosen in (plan.solution.settings, session.run().settings):
+        assert chosen["method"] == "highs"
+        assert chosen["method_reason"] == f"the greedy method found no plan; HiGHS {found}"
+    assert plan.status is (reopt.Status.OPTIMAL if cap == 0.6 else reopt.Status.INFEASIBLE)
+
+
 # --- which programs are greedy-exact ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("policies", "expected", "reason"),

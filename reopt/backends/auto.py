@@ -98,6 +98,12 @@ def _labelled(solution: Solution, method: str, reason: str) -> Solution:
     return replace(solution, backend=AUTO.name, settings=settings)
 
 
+def _without_greedy(solved: Solution) -> Solution:
+    """HiGHS's answer where the greedy method found no plan, labelled with what HiGHS found."""
+    found = "found one" if solved.status is Status.OPTIMAL else "finds none either"
+    return _labelled(solved, HIGHS_METHOD, f"the greedy method found no plan; HiGHS {found}")
+
+
 def _greedy_answer(solution: Solution, lp: LinearProgram, options: SolverOptions) -> Solution:
     """A greedy answer held to the options a solver's run is: the time limit and the log.
 
@@ -237,11 +243,10 @@ class AutoBackend:
             if split is not None:
                 return split
         else:
-            reason = GREEDY_REASON
             solution = solve_greedy(lp, structure, by_price)
             if solution is not None:
-                return _labelled(_greedy_answer(solution, lp, options), GREEDY, reason)
-            reason = "the greedy method found no plan; HiGHS confirms it"
+                return _labelled(_greedy_answer(solution, lp, options), GREEDY, GREEDY_REASON)
+            return _without_greedy(HIGHS.solve(lp, options))
         return _labelled(HIGHS.solve(lp, options), HIGHS_METHOD, reason)
 
     strict_options = staticmethod(HIGHS.strict_options)  # reopt's second solve is HiGHS's
@@ -363,10 +368,11 @@ class AutoSession:
             solution = solve_greedy(self.lp, structure, self._order[1])
             if solution is not None:
                 return _labelled(_greedy_answer(solution, self.lp, self.options), GREEDY, reason)
-            reason = "the greedy method found no plan; HiGHS confirms it"
-        if warm_highs and self._highs is not None:
-            return _labelled(self._highs.resolve(self.lp), HIGHS_METHOD, reason)
-        return _labelled(self._session().run(), HIGHS_METHOD, reason)
+        highs = self._highs if warm_highs and self._highs is not None else None
+        solved = highs.resolve(self.lp) if highs is not None else self._session().run()
+        if structure is not None:
+            return _without_greedy(solved)
+        return _labelled(solved, HIGHS_METHOD, reason)
 
 
 def _same_rows(old: LinearProgram, new: LinearProgram) -> bool:

@@ -13,18 +13,16 @@ Such a block is a polymatroid: buying in price order while every cap has room is
 `greedy_structure` finds the blocks and the tree of caps once (sorting the matrix entries;
 no Python loop over blocks or rows), and `solve_greedy` fills every block at once, level by
 level from the innermost caps outwards: at each node the cheapest amounts are kept up to the
-node's bound (a segmented running sum), the root's bound being the demand. Ties in price are
-broken by column position, so the answer is deterministic.
+node's bound (a segmented running sum over all blocks; where the blocks' sizes lie far
+apart, as they may in a program from arrays, each block is filled in units of its size), the
+root's bound being the demand. Ties in price are broken by column position, so the answer
+is deterministic.
 
-Duals follow from the marginal offers. Each node gets a price ``p`` (the demand row's dual
-at the root); a column's reduced cost is its cost minus the price of the innermost cap that
-holds it; a cap's dual is its price minus its parent's (<= 0, and 0 when it has room). The
-prices are found as intervals, bottom up (what the columns and the slack caps below allow),
-then chosen top down: the demand row's as low as its interval allows, each cap's as high as
-its parent's and its own allow. Where the dual is not unique (at a kink of the cost curve),
-a cap's dual is then what loosening it saves, the figure a sweep reports, and the demand
-row's is what one tonne less saves. The answer is a vertex, and reopt's numpy check re-proves it
-optimal like any other.
+Duals follow from the marginal offers (`reopt.backends.greedy_duals`): a price for each node
+of the tree, its dual the difference from its parent's. Where the dual is not unique (at a
+kink of the cost curve), a cap's dual is what loosening it saves, the figure a sweep
+reports, and the demand row's is what one tonne less saves. The answer is a vertex, and
+reopt's numpy check re-proves it optimal like any other.
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reopt.backends.base import Solution
+from reopt.backends.greedy_duals import TIGHT, greedy_duals
 from reopt.backends.ordering import innermost_groups, node_codes, price_order
 from reopt.data.market import readonly
 from reopt.model.program import LinearProgram
@@ -46,8 +45,8 @@ __all__ = ["GreedyStructure", "greedy_structure", "solve_greedy"]
 
 #: Coefficients of one row within this relative distance count as equal.
 _SAME = 1e-12
-#: A cap with less room than this (relative to its block's demand) is tight.
-_TIGHT = 1e-9
+#: Blocks whose sizes lie further apart than this are filled each in units of its size.
+_APART = 1e3
 
 
 @dataclass(frozen=True)
@@ -278,6 +277,34 @@ def _fill(
     return held
 
 
+def _fill_levels(
+    amount: np.ndarray,
+    by_price: np.ndarray,
+    s: GreedyStructure,
+    upper: np.ndarray,
+    demand: np.ndarray,
+) -> np.ndarray:
+    """Fill every level, innermost caps first, then the blocks; what each block holds."""
+    for k in reversed(range(len(s.level_rows))):
+        _fill(amount, by_price, s.level_code[k], s.level_in[k], s.level_owner[k], upper)
+    return _fill(amount, by_price, s.level_code[-1], s.level_in[-1], s.level_owner[-1], demand)
+
+
+def _units_apart(s: GreedyStructure, block_size: np.ndarray) -> np.ndarray | None:
+    """Each row's block size (1 outside blocks) where blocks' sizes lie `_APART` apart, else None.
+
+    The fill's running sum runs over every block: a block far smaller than those before it
+    would keep only the digits their sum leaves it. A market's blocks are alike (each
+    product's demand is its unit, `reopt.model.scaling`); a program from arrays may not be.
+    """
+    sizes = block_size[s.roots]
+    sizes = sizes[sizes > 0]
+    if not len(sizes) or sizes.max() <= _APART * sizes.min():
+        return None
+    unit = np.where(block_size > 0, block_size, 1.0)
+    return np.where(s.block >= 0, unit[np.maximum(s.block, 0)], 1.0)
+
+
 def solve_greedy(
     lp: LinearProgram,
     structure: GreedyStructure,
@@ -307,15 +334,21 @@ def solve_greedy(
         by_price = price_order(lp.cost)
     elif callable(by_price):  # being sorted elsewhere
         by_price = by_price()
-    for k in reversed(range(len(s.level_rows))):
-        _fill(amount, by_price, s.level_code[k], s.level_in[k], s.level_owner[k], upper)
-    held = _fill(amount, by_price, s.level_code[-1], s.level_in[-1], s.level_owner[-1], demand)
+    unit = _units_apart(s, block_size)
+    if unit is None:
+        held = _fill_levels(amount, by_price, s, upper, demand)
+    else:  # each block in units of its size: the running sum keeps the small blocks' digits
+        col_unit = unit[np.maximum(s.root, 0)]
+        amount /= col_unit
+        held = _fill_levels(amount, by_price, s, upper / unit, demand / unit)
+        amount *= col_unit
+        held *= unit[s.level_owner[-1]]
     bought = np.zeros(lp.n_rows)
     bought[s.level_owner[-1]] = held
     short = demand[s.roots] - bought[s.roots]
-    if (short > _TIGHT * np.maximum(block_size[s.roots], 1e-300)).any():
+    if (short > TIGHT * np.maximum(block_size[s.roots], 1e-300)).any():
         return None
-    row_dual = _prices(lp, s, amount, upper, block_size)
+    row_dual = greedy_duals(lp, s, amount, upper, block_size)
     if row_dual is None:
         return None
     col_dual = lp.cost - lp.column_activity(row_dual)
@@ -330,45 +363,3 @@ def solve_greedy(
         solve_time_s=time.perf_counter() - started,
         settings={"method": "greedy"},
     )
-
-
-def _prices(
-    lp: LinearProgram,
-    s: GreedyStructure,
-    amount: np.ndarray,
-    upper: np.ndarray,
-    block_size: np.ndarray,
-) -> np.ndarray | None:
-    """Row duals: each node's price interval bottom up, then a price top down (module doc)."""
-    n_rows = lp.n_rows
-    order, starts = s.inner_order, s.inner_starts  # grouped by innermost node
-    cost, x = lp.cost[order], amount[order]
-    lo = np.full(n_rows, -np.inf)
-    hi = np.full(n_rows, np.inf)
-    if len(order):
-        lo[s.inner_owner] = np.maximum.reduceat(np.where(x > 0, cost, -np.inf), starts)
-        below = x < lp.col_upper[order]
-        hi[s.inner_owner] = np.minimum.reduceat(np.where(below, cost, np.inf), starts)
-    used = np.bincount(s.cap_rows, weights=amount[s.cap_cols], minlength=n_rows)
-    size = block_size[np.maximum(s.block, 0)]
-    tight = upper - used <= _TIGHT * np.maximum(size, 1e-300)
-    for rows in reversed(s.level_nodes):
-        parents = s.parent[rows]
-        np.maximum.at(lo, parents, lo[rows])
-        slack = rows[~tight[rows]]
-        np.minimum.at(hi, s.parent[slack], hi[slack])
-    spread = np.abs(cost).max(initial=0.0)
-    if (lo > hi + 1e-12 * max(spread, 1e-300)).any():  # rows outside blocks: -inf, inf
-        return None
-    price = np.zeros(n_rows)
-    root_lo, root_hi = lo[s.roots], hi[s.roots]
-    price[s.roots] = np.where(
-        np.isfinite(root_lo), root_lo, np.where(np.isfinite(root_hi), root_hi, 0.0)
-    )
-    dual = np.zeros(n_rows)
-    dual[s.roots] = price[s.roots]
-    for rows in s.level_nodes:
-        above = price[s.parent[rows]]
-        price[rows] = np.where(tight[rows], np.minimum(above, hi[rows]), above)
-        dual[rows] = price[rows] - above
-    return dual / s.coef

@@ -1,0 +1,71 @@
+"""The duals of a greedy answer: a price for each node of the tree of caps.
+
+Each node gets a price ``p`` (the demand row's dual at the root); a column's reduced cost is
+its cost minus the price of the innermost cap that holds it; a cap's dual is its price
+minus its parent's (<= 0, and 0 when it has room). The prices are found as intervals,
+bottom up (what the columns and the slack caps below allow), then chosen top down: the
+demand row's as low as its interval allows, each cap's as high as its parent's and its own
+allow (`reopt.backends.greedy` says what that means at a kink of the cost curve).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reopt.model.program import LinearProgram
+
+if TYPE_CHECKING:
+    from reopt.backends.greedy import GreedyStructure
+
+__all__ = ["TIGHT", "greedy_duals"]
+
+#: A cap with less room than this (relative to its block's demand) is tight.
+TIGHT = 1e-9
+
+
+def greedy_duals(
+    lp: LinearProgram,
+    s: GreedyStructure,
+    amount: np.ndarray,
+    upper: np.ndarray,
+    block_size: np.ndarray,
+) -> np.ndarray | None:
+    """Row duals of the greedy answer ``amount``, or None where no prices fit it.
+
+    ``upper`` is each row's bound over its coefficient and ``block_size`` each block row's
+    demand (the module docstring says how the prices are found).
+    """
+    n_rows = lp.n_rows
+    order, starts = s.inner_order, s.inner_starts  # grouped by innermost node
+    cost, x = lp.cost[order], amount[order]
+    lo = np.full(n_rows, -np.inf)
+    hi = np.full(n_rows, np.inf)
+    if len(order):
+        lo[s.inner_owner] = np.maximum.reduceat(np.where(x > 0, cost, -np.inf), starts)
+        below = x < lp.col_upper[order]
+        hi[s.inner_owner] = np.minimum.reduceat(np.where(below, cost, np.inf), starts)
+    used = np.bincount(s.cap_rows, weights=amount[s.cap_cols], minlength=n_rows)
+    size = block_size[np.maximum(s.block, 0)]
+    tight = upper - used <= TIGHT * np.maximum(size, 1e-300)
+    for rows in reversed(s.level_nodes):
+        parents = s.parent[rows]
+        np.maximum.at(lo, parents, lo[rows])
+        slack = rows[~tight[rows]]
+        np.minimum.at(hi, s.parent[slack], hi[slack])
+    spread = np.abs(cost).max(initial=0.0)
+    if (lo > hi + 1e-12 * max(spread, 1e-300)).any():  # rows outside blocks: -inf, inf
+        return None
+    price = np.zeros(n_rows)
+    root_lo, root_hi = lo[s.roots], hi[s.roots]
+    price[s.roots] = np.where(
+        np.isfinite(root_lo), root_lo, np.where(np.isfinite(root_hi), root_hi, 0.0)
+    )
+    dual = np.zeros(n_rows)
+    dual[s.roots] = price[s.roots]
+    for rows in s.level_nodes:
+        above = price[s.parent[rows]]
+        price[rows] = np.where(tight[rows], np.minimum(above, hi[rows]), above)
+        dual[rows] = price[rows] - above
+    return dual / s.coef

@@ -1,0 +1,87 @@
+"""Programs whose rows lie far apart in size: scaled so that a solver keeps every entry,
+and filled by the greedy method block by block in each block's own units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import reopt
+from reopt.model.program import LinearProgram
+from reopt.model.scaling import BOUND_REACH, scaling_for
+
+BIG = 1e12
+
+
+def _two_blocks(sense: str = "=") -> LinearProgram:
+    """Two demands 1e12 apart, in units of one (a program from arrays: no product sizes).
+
+    Row 0: ``x0 + x1 + x2 + x3`` is 1e12 (``sense``: "=" or ">="), at 1, 2, 3 and 4 USD, the
+    first two at most 3e11 each. Row 1: ``x4 + .. + x7 = 1`` at 1, 1.5, 2 and 3 USD, x4 at
+    most 1/3, x6 at most 0.7; row 2: ``x4 + x5 <= 0.4``.
+    """
+    upper = BIG if sense == ">=" else None
+    return LinearProgram.from_arrays(
+        cost=[1.0, 2.0, 3.0, 4.0, 1.0, 1.5, 2.0, 3.0],
+        col_lower=np.zeros(8),
+        col_upper=[0.3 * BIG, 0.3 * BIG, BIG, BIG, 1 / 3, 1.0, 0.7, 5.0],
+        row_lower=[BIG, 1.0, -np.inf],
+        row_upper=[np.inf if upper else BIG, 1.0, 0.4],
+        row_start=[0, 4, 8, 10],
+        col_index=[0, 1, 2, 3, 4, 5, 6, 7, 4, 5],
+        value=np.ones(10),
+    )
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
+@pytest.mark.parametrize("sense", ["=", ">="])
+def test_a_row_about_1e12_units_is_solved_not_called_infeasible(solver: str, sense: str) -> None:
+    """By hand: 3e11 at 1, 3e11 at 2 and 4e11 at 3 USD is 2.1e12; then 1/3 at 1, the cap's
+    last 0.0667 at 1.5 and 0.6 at 2 is 1.6333. One more unit of the first demand costs 3,
+    of the second 2 (x6 has room); a unit more of the cap saves 2 - 1.5.
+
+    Divided by its bound, row 0's entries were 1e-12, which HiGHS drops: it called the
+    program infeasible.
+    """
+    solution = reopt.solve_lp(_two_blocks(sense), solver=solver)
+    assert solution.status is reopt.Status.OPTIMAL
+    if solver == "auto" and sense == "=":  # two blocks 1e12 apart: each filled in its own units
+        assert solution.settings["method"] == "greedy"
+    assert solution.objective == pytest.approx(2.1e12 + 0.1 + 1 / 3 + 1.2, rel=1e-15)
+    assert solution.x[:4] == pytest.approx([0.3 * BIG, 0.3 * BIG, 0.4 * BIG, 0.0], rel=1e-12)
+    assert solution.x[4:] == pytest.approx([1 / 3, 0.4 - 1 / 3, 0.6, 0.0], rel=1e-9, abs=1e-12)
+    assert solution.row_dual == pytest.approx([3.0, 2.0, -0.5], rel=1e-9)
+
+
+def test_a_bound_counts_up_to_its_reach_beyond_the_entries() -> None:
+    lp = _two_blocks()
+    scaled = scaling_for(lp).apply(lp)
+    row_0 = scaled.value[:4]
+    assert row_0 == pytest.approx(np.full(4, 1 / BOUND_REACH))  # not 1e-12
+    assert scaled.row_lower[0] == pytest.approx(BIG / BOUND_REACH)
+    # a bound within reach still sets the row's size: row 2's entries are 1 and its bound 0.4
+    assert scaled.value[8:] == pytest.approx([1.0, 1.0])
+    assert scaled.row_upper[2] == pytest.approx(0.4)
+    small = LinearProgram.from_arrays(
+        cost=[1.0],
+        col_lower=[0.0],
+        col_upper=[np.inf],
+        row_lower=[100.0],
+        row_upper=[100.0],
+        row_start=[0, 1],
+        col_index=[0],
+        value=[1.0],
+    )
+    scaled = scaling_for(small).apply(small)
+    assert (scaled.value[0], scaled.row_lower[0]) == pytest.approx((0.01, 1.0))
+
+
+def test_a_market_is_scaled_as_before() -> None:
+    """Market programs size each offer by its product's demand: no bound is out of reach."""
+    market = reopt.datasets.japan_2025()
+    lp = reopt.compile(market, [reopt.cap_share(0.6, country="CN")])
+    scaled = scaling_for(lp).apply(lp)
+    largest = np.maximum.reduceat(np.abs(scaled.value), lp.row_start[:-1])
+    assert largest.min() > 1 / BOUND_REACH
+    bounds = np.where(np.isfinite(scaled.row_upper), np.abs(scaled.row_upper), 0.0)
+    assert bounds.max() <= 1.0 + 1e-12
