@@ -7,9 +7,10 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
 - each offer column counts in units of its product's demand (``x = D x'``), each value
   column in units of the money its row can reach; 0/1 columns are never scaled;
 - each row is divided by its largest entry or bound in those units, so rows are O(1) (a
-  bound counts up to `BOUND_REACH` times the largest entry, so that no row's entries become
-  too small for a solver to keep: ``sum x = 1e12`` in units of one becomes ``1e-6 sum x =
-  1e6``, not ``1e-12 sum x = 1``);
+  bound counts up to `BOUND_REACH` times the largest entry, so that the largest entry stays
+  large enough for a solver to keep: ``sum x = 1e12`` in units of one becomes ``1e-6 sum x
+  = 1e6``, not ``1e-12 sum x = 1``; an entry 1e3 times smaller than the largest can still
+  fall under HiGHS's 1e-9);
 - the costs of each independent part of the program (a connected component of rows and
   columns: one product and period when policies are per product) are divided by their
   largest, so every part's costs are O(1) too. Parts share no row, so this changes no
