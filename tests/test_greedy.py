@@ -164,6 +164,23 @@ def test_other_programs_go_to_highs(policies: list, expected: str, reason: str) 
         assert auto.cost_usd == pytest.approx(highs.cost_usd, rel=1e-9)
 
 
+def test_a_cap_that_only_columns_in_no_block_could_meet_goes_to_highs() -> None:
+    """``x0 + x1 = 1`` and ``x2 <= -1``: x2, in no block, is bought at 0, so the cap cannot
+    hold; HiGHS says the program is infeasible (the greedy method's plan failed the check)."""
+    lp = LinearProgram.from_arrays(
+        cost=[1.0, 2.0, 0.0],
+        col_lower=[0.0, 0.0, 0.0],
+        col_upper=[np.inf] * 3,
+        row_lower=[1.0, -np.inf],
+        row_upper=[1.0, -1.0],
+        row_start=[0, 2, 3],
+        col_index=[0, 1, 2],
+        value=[1.0, 1.0, 1.0],
+    )
+    assert greedy_structure(lp) == "a cap over columns in no demand row that cannot hold at 0"
+    assert reopt.solve_lp(lp, solver="auto").status is reopt.Status.INFEASIBLE
+
+
 def test_a_rule_over_two_products_is_not_greedy() -> None:
     offers = pd.concat([_market().offers, _market().offers.assign(product="Y")])
     demand = pd.DataFrame({"product": ["X", "Y"], "demand_t": [10.0, 10.0]})

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import reopt
 from reopt.backends.greedy import GreedyStructure, greedy_structure
 from reopt.model.program import LinearProgram, RowFamily
-from reopt.model.scaling import BOUND_REACH, Scaling, components, scaling_for
+from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, components, scaling_for
 from reopt.results.verify import (
     OPTIMALITY_FLOOR,
     OPTIMALITY_RTOL,
@@ -114,11 +114,16 @@ def plain_scaling(lp):
     demand_t = np.abs(lp.row_lower[rows[in_demand]] / lp.value[in_demand])
     col[lp.col_index[in_demand]] = np.where(demand_t > 0, demand_t, 1.0)
     col[lp.integrality == 1] = 1.0
-    entries = row_reduce(np.maximum, lp.row_start, np.abs(lp.value * col[lp.col_index]))
+    magnitude = np.abs(lp.value * col[lp.col_index])
+    entries = row_reduce(np.maximum, lp.row_start, magnitude)
+    nonzero = np.where(magnitude > 0, magnitude, np.inf)
+    reach = np.minimum(
+        BOUND_REACH * entries, row_reduce(np.minimum, lp.row_start, nonzero) / SMALLEST_SCALED
+    )
     largest = entries
     for bound in (lp.row_lower, lp.row_upper):
         size = np.where(np.isfinite(bound), np.abs(bound), 0.0)
-        size = np.where(entries > 0, np.minimum(size, BOUND_REACH * entries), size)
+        size = np.where(entries > 0, np.minimum(size, reach), size)
         largest = np.maximum(largest, size)
     row = 1.0 / np.where(largest > 0, largest, 1.0)
     col_label = plain_components(lp)

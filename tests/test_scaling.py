@@ -8,7 +8,7 @@ import pytest
 
 import reopt
 from reopt.model.program import LinearProgram
-from reopt.model.scaling import BOUND_REACH, scaling_for
+from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, scaling_for
 
 BIG = 1e12
 
@@ -85,3 +85,40 @@ def test_a_market_is_scaled_as_before() -> None:
     assert largest.min() > 1 / BOUND_REACH
     bounds = np.where(np.isfinite(scaled.row_upper), np.abs(scaled.row_upper), 0.0)
     assert bounds.max() <= 1.0 + 1e-12
+
+
+def _one_row(value: list[float], lower: float, upper: float, cost: list[float], col_upper):
+    return LinearProgram.from_arrays(
+        cost=cost,
+        col_lower=np.zeros(len(cost)),
+        col_upper=col_upper,
+        row_lower=[lower],
+        row_upper=[upper],
+        row_start=[0, len(value)],
+        col_index=list(range(len(value))),
+        value=value,
+    )
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
+def test_a_bound_reaches_no_further_than_the_rows_smallest_entry_allows(solver: str) -> None:
+    """``x0 + 1e-3 x1 = 1e12`` with ``x0 <= 1`` at 1 USD each: x0 = 1 and x1 the rest,
+    999,999,999,999,000 (1 + that in all); ``x0 + 1e-3 x1 >= 1e6`` at 1,000 and 0.5 USD:
+    x1 = 1e9, 5e8 USD (x0 costs 1,000 a unit of the row, x1 500).
+
+    Divided by 1e6 (the largest entry's reach), x1's entry was 1e-9, which HiGHS drops.
+    """
+    equal = reopt.solve_lp(
+        _one_row([1.0, 1e-3], BIG, BIG, [1.0, 1.0], [1.0, np.inf]), solver=solver
+    )
+    assert equal.status is reopt.Status.OPTIMAL
+    assert equal.x == pytest.approx([1.0, (BIG - 1) * 1e3], rel=1e-12)
+    assert equal.objective == pytest.approx(1 + (BIG - 1) * 1e3, rel=1e-12)
+    floor = reopt.solve_lp(
+        _one_row([1.0, 1e-3], 1e6, np.inf, [1e3, 0.5], [np.inf] * 2), solver=solver
+    )
+    assert floor.status is reopt.Status.OPTIMAL
+    assert floor.x == pytest.approx([0.0, 1e9], rel=1e-12, abs=1e-6)
+    assert floor.objective == pytest.approx(5e8, rel=1e-12)
+    smallest = scaling_for(_one_row([1.0, 1e-3], BIG, BIG, [1.0, 1.0], [1.0, np.inf]))
+    assert 1e-3 * smallest.row[0] == pytest.approx(SMALLEST_SCALED)

@@ -167,6 +167,8 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
 
     # the caps holding each column, largest first: each must be the next one's parent
     size = np.bincount(cap_row, minlength=n_rows)
+    if (cap & (size == 0) & (upper < 0)).any():  # its columns, in no block, buy nothing
+        return "a cap over columns in no demand row that cannot hold at 0"
     in_cap = np.zeros(n_cols, dtype=bool)
     in_cap[cap_col] = True
     if np.count_nonzero(in_cap) < len(cap_col):  # a column in two caps: some caps nest

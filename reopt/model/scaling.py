@@ -7,10 +7,10 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
 - each offer column counts in units of its product's demand (``x = D x'``), each value
   column in units of the money its row can reach; 0/1 columns are never scaled;
 - each row is divided by its largest entry or bound in those units, so rows are O(1) (a
-  bound counts up to `BOUND_REACH` times the largest entry, so that the largest entry stays
-  large enough for a solver to keep: ``sum x = 1e12`` in units of one becomes ``1e-6 sum x
-  = 1e6``, not ``1e-12 sum x = 1``; an entry 1e3 times smaller than the largest can still
-  fall under HiGHS's 1e-9);
+  bound counts up to `BOUND_REACH` times the largest entry, and only so far as leaves the
+  smallest at least `SMALLEST_SCALED`, so that no entry becomes too small for a solver to
+  keep: ``sum x = 1e12`` in units of one becomes ``1e-6 sum x = 1e6``, not ``1e-12 sum x =
+  1``);
 - the costs of each independent part of the program (a connected component of rows and
   columns: one product and period when policies are per product) are divided by their
   largest, so every part's costs are O(1) too. Parts share no row, so this changes no
@@ -31,10 +31,12 @@ from reopt.data.market import readonly
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.vectors import row_reduce
 
-__all__ = ["BOUND_REACH", "Scaling", "components", "scaling_for", "scaling_with"]
+__all__ = ["BOUND_REACH", "SMALLEST_SCALED", "Scaling", "components", "scaling_for", "scaling_with"]
 
-#: A row is divided by its largest bound up to this many times its largest entry.
+#: A row is divided by its largest bound up to this many times its largest entry ...
 BOUND_REACH = 1e6
+#: ... and no further than leaves its smallest entry this large.
+SMALLEST_SCALED = 1e-8
 
 
 #: What a sweep's next point shares with the last one when only row bounds moved.
@@ -240,8 +242,8 @@ def scaling_with(
 ) -> Scaling:
     """The scaling of ``lp`` for the column sizes ``col``: rows and costs follow from them.
 
-    Each row is divided by its largest entry or bound in those units (a bound up to
-    `BOUND_REACH` times the entry); each connected part's costs (`components`) by its
+    Each row is divided by its largest entry or bound in those units (a bound only as far
+    as the module docstring says); each connected part's costs (`components`) by its
     largest cost in those units -- among the columns ``priced`` marks, where given and
     priced at all (so that far dearer columns, such as shortage, do not make the purchase
     prices small).
@@ -249,14 +251,21 @@ def scaling_with(
     col = np.asarray(col, dtype=float)
     per_entry = col[lp.col_index]
     per_entry *= lp.value
-    entries = row_reduce(np.maximum, lp.row_start, np.abs(per_entry, out=per_entry))
-    del per_entry
+    magnitude = np.abs(per_entry, out=per_entry)
+    entries = row_reduce(np.maximum, lp.row_start, magnitude)
     bounds = np.zeros(lp.n_rows)
     for bound in (lp.row_lower, lp.row_upper):
         np.maximum(bounds, np.where(np.isfinite(bound), np.abs(bound), 0.0), out=bounds)
-    # a bound far beyond the entries counts only up to BOUND_REACH times them: dividing by
-    # more would shrink the entries below what a solver keeps (HiGHS drops those under 1e-9)
-    np.minimum(bounds, BOUND_REACH * entries, out=bounds, where=entries > 0)
+    beyond = (bounds > entries) & (entries > 0)
+    if beyond.any():
+        # a bound beyond the entries counts only so far that every entry keeps a size a
+        # solver keeps (HiGHS drops entries under 1e-9): BOUND_REACH times the largest,
+        # and 1 / SMALLEST_SCALED times the smallest
+        magnitude[magnitude == 0] = np.inf
+        smallest = row_reduce(np.minimum, lp.row_start, magnitude)
+        reach = np.minimum(BOUND_REACH * entries, smallest / SMALLEST_SCALED)
+        np.minimum(bounds, reach, out=bounds, where=beyond)
+    del per_entry, magnitude
     largest = np.maximum(entries, bounds)
     row = 1.0 / np.where(largest > 0, largest, 1.0)
     col_label, row_label = components(lp)
