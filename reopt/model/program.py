@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from reopt.data.market import readonly
+from reopt.errors import InputError
 from reopt.model.blocks import RowBlock, RowFamily, csr_block, entry_rows
 from reopt.model.files import read_program
+from reopt.model.program_checks import numeric_arrays, program_problems
 from reopt.vectors import row_sums
 
 __all__ = [
@@ -116,6 +118,10 @@ class LinearProgram:
     ) -> LinearProgram:
         """A program from plain arrays, with no market behind it (rows and columns `OTHER`).
 
+        Raises `reopt.InputError` listing every problem with the arrays
+        (`reopt.model.program_checks`): wrong lengths, indices outside the program, a column
+        named twice in a row, costs or entries that are not finite, unmeetable bounds.
+
         Examples
         --------
         >>> lp = LinearProgram.from_arrays(cost=[1.0, 2.0], col_lower=[0, 0],
@@ -124,22 +130,28 @@ class LinearProgram:
         >>> lp
         LinearProgram(2 columns, 1 rows, 2 nonzeros)
         """
-        n_cols, n_rows = len(cost), len(row_lower)
+        given = {"cost": cost, "col_lower": col_lower, "col_upper": col_upper}
+        given |= {"row_lower": row_lower, "row_upper": row_upper, "row_start": row_start}
+        given |= {"col_index": col_index, "value": value}
+        given["integrality"] = np.zeros(len(cost)) if integrality is None else integrality
+        arrays, problems = numeric_arrays(given, whole=("row_start", "col_index", "integrality"))
+        problems = problems or program_problems(arrays)
+        if problems:
+            raise InputError(problems)
+        n_cols, n_rows = len(arrays["cost"]), len(arrays["row_lower"])
         labels = {"family": np.full(n_rows, RowFamily.OTHER, dtype=object)} | {
             name: np.full(n_rows, default) for name, default in ROW_LABELS.items()
         }
-        if integrality is None:
-            integrality = np.zeros(n_cols, dtype=np.int32)
         return cls(
-            cost=readonly(np.asarray(cost, dtype=float)),
-            col_lower=readonly(np.asarray(col_lower, dtype=float)),
-            col_upper=readonly(np.asarray(col_upper, dtype=float)),
-            row_lower=readonly(np.asarray(row_lower, dtype=float)),
-            row_upper=readonly(np.asarray(row_upper, dtype=float)),
-            row_start=readonly(np.asarray(row_start, dtype=np.int32)),
-            col_index=readonly(np.asarray(col_index, dtype=np.int32)),
-            value=readonly(np.asarray(value, dtype=float)),
-            integrality=readonly(np.asarray(integrality, dtype=np.int32)),
+            cost=readonly(arrays["cost"]),
+            col_lower=readonly(arrays["col_lower"]),
+            col_upper=readonly(arrays["col_upper"]),
+            row_lower=readonly(arrays["row_lower"]),
+            row_upper=readonly(arrays["row_upper"]),
+            row_start=readonly(arrays["row_start"].astype(np.int32)),
+            col_index=readonly(arrays["col_index"].astype(np.int32)),
+            value=readonly(arrays["value"]),
+            integrality=readonly(arrays["integrality"].astype(np.int32)),
             row_labels={name: readonly(v) for name, v in labels.items()},
             col_offer=readonly(np.full(n_cols, -1)),
             n_offers=0,
