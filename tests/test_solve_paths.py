@@ -325,3 +325,19 @@ def test_a_program_without_columns_has_one_answer_on_every_back_end(solver, lowe
     if status == "optimal":
         assert answer.objective == 2.5
         assert answer.x is not None and len(answer.x) == 0
+
+
+@pytest.mark.parametrize("solver", ["cbc", "glpk"])
+def test_a_back_end_asked_for_a_method_is_its_own_method(solver):
+    """A PuLP back end records the simplex or interior point it was asked for as its
+    ``method`` setting; that is not ``"auto"``'s choice, and no note says "solved by simplex"."""
+    plan = reopt.solve(
+        reopt.datasets.japan_2025(),
+        china_cap=0.6,
+        solver=solver,
+        options=reopt.SolverOptions(method="simplex"),
+    )
+    assert plan.status is reopt.Status.OPTIMAL
+    assert not any(note.startswith("solved by") for note in plan.notes)
+    assert plan.methods["method"].eq(solver).all()
+    assert plan.methods["reason"].eq(f"solver={solver!r} was chosen").all()

@@ -1,10 +1,11 @@
 """Which method solved a plan, block by block, and why: `method_table` and `method_note`.
 
 The ``"auto"`` back end (`reopt.backends.auto`) records its choice in the answer's settings
-(``method``, ``method_reason``); any other back end is its own method. A block is one
-product in one period (one demand row); today every block of a program is solved by one
-method, and the table says so per block, so that a reader sees what each product went
-through.
+(``method``, ``method_reason``); any other back end is its own method (its settings may
+name a ``method`` too, the simplex or interior point it was asked for, without a reason).
+A block is one product in one period (one demand row); today every block of a program is
+solved by one method, and the table says so per block, so that a reader sees what each
+product went through.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ METHOD_NAMES: Mapping[str, str] = {
 
 def method_of(settings: Mapping[str, object], backend: str) -> tuple[str, str]:
     """The method of an answer and why: from ``"auto"``'s settings, else the back end."""
-    method = settings.get("method")
-    if isinstance(method, str):
-        return method, str(settings.get("method_reason", ""))
+    method, reason = settings.get("method"), settings.get("method_reason")
+    if isinstance(method, str) and isinstance(reason, str):
+        return method, reason
     return backend, f"solver={backend!r} was chosen"
 
 
@@ -44,8 +45,10 @@ def method_note(settings: Mapping[str, object], backend: str) -> str | None:
     --------
     >>> method_note({"method": "greedy", "method_reason": "caps nest"}, "auto")
     'solved by the greedy method: caps nest'
+    >>> method_note({"solver": "cbc", "method": "ipm"}, "cbc") is None
+    True
     """
-    if not isinstance(settings.get("method"), str):
+    if not isinstance(settings.get("method_reason"), str):
         return None
     method, reason = method_of(settings, backend)
     return f"solved by {METHOD_NAMES.get(method, method)}: {reason}"
