@@ -21,6 +21,7 @@ from reopt.backends.greedy import GreedyStructure, greedy_structure
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, components, scaling_for
 from reopt.results.verify import (
+    FEASIBILITY_RTOL,
     OPTIMALITY_FLOOR,
     OPTIMALITY_RTOL,
     SHOWN,
@@ -32,20 +33,19 @@ from reopt.vectors import row_reduce, row_sums
 
 
 # --- the plain formulas ------------------------------------------------------------------------
-def plain_slacks(value, lower, upper, dual, tol):
+def plain_slacks(value, lower, upper, dual, tol, size):
     positive = np.maximum(dual, 0.0)
     negative = positive - dual
-    infeasible = np.zeros(len(value), dtype=bool)
+    astray = np.zeros(len(value), dtype=bool)
     gap = np.zeros(len(value))
     sides = ((lower, value - lower, positive), (upper, upper - value, negative))
     for bound, distance, part in sides:
-        missing = ~np.isfinite(bound)
-        if missing.any():
-            infeasible |= missing & (part > tol)
-            distance[missing] = 0.0
-        gap += np.maximum(distance, 0.0) * part
-    gap[infeasible] = np.inf
-    return infeasible, gap
+        distance = np.where(np.isfinite(bound), distance, np.inf)
+        astray |= (part > tol) & (distance > FEASIBILITY_RTOL * size)
+        distance = np.where(np.isfinite(bound), distance, 0.0)
+        gap += np.maximum(distance, 0.0) * np.where(part > OPTIMALITY_FLOOR, part, 0.0)
+    gap[astray] = np.inf
+    return astray, gap
 
 
 def plain_optimality(lp, x, y, col_dual):
@@ -61,7 +61,7 @@ def plain_optimality(lp, x, y, col_dual):
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
-    col_slack = plain_slacks(x, lp.col_lower, lp.col_upper, d, tol)
+    col_slack = plain_slacks(x, lp.col_lower, lp.col_upper, d, tol, np.maximum(1.0, np.abs(x)))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         per_entry = np.where(lp.value == 0, 0.0, terms[lp.col_index] / np.abs(lp.value))
     row_terms = row_max(lp, per_entry)
@@ -69,14 +69,18 @@ def plain_optimality(lp, x, y, col_dual):
     size = row_sums(lp.row_start, np.abs(lp.value * x[lp.col_index]))
     for bound in (lp.row_lower, lp.row_upper):
         size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
-    row_slack = plain_slacks(ax, lp.row_lower, lp.row_upper, y, OPTIMALITY_RTOL * row_terms + 1e-12)
     row_size = np.maximum(1.0, size)
+    row_slack = plain_slacks(
+        ax, lp.row_lower, lp.row_upper, y, OPTIMALITY_RTOL * row_terms + 1e-12, row_size
+    )
     for what, (infeasible, gap), money in (
         ("column", col_slack, terms * np.maximum(1.0, np.abs(x))),
         ("row", row_slack, row_terms * row_size),
     ):
         for k in np.flatnonzero(infeasible)[:SHOWN]:
-            found.append(f"{what} {k}: its dual has a sign no bound allows (dual infeasible)")
+            found.append(
+                f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
+            )
         loose = gap > OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR
         for k in np.flatnonzero(loose & ~infeasible)[:SHOWN]:
             found.append(

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import reopt
+from reopt.backends.highs_settings import SMALLEST_MATRIX_VALUE, default_settings
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, scaling_for
 
@@ -122,3 +123,46 @@ def test_a_bound_reaches_no_further_than_the_rows_smallest_entry_allows(solver: 
     assert floor.objective == pytest.approx(5e8, rel=1e-12)
     smallest = scaling_for(_one_row([1.0, 1e-3], BIG, BIG, [1.0, 1.0], [1.0, np.inf]))
     assert 1e-3 * smallest.row[0] == pytest.approx(SMALLEST_SCALED)
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
+def test_entries_more_than_1e9_apart_in_a_row_are_both_kept(solver: str) -> None:
+    """``1e8 x0 + 1e-2 x1 = 1e6`` with ``x0 <= 1e-3``: divided by its largest entry, x1's
+    becomes 1e-10, which HiGHS dropped by default (under 1e-9), leaving ``x0 = 0.01`` and a
+    program called infeasible. Optimum: x0 = 1e-3, x1 = 9e7."""
+    lp = LinearProgram.from_arrays(
+        cost=[1.0, 1.0],
+        col_lower=[0.0, 0.0],
+        col_upper=[1e-3, np.inf],
+        row_lower=[1e6],
+        row_upper=[1e6],
+        row_start=[0, 2],
+        col_index=[0, 1],
+        value=[1e8, 1e-2],
+    )
+    solution = reopt.solve_lp(lp, solver=solver)
+    assert solution.status is reopt.Status.OPTIMAL
+    assert solution.x == pytest.approx([1e-3, 9e7], rel=1e-12)
+    assert solution.objective == pytest.approx(9e7 + 1e-3, rel=1e-12)
+
+
+def test_highs_keeps_entries_down_to_half_the_smallest() -> None:
+    """HiGHS's small_matrix_value is set below the smallest entry where that is under its
+    default (1e-9), and never below what HiGHS takes (1e-12)."""
+
+    def program(small: float) -> LinearProgram:
+        return LinearProgram.from_arrays(
+            cost=[1.0, 1.0],
+            col_lower=[0.0, 0.0],
+            col_upper=[1.0, 1.0],
+            row_lower=[1.0],
+            row_upper=[1.0],
+            row_start=[0, 2],
+            col_index=[0, 1],
+            value=[1.0, small],
+        )
+
+    options = reopt.SolverOptions()
+    assert "small_matrix_value" not in default_settings(program(1e-9), options)
+    assert default_settings(program(1e-10), options)["small_matrix_value"] == 5e-11
+    assert default_settings(program(1e-14), options)["small_matrix_value"] == SMALLEST_MATRIX_VALUE

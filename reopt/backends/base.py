@@ -44,6 +44,9 @@ class Feature(StrEnum):
     MILP = "milp"
     #: returns values and duals in full double precision (not printed to a file)
     FULL_PRECISION = "full_precision"
+    #: returns duals with at least 15 significant digits (in memory, or printed so), which
+    #: reopt's optimality check holds to 1e-9 of their money rather than 1e-7
+    PRECISE_DUALS = "precise_duals"
 
 
 @dataclass(frozen=True)

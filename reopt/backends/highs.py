@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 
 from reopt.backends import highs_settings
 from reopt.backends.base import Feature, Solution, StartBasis
-from reopt.backends.highs_calls import apply_settings, finish, new_highs, pass_model, run
+from reopt.backends.highs_calls import apply_settings, finish, new_highs, pass_model, run, settle
 from reopt.backends.highs_codes import highs_basis, map_status, start_basis
 from reopt.backends.highs_settings import IPM_FROM_OFFERS_PER_PRODUCT, default_settings
 from reopt.data.market import readonly
@@ -105,6 +105,8 @@ def solve_highs(lp: LinearProgram, options: SolverOptions | None = None) -> Solu
     run(h)
     if finish(h, lp):
         settings["finished_by"] = "simplex"
+    elif settle(h, lp):
+        settings["settled_at"] = "HiGHS's own primal tolerance"
     return read_solution(h, lp, settings)
 
 

@@ -17,7 +17,16 @@ import numpy as np
 from reopt.errors import InputError, ProblemList, SolverError
 from reopt.model.program import LinearProgram
 
-__all__ = ["apply_settings", "finish", "new_highs", "pass_arrays", "pass_model", "run"]
+__all__ = [
+    "HIGHS_PRIMAL_TOLERANCE",
+    "apply_settings",
+    "finish",
+    "new_highs",
+    "pass_arrays",
+    "pass_model",
+    "run",
+    "settle",
+]
 
 
 def new_highs() -> Any:
@@ -125,6 +134,32 @@ def run(h: Any) -> None:
 
 _NOT_SET = highspy.HighsModelStatus.kNotset
 _UNKNOWN = highspy.HighsModelStatus.kUnknown
+_SOLVE_ERROR = highspy.HighsModelStatus.kSolveError
+#: HiGHS's own primal feasibility tolerance, for a verdict its tighter setting failed to reach.
+HIGHS_PRIMAL_TOLERANCE = 1e-7
+
+
+def settle(h: Any, lp: LinearProgram) -> bool:
+    """Run once more, at HiGHS's own primal tolerance, an LP that ended in a solve error.
+
+    At reopt's tighter tolerance (`reopt.backends.highs_settings.PRIMAL_TOLERANCE`) HiGHS has
+    ended unbounded programs in an error (``min x0, -x0 - x1 >= 0, x0 <= 8e8, x1 <= 0``, both
+    free below), or with no status at all (a badly scaled one, after two dual simplex
+    iterations), that its default calls unbounded. The tolerance is put back afterwards; an
+    "optimal" from the second run is held to reopt's check like any other. True if it ran.
+    """
+    if lp.is_mip or h.getModelStatus() not in (_SOLVE_ERROR, _NOT_SET):
+        return False
+    _, tolerance = h.getOptionValue("primal_feasibility_tolerance")
+    if tolerance >= HIGHS_PRIMAL_TOLERANCE:
+        return False
+    h.setOptionValue("primal_feasibility_tolerance", HIGHS_PRIMAL_TOLERANCE)
+    try:
+        h.clearSolver()
+        run(h)
+    finally:
+        h.setOptionValue("primal_feasibility_tolerance", tolerance)
+    return True
 
 
 def finish(h: Any, lp: LinearProgram) -> bool:

@@ -12,6 +12,7 @@ from reopt.options import Method, SolverOptions
 __all__ = [
     "IPM_FROM_OFFERS_PER_PRODUCT",
     "PRIMAL_TOLERANCE",
+    "SMALLEST_MATRIX_VALUE",
     "STRICT_DUAL_TOLERANCE",
     "default_settings",
     "strict_options",
@@ -23,6 +24,9 @@ IPM_FROM_OFFERS_PER_PRODUCT = 8_000
 #: HiGHS's primal feasibility tolerance: below reopt's own check (1e-9 of each row's size
 #: in the scaled program), where HiGHS's default (1e-7) is above it.
 PRIMAL_TOLERANCE = 1e-10
+#: HiGHS drops matrix entries below its ``small_matrix_value`` (1e-9 by default), and takes
+#: none below this.
+SMALLEST_MATRIX_VALUE = 1e-12
 
 
 def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, object]:
@@ -39,7 +43,11 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
     - HiGHS's own choices for MILPs (minimum orders), where presolve pays off;
     - ``threads=1``, so that parallel sweeps do not oversubscribe the cores;
     - a primal feasibility tolerance of `PRIMAL_TOLERANCE`, so that HiGHS's answers pass
-      reopt's check (`reopt.results.verify`) rather than stop 1e-7 short of a vertex.
+      reopt's check (`reopt.results.verify`) rather than stop 1e-7 short of a vertex;
+    - where an entry of ``lp`` is below HiGHS's 1e-9, a ``small_matrix_value`` half its size
+      (at least `SMALLEST_MATRIX_VALUE`), so that HiGHS keeps it: dropped, it turned the row
+      ``1e8 x0 + 1e-2 x1 = 1e6``, divided by its largest entry, into ``x0 = 0.01``, and a
+      feasible program into an infeasible one.
     """
     settings: dict[str, object] = {}
     if lp.is_mip:
@@ -61,6 +69,9 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
         else:
             settings.pop("run_crossover", None)
     settings["primal_feasibility_tolerance"] = PRIMAL_TOLERANCE
+    smallest = _smallest_entry(lp)
+    if smallest < _HIGHS_SMALL_MATRIX_VALUE:
+        settings["small_matrix_value"] = max(SMALLEST_MATRIX_VALUE, smallest / 2)
     settings["threads"] = options.threads if options.threads is not None else 1
     settings["random_seed"] = options.seed if options.seed is not None else 0
     if options.time_limit_s is not None:
@@ -76,6 +87,16 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
     return settings
 
 
+_HIGHS_SMALL_MATRIX_VALUE = 1e-9
+
+
+def _smallest_entry(lp: LinearProgram) -> float:
+    """The smallest nonzero ``|a_ij|`` of ``lp`` (infinite for a program without entries)."""
+    magnitude = np.abs(lp.value)
+    magnitude = magnitude[magnitude > 0] if not magnitude.all() else magnitude
+    return float(magnitude.min()) if len(magnitude) else float("inf")
+
+
 def _widest_demand_row(lp: LinearProgram) -> int:
     """The most offers in one demand row (one product in one period)."""
     demand = lp.family_rows(RowFamily.DEMAND)
@@ -85,8 +106,8 @@ def _widest_demand_row(lp: LinearProgram) -> int:
 
 
 #: The dual feasibility tolerance of a second solve: HiGHS's default (1e-7, absolute) lets a
-#: reduced cost of a few 1e-8 through, which reopt's check (1e-6 of the prices involved) can
-#: refuse when two prices differ by less than that and a third is far larger.
+#: reduced cost of a few 1e-8 through, which reopt's check (1e-9 of the prices involved)
+#: refuses: two prices 2.7e-7 apart, or two costs 1e-9 of a third in one part.
 STRICT_DUAL_TOLERANCE = 1e-10
 
 

@@ -27,14 +27,18 @@ from reopt.backends.base import Feature
 from reopt.backends.highs import default_settings
 from reopt.backends.highs_calls import apply_settings, new_highs
 from reopt.backends.highs_codes import map_status
+from reopt.backends.highs_settings import strict_options as highs_strict_options
+from reopt.backends.pulp_arguments import (
+    cbc_arguments,
+    cbc_strict_options,
+    glpk_arguments,
+    glpk_strict_options,
+    only_time_limited,
+)
 from reopt.backends.pulp_backend import (
     PulpBackend,
     Values,
-    cbc_knows,
-    cbc_options,
-    glpsol_options,
     read_file,
-    unknown_option,
 )
 from reopt.data.market import readonly
 from reopt.errors import InputError, Problem
@@ -80,14 +84,16 @@ class CbcBackend(PulpBackend):
 
     def option_problems(self, lp: LinearProgram, options: SolverOptions) -> list[Problem]:
         """PDLP."""
-        return _cbc_arguments(options)[2]
+        return cbc_arguments(options)[2]
 
     def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
         """PuLP's CBC with ``options`` mapped."""
-        args, extra, problems = _cbc_arguments(options)
+        args, extra, problems = cbc_arguments(options)
         if problems:
             raise InputError(problems)
         return adapter.cbc_solver(options=extra, **args)
+
+    strict_options = staticmethod(cbc_strict_options)  # for reopt's second solve
 
     def verdict(
         self, prob: Any, folder: str, pulp_status: str, has_solution: bool, options: SolverOptions
@@ -98,7 +104,7 @@ class CbcBackend(PulpBackend):
             return "no solution file", Status.ERROR
         line = text.splitlines()[0].strip() if text else ""
         status = next((s for prefix, s in _CBC if line.startswith(prefix)), Status.ERROR)
-        if status is Status.ITERATION_LIMIT and _only_time_limited(options):
+        if status is Status.ITERATION_LIMIT and only_time_limited(options):
             # CBC 2.10 reports an LP stopped by its time limit as stopped on iterations
             status = Status.TIME_LIMIT
         return line, status
@@ -108,6 +114,7 @@ class GlpkBackend(PulpBackend):
     """GLPK's ``glpsol`` through PuLP, without its presolver unless asked."""
 
     name = label = "glpk"
+    features = PulpBackend.features | {Feature.PRECISE_DUALS}  # its solution file: 15 digits
     install_hint = (
         "Install GLPK's glpsol, e.g. apt-get install glpk-utils (Debian/Ubuntu) or "
         "brew install glpk (macOS)."
@@ -119,7 +126,7 @@ class GlpkBackend(PulpBackend):
 
     def option_problems(self, lp: LinearProgram, options: SolverOptions) -> list[Problem]:
         """Fractional time limits, threads, PDLP, interior point for MILPs, seeds."""
-        return _glpk_arguments(lp, options, "")[1]
+        return glpk_arguments(lp, options, "")[1]
 
     def at_vertex(self, options: SolverOptions) -> bool:
         """Not with interior point (glpsol has no crossover) or PDLP."""
@@ -127,12 +134,14 @@ class GlpkBackend(PulpBackend):
 
     def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
         """PuLP's GLPK with ``options`` mapped; its log goes to ``folder``."""
-        args, problems = _glpk_arguments(lp, options, folder)
+        args, problems = glpk_arguments(lp, options, folder)
         if problems:
             raise InputError(problems)
         t = options.time_limit_s
         timeout = int(t) if t is not None else None
         return adapter.glpk_solver(msg=options.log is True, timeLimit=timeout, options=args)
+
+    strict_options = staticmethod(glpk_strict_options)  # for reopt's second solve
 
     def unparsed_report(self, folder: str) -> bool:
         """Whether glpsol left a report: reopt reads it and the log itself.
@@ -183,7 +192,7 @@ class PulpHighsBackend(PulpBackend):
     """HiGHS through PuLP, with reopt's settings."""
 
     name = label = "pulp-highs"
-    features = PulpBackend.features | {Feature.FULL_PRECISION}
+    features = PulpBackend.features | {Feature.FULL_PRECISION, Feature.PRECISE_DUALS}
     install_hint = "pip install highspy (a reopt dependency)."
     files = False
 
@@ -191,6 +200,8 @@ class PulpHighsBackend(PulpBackend):
         """A silent HiGHS."""
         spend_highs_banner()
         return adapter.highs_solver(msg=False)
+
+    strict_options = staticmethod(highs_strict_options)  # for reopt's second solve
 
     def make_solver(self, lp: LinearProgram, options: SolverOptions, folder: str) -> Any:
         """PuLP's HiGHS with reopt's defaults; an unknown option is an InputError."""
@@ -214,90 +225,6 @@ class PulpHighsBackend(PulpBackend):
             return False
         highspy.Highs.resetGlobalScheduler(True)
         return True
-
-
-def _only_time_limited(options: SolverOptions) -> bool:
-    iterations = any(
-        "iter" in key.lower() or key.lower().startswith("maxit") for key in options.extra
-    )
-    return options.time_limit_s is not None and not iterations
-
-
-def _unsupported(solver: str, field: str, value: object, why: str) -> Problem:
-    return Problem("options", "SolverOptions", field, value, f"{solver} cannot honour it: {why}")
-
-
-def _log_args(options: SolverOptions) -> dict[str, Any]:
-    if options.log is True:
-        return {"msg": True}
-    if options.log not in (False, None):
-        return {"msg": False, "logPath": os.fspath(options.log)}  # type: ignore[arg-type]
-    return {"msg": False}
-
-
-def _cbc_arguments(options: SolverOptions) -> tuple[dict[str, Any], list[str], list[Problem]]:
-    """PuLP's CBC arguments for ``options``, and what CBC cannot honour."""
-    problems = []
-    args: dict[str, Any] = {"mip": True, **_log_args(options)}
-    extra = [f"{k} {v}" for k, v in options.extra.items()]
-    known = cbc_options(adapter.cbc_solver(msg=False).path) if options.extra else None
-    for key in options.extra:
-        if known is not None and not cbc_knows(key, known):
-            names = [short + rest for short, rest in known]
-            problems.append(unknown_option("CBC", key, key.lstrip("-").lower(), names))
-    if options.time_limit_s is not None:
-        args["timeLimit"] = options.time_limit_s
-    if options.threads is not None:
-        args["threads"] = options.threads
-    if options.presolve is not None:
-        args["presolve"] = options.presolve
-    if options.method is Method.IPM:
-        extra.append("barrier")
-    elif options.method is Method.PDLP:
-        problems.append(_unsupported("CBC", "method", "pdlp", "it has no PDLP"))
-    if options.mip_gap is not None:
-        args["gapRel"] = options.mip_gap
-    if options.seed is not None:
-        extra.append(f"randomSeed {options.seed}")
-    return args, extra, problems
-
-
-def _glpk_arguments(
-    lp: LinearProgram, options: SolverOptions, folder: str
-) -> tuple[list[str], list[Problem]]:
-    """Glpsol's command-line arguments for ``options``, and what GLPK cannot honour."""
-    problems = []
-    # glpsol writes its log to a file reopt reads for limits (and copies to options.log)
-    args = ["--log", os.path.join(folder, "glpk.log")]
-    t = options.time_limit_s
-    if t is not None and not float(t).is_integer():
-        problems.append(_unsupported("GLPK", "time_limit_s", t, "it takes whole seconds"))
-    if options.threads not in (None, 1):
-        problems.append(_unsupported("GLPK", "threads", options.threads, "it runs one thread"))
-    # glpsol's presolver, its default, has answered "optimal" with a row broken outright on
-    # feasible LPs (a 1 kg product's cap turned into a bound it then ignored): off unless asked
-    args.append("--presol" if options.presolve else "--nopresol")
-    if options.method is Method.SIMPLEX:
-        args.append("--simplex")
-    elif options.method is Method.IPM:
-        if lp.is_mip:
-            problems.append(_unsupported("GLPK", "method", "ipm", "interior point is for LPs only"))
-        args.append("--interior")
-    elif options.method is Method.PDLP:
-        problems.append(_unsupported("GLPK", "method", "pdlp", "it has no PDLP"))
-    if options.mip_gap is not None:
-        args += ["--mipgap", repr(float(options.mip_gap))]
-    if options.seed is not None:
-        problems.append(_unsupported("GLPK", "seed", options.seed, "its solvers take no seed"))
-    known = glpsol_options(adapter.glpk_solver(msg=False).path) if options.extra else None
-    for key, value in options.extra.items():
-        flag = key if key.startswith("-") else f"--{key}"
-        if known is not None and flag not in known:
-            problems.append(unknown_option("glpsol", key, flag, known))
-        args.append(flag)
-        if value is not None:
-            args.append(str(value))
-    return args, problems
 
 
 def _glpk_values(lp: LinearProgram, folder: str) -> Values:

@@ -21,6 +21,8 @@ from reopt.model.scaling import Scaling, scaling_for
 from reopt.options import Method, SolverOptions
 from reopt.results.polish import polish
 from reopt.results.verify import (
+    OPTIMALITY_RTOL,
+    PRINTED_OPTIMALITY_RTOL,
     check_solution,
     optimality_violations,
     row_activity,
@@ -31,7 +33,7 @@ from reopt.results.verify import (
 from reopt.status import Status
 from reopt.vectors import dot
 
-__all__ = ["check_solver", "checked_answer", "solve_with", "unscaled"]
+__all__ = ["check_solver", "checked_answer", "dual_rtol", "solve_with", "unscaled"]
 
 #: A point's row activity and row sizes on the scaled program (`row_activity`).
 Rows = tuple[np.ndarray, np.ndarray]
@@ -138,11 +140,12 @@ def _checked(
 ) -> Solution:
     """The body of `checked_answer`: polish, check, and a second attempt where needed."""
     scaled = scaling.apply(lp)
+    rtol = dual_rtol(backend)
     if Feature.FULL_PRECISION not in backend.features and solution.row_dual is not None:
         # values printed with a few digits: point and duals onto their vertex, if they fit
-        solution = _polished(lp, scaled, scaling, solution) or solution
+        solution = _polished(lp, scaled, scaling, solution, rtol) or solution
     try:
-        solution, rows = _feasible(lp, scaled, scaling, solution)
+        solution, rows = _feasible(lp, scaled, scaling, solution, rtol)
     except SolverError as err:
         failure: SolverError | list[str] = err
     else:
@@ -150,10 +153,10 @@ def _checked(
             if not lp.is_mip:
                 notes.append(f"optimality not proved: {solution.backend} returned no duals")
             return solution
-        failure = _optimality(scaled, scaling, solution, rows)
+        failure = _optimality(scaled, scaling, solution, rtol, rows)
         if not failure:
             return solution
-        polished = _polished(lp, scaled, scaling, solution)
+        polished = _polished(lp, scaled, scaling, solution, rtol)
         if polished is not None:
             return polished
     again = _second_attempt(lp, scaled, scaling, backend, options)
@@ -190,17 +193,18 @@ def _second_attempt(
     again = solve_with(backend, lp, retry, scaling=scaling)
     if again.status is not Status.OPTIMAL or again.x is None:
         return None
+    rtol = dual_rtol(backend)
     try:
-        again, rows = _feasible(lp, scaled, scaling, again)
+        again, rows = _feasible(lp, scaled, scaling, again, rtol)
     except SolverError:
         return None
-    if again.row_dual is not None and _optimality(scaled, scaling, again, rows):
-        return _polished(lp, scaled, scaling, again)
+    if again.row_dual is not None and _optimality(scaled, scaling, again, rtol, rows):
+        return _polished(lp, scaled, scaling, again, rtol)  # None unless it passes
     return again
 
 
 def _feasible(
-    lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution
+    lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution, rtol: float
 ) -> tuple[Solution, Rows | None]:
     """``solution``, polished onto its vertex where its digits fall short; else SolverError.
 
@@ -213,10 +217,10 @@ def _feasible(
     if not violations(scaled, x, objective, activity=rows):
         return solution, rows
     if solution.row_dual is not None:  # point and duals onto the vertex together
-        both = _polished(lp, scaled, scaling, solution)
+        both = _polished(lp, scaled, scaling, solution, rtol)
         if both is not None:
             return both, None
-    polished = _polished(lp, scaled, scaling, replace(solution, row_dual=None))
+    polished = _polished(lp, scaled, scaling, replace(solution, row_dual=None), rtol)
     if polished is None:
         check_solution(scaled, x, objective, backend=solution.backend)
         raise AssertionError("unreachable: the check above raises")
@@ -224,12 +228,12 @@ def _feasible(
 
 
 def _polished(
-    lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution
+    lp: LinearProgram, scaled: LinearProgram, scaling: Scaling, solution: Solution, rtol: float
 ) -> Solution | None:
-    """``solution`` with its point and duals moved onto their vertex, if that is feasible."""
+    """``solution`` with its point and duals moved onto their vertex, if they pass there."""
     x, row_dual, _ = scaling.scale(solution.x, solution.row_dual, None)
     assert x is not None
-    done = polish(scaled, x, row_dual)
+    done = polish(scaled, x, row_dual, dual_rtol=rtol)
     if done is None:
         return None
     exact, y, _ = scaling.unscale(done.x, done.row_dual, None)
@@ -256,12 +260,28 @@ def _polished(
 
 
 def _optimality(
-    scaled: LinearProgram, scaling: Scaling, solution: Solution, rows: Rows | None = None
+    scaled: LinearProgram,
+    scaling: Scaling,
+    solution: Solution,
+    rtol: float,
+    rows: Rows | None = None,
 ) -> list[str]:
-    """What the solution's duals fail to prove, on the scaled program.
+    """What the solution's duals fail to prove to ``rtol``, on the scaled program.
 
     ``rows`` is the point's `row_activity` there, where known.
     """
     x, row_dual, col_dual = scaling.scale(solution.x, solution.row_dual, solution.col_dual)
     assert x is not None and row_dual is not None
-    return optimality_violations(scaled, x, row_dual, col_dual, activity=rows)
+    return optimality_violations(scaled, x, row_dual, col_dual, activity=rows, rtol=rtol)
+
+
+def dual_rtol(backend: Backend) -> float:
+    """The share of its money each of ``backend``'s duals is held to.
+
+    `OPTIMALITY_RTOL` where the back end hands its duals over with 15 digits or more
+    (`Feature.PRECISE_DUALS`: HiGHS, GLPK's solution file), `PRINTED_OPTIMALITY_RTOL` where
+    it prints fewer (CBC) or is not known to print more (a ``pulp.LpSolver`` of the user's).
+    """
+    if Feature.PRECISE_DUALS in backend.features:
+        return OPTIMALITY_RTOL
+    return PRINTED_OPTIMALITY_RTOL

@@ -8,8 +8,10 @@ checks answers of that program with other costs and bounds, as plain arrays: no
 - feasibility: every column bound and every row to `FEASIBILITY_RTOL` of
   ``max(1, |bound|, sum |a_ij x_j|)``, and the solver's objective against ``c @ x``;
 - optimality by the duals: the reported reduced costs against ``c - A^T y``, dual
-  feasibility, complementary slackness of each row and column and the duality gap, each to
-  `OPTIMALITY_RTOL` of the money it is made of (plus `OPTIMALITY_FLOOR`).
+  feasibility (no dual beyond its tolerance points at a bound that is missing or farther
+  than the feasibility tolerance), complementary slackness of each row and column and the
+  duality gap, each to `OPTIMALITY_RTOL` of the money it is made of (plus
+  `OPTIMALITY_FLOOR`).
 
 It answers only yes or no. An answer it refuses goes to the full check
 (`reopt.results.planning.make_plan`), which says why, or moves the answer onto its vertex,
@@ -130,9 +132,15 @@ class ArrayCheck:
             ok &= ~(np.abs(d - reduced) > tol[..., : lp.n_cols]).any(axis=-1)
             dual = np.concatenate([reduced, y], axis=-1)
             positive, negative = np.maximum(dual, 0.0), np.maximum(-dual, 0.0)
-            # a positive dual belongs to a lower bound, a negative one to an upper bound
-            stray = np.where(low_ok, 0.0, positive) + np.where(up_ok, 0.0, negative)
-            ok &= ~(stray > tol).any(axis=-1)
+            # a positive dual belongs to a lower bound, a negative one to an upper bound, and
+            # beyond its tolerance it may not point at a bound that is missing or far away
+            reach = FEASIBILITY_RTOL * size
+            astray = (positive > tol) & (np.where(low_ok, above, np.inf) > reach)
+            astray |= (negative > tol) & (np.where(up_ok, below, np.inf) > reach)
+            ok &= ~astray.any(axis=-1)
+            del astray
+            positive[positive <= OPTIMALITY_FLOOR] = 0.0  # rounding: no slack, however far
+            negative[negative <= OPTIMALITY_FLOOR] = 0.0  # its bound
             gap = np.where(low_ok, np.maximum(above, 0.0), 0.0) * positive
             gap += np.where(up_ok, np.maximum(below, 0.0), 0.0) * negative
             ok &= ~(gap > OPTIMALITY_RTOL * money * size + OPTIMALITY_FLOOR).any(axis=-1)

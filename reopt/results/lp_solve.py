@@ -47,7 +47,8 @@ def solve_lp(
     Solution
         Check ``status``. ``objective`` includes the objective's constant and has the sign
         of the file's sense, as have ``row_dual`` and ``col_dual`` (the change of that
-        objective per unit increase of a bound).
+        objective per unit increase of a bound). An infeasible, unbounded or failed solve
+        has no ``x`` and no duals, and a NaN objective.
 
     Raises
     ------
@@ -87,7 +88,13 @@ def solve_lp(
         if solution.x is None:
             return replace(solution, status=Status.ERROR)
         solution = checked_answer(lp, solution, backend, options, [], scaling=scaling)
+    if solution.status in _NO_POINT:
+        solution = replace(solution, x=None, row_dual=None, col_dual=None, objective=float("nan"))
     return _in_file_sense(solution, objective_sense(lp))
+
+
+#: Verdicts that come with no point to read: a solver's last iterate is not an answer.
+_NO_POINT = (Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED, Status.ERROR)
 
 
 def _confirm_infeasible(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reopt.model.program import LinearProgram
-from reopt.results.verify import optimality_violations, row_sizes, violations
+from reopt.results.verify import OPTIMALITY_RTOL, optimality_violations, row_sizes, violations
 from reopt.vectors import dot
 
 __all__ = ["AT_BOUND_RTOLS", "MAX_CHANGE", "MAX_FREE", "Polished", "polish"]
@@ -41,7 +41,13 @@ class Polished:
     row_dual: np.ndarray | None
 
 
-def polish(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray | None = None) -> Polished | None:
+def polish(
+    lp: LinearProgram,
+    x: np.ndarray,
+    row_dual: np.ndarray | None = None,
+    *,
+    dual_rtol: float = OPTIMALITY_RTOL,
+) -> Polished | None:
     """``x`` (and its duals) moved onto its vertex, or None when that gives no feasible point.
 
     Which values sit at a bound is decided at relative tolerances `AT_BOUND_RTOLS`, tightest
@@ -50,7 +56,7 @@ def polish(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray | None = None)
     that gives a feasible point within `MAX_CHANGE` of ``x`` wins. Duals, when given, get
     the smallest change that makes the reduced cost of every column off its bounds exactly
     zero, with zero duals on rows off their bounds, and the first tolerance at which point
-    and duals pass both checks wins.
+    and duals pass both checks (the optimality check at ``dual_rtol``) wins.
 
     Examples
     --------
@@ -74,7 +80,7 @@ def polish(lp: LinearProgram, x: np.ndarray, row_dual: np.ndarray | None = None)
         if row_dual is None:
             return Polished(point, None)
         duals = vertex.duals(np.asarray(row_dual, dtype=float), point)
-        if not optimality_violations(lp, point, duals):
+        if not optimality_violations(lp, point, duals, rtol=dual_rtol):
             return Polished(point, duals)
     return None
 

@@ -11,9 +11,11 @@ from its own arrays in numpy:
 - optimality (`optimality_violations`), wherever the solver returned duals: the reduced costs
   ``d = c - A^T y`` are recomputed from the row duals ``y``; each dual must have the sign its
   bound allows (dual feasibility) and be zero where its row or column is not at that bound
-  (complementary slackness), each to `OPTIMALITY_RTOL` of the money it is made of (plus
-  `OPTIMALITY_FLOOR`); the duality gap (``c @ x`` minus the dual objective, the sum of those
-  slacks) to the same share of the objective's terms. Where that holds, no cheaper plan exists.
+  (complementary slackness), each to `OPTIMALITY_RTOL` (1e-9) of the money it is made of
+  (plus `OPTIMALITY_FLOOR`); the duality gap (``c @ x`` minus the dual objective, the sum of
+  those slacks) to the same share of the objective's terms. Where that holds, no plan is
+  cheaper by more than that share. Back ends that print their answers with fewer digits
+  (CBC, GLPK) are held to `PRINTED_OPTIMALITY_RTOL` (1e-6).
 
 These tolerances are relative once the program is scaled (`reopt.model.scaling`): there,
 every product's tonnes and rows are of order one and every independent part's costs are at
@@ -39,6 +41,7 @@ __all__ = [
     "OBJECTIVE_RTOL",
     "OPTIMALITY_FLOOR",
     "OPTIMALITY_RTOL",
+    "PRINTED_OPTIMALITY_RTOL",
     "check_optimality",
     "check_solution",
     "optimality_violations",
@@ -84,8 +87,12 @@ def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
 FEASIBILITY_RTOL = 1e-9
 #: Allowed difference between the solver's objective and c @ x, relative to max(1, |c @ x|).
 OBJECTIVE_RTOL = 1e-6
-#: Allowed dual infeasibility and complementary slack, relative to the terms they are made of.
-OPTIMALITY_RTOL = 1e-6
+#: Allowed dual infeasibility and complementary slack, relative to the terms they are made of:
+#: a reduced cost of 1e-9 of a price is a cost 1e-9 off at most (in the scaled program).
+OPTIMALITY_RTOL = 1e-9
+#: The same for back ends whose answers are printed with fewer digits (CBC writes about
+#: eight): their duals, recomputed from a rounded point and rounded prices, carry 1e-8.
+PRINTED_OPTIMALITY_RTOL = 1e-7
 #: Dual noise allowed whatever the terms, in the scaled program's money (its costs are <= 1).
 OPTIMALITY_FLOOR = 1e-12
 #: How many violations a message lists.
@@ -153,12 +160,14 @@ def optimality_violations(
     col_dual: np.ndarray | None = None,
     *,
     activity: tuple[np.ndarray, np.ndarray] | None = None,
+    rtol: float = OPTIMALITY_RTOL,
 ) -> list[str]:
     """Every way in which the duals fail to prove ``x`` optimal (empty when they prove it).
 
     ``row_dual`` is the change of the objective per unit increase of a row's bound (HiGHS's
     sign convention); ``col_dual``, if given, must equal the reduced costs ``c - A^T y``;
-    ``activity`` is `row_activity` of ``x``, where the caller has it.
+    ``activity`` is `row_activity` of ``x``, where the caller has it; ``rtol`` is the share
+    of its money each dual is held to (`PRINTED_OPTIMALITY_RTOL` for printed answers).
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(row_dual, dtype=float)
@@ -178,7 +187,7 @@ def optimality_violations(
     del entry_y
     terms += np.abs(lp.cost)
     found: list[str] = []
-    tol = terms * OPTIMALITY_RTOL
+    tol = terms * rtol
     tol += OPTIMALITY_FLOOR
     if col_dual is not None:
         off = np.subtract(np.asarray(col_dual, dtype=float), d)
@@ -187,7 +196,8 @@ def optimality_violations(
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
-    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, tol)
+    col_size = np.maximum(np.abs(x), 1.0)
+    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, tol, col_size)
     del d, tol
     # the money a row's dual is made of: its columns' terms per unit of the row
     per_entry = terms[lp.col_index]
@@ -199,61 +209,75 @@ def optimality_violations(
     row_terms = row_max(lp, per_entry)
     del per_entry, zero
     ax, size = row_activity(lp, x) if activity is None else activity
-    row_tol = OPTIMALITY_RTOL * row_terms + OPTIMALITY_FLOOR
-    row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_tol)
+    row_tol = rtol * row_terms + OPTIMALITY_FLOOR
     row_size = np.maximum(1.0, size)
-    col_money = np.abs(x)
-    np.maximum(col_money, 1.0, out=col_money)
+    row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_tol, row_size)
+    col_money = col_size
     col_money *= terms  # the terms times the column's size
-    del terms
+    del terms, col_size
 
-    for what, (infeasible, gap), money in (
+    for what, (astray, gap), money in (
         ("column", col_slack, col_money),
         ("row", row_slack, row_terms * row_size),
     ):
-        for k in np.flatnonzero(infeasible)[:SHOWN]:
-            found.append(f"{what} {k}: its dual has a sign no bound allows (dual infeasible)")
-        limit = money * OPTIMALITY_RTOL
+        for k in np.flatnonzero(astray)[:SHOWN]:
+            found.append(
+                f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
+            )
+        limit = money * rtol
         limit += OPTIMALITY_FLOOR
         loose = gap > limit
-        for k in np.flatnonzero(loose & ~infeasible)[:SHOWN]:
+        for k in np.flatnonzero(loose & ~astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: a nonzero dual away from its bound (complementary slack "
                 f"{gap[k]:.3g} USD against {money[k]:.3g})"
             )
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
     scale = float(np.abs(lp.cost * x).sum() + (np.abs(y) * row_size).sum())
-    if total_gap > OPTIMALITY_RTOL * scale + OPTIMALITY_FLOOR and not found:
+    if total_gap > rtol * scale + OPTIMALITY_FLOOR and not found:
         found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
     return found
 
 
 def _slacks(
-    value: np.ndarray, lower: np.ndarray, upper: np.ndarray, dual: np.ndarray, tol: np.ndarray
+    value: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    dual: np.ndarray,
+    tol: np.ndarray,
+    size: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(dual infeasible, complementary slack in USD) of each value against its bounds.
+    """(a dual pointing where it may not, complementary slack in USD) of each value.
 
     A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
-    the dual times the distance to that bound; a dual whose bound is infinite is infeasible.
+    the dual times the distance to that bound. A dual beyond ``tol`` may not point at an
+    infinite bound, nor at one farther than the feasibility tolerance (`FEASIBILITY_RTOL` of
+    ``size``): a column 3e-7 of its product's demand below its capacity with a reduced cost
+    of half its price is not at the vertex its dual stands for, however small that slack.
+    A dual within `OPTIMALITY_FLOOR` is rounding and leaves no slack, however far its bound
+    (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of 3e-3).
     """
-    infeasible = np.zeros(len(value), dtype=bool)
+    astray = np.zeros(len(value), dtype=bool)
     gap = np.zeros(len(value))
-    part = np.maximum(dual, 0.0)  # the lower bound's part of the dual
     distance = np.subtract(value, lower)
+    reach = size * FEASIBILITY_RTOL
     for side, bound in enumerate((lower, upper)):
+        # the lower bound's part of the dual, then the upper bound's
+        part = np.maximum(np.negative(dual) if side else dual, 0.0)
         if side:
-            np.subtract(part, dual, out=part)  # max(-dual, 0), exactly: the upper bound's
             np.subtract(upper, value, out=distance)
         missing = ~np.isfinite(bound)
-        if missing.any():  # no such bound: no slack, and a dual that points at it is wrong
-            infeasible |= missing & (part > tol)
-            distance[missing] = 0.0
+        if missing.any():  # no such bound: no slack
+            distance[missing] = np.inf
+        astray |= (part > tol) & (distance > reach)
+        distance[missing] = 0.0
+        part[part <= OPTIMALITY_FLOOR] = 0.0
         np.maximum(distance, 0.0, out=distance)
         distance *= part
         gap += distance
-    if infeasible.any():
-        gap[infeasible] = np.inf
-    return infeasible, gap
+    if astray.any():
+        gap[astray] = np.inf
+    return astray, gap
 
 
 def check_solution(lp: LinearProgram, x: np.ndarray, objective: float, *, backend: str) -> None:
@@ -268,9 +292,10 @@ def check_optimality(
     col_dual: np.ndarray | None = None,
     *,
     backend: str,
+    rtol: float = OPTIMALITY_RTOL,
 ) -> None:
     """Raise `SolverError` when the duals do not prove ``x`` optimal (`optimality_violations`)."""
-    found = optimality_violations(lp, x, row_dual, col_dual)
+    found = optimality_violations(lp, x, row_dual, col_dual, rtol=rtol)
     _raise(found, backend, "a solution its duals do not prove optimal (reopt's check)")
 
 
