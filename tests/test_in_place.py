@@ -71,7 +71,7 @@ def plain_optimality(lp, x, y, col_dual):
         size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     row_size = np.maximum(1.0, size)
     row_slack = plain_slacks(
-        ax, lp.row_lower, lp.row_upper, y, OPTIMALITY_RTOL * row_terms + 1e-12, row_size
+        ax, lp.row_lower, lp.row_upper, y, OPTIMALITY_RTOL * row_terms + OPTIMALITY_FLOOR, row_size
     )
     for what, (infeasible, gap), money in (
         ("column", col_slack, terms * np.maximum(1.0, np.abs(x))),

@@ -144,6 +144,29 @@ def test_an_infeasible_program_has_no_point(solver):
 
 
 @pytest.mark.parametrize("solver", ["auto", "highs"])
+def test_a_cost_a_trillionth_of_the_largest_is_told_from_zero(solver):
+    """x0 + x1 + x2 = 10,000 (entries 3), x1 <= 3,000, costs 1e-6, 0 and 0 beside a column
+    costing 1e6 in the same part: scaled, x0's cost is 1e-12, which the check's floor (then
+    1e-12) took for rounding, and HiGHS's answer buying all of x0 (0.01 USD) was called
+    optimal. Optimum: 0 USD, x1 = 3,000 and x2 = 7,000."""
+    inf = math.inf
+    lp = LinearProgram.from_arrays(
+        cost=[1e-06, 0.0, 0.0, 1000000.0, 3.0],
+        col_lower=[0.0] * 5,
+        col_upper=[inf, inf, inf, 1.0, inf],
+        row_lower=[30000.0, -inf, -inf, -inf],
+        row_upper=[30000.0, 20000.0, 40000.0, 9000.0],
+        row_start=[0, 3, 4, 6, 7],
+        col_index=[0, 1, 2, 0, 2, 3, 1],
+        value=[3.0, 3.0, 3.0, 2.0, 2.0, 2.0, 3.0],
+    )
+    solution = reopt.solve_lp(lp, solver=solver)
+    assert solution.status is reopt.Status.OPTIMAL
+    assert solution.objective == 0.0
+    assert solution.x[0] == 0.0
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
 def test_a_rounding_reduced_cost_is_no_gap_against_a_huge_bound(solver):
     """x1 <= 3.4e14 as a column bound: its reduced cost, rounding (about 1e-17), times that
     distance was a complementary slack of 0.0117 USD, and the optimal answer a SolverError.

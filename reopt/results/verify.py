@@ -93,8 +93,9 @@ OPTIMALITY_RTOL = 1e-9
 #: The same for back ends whose answers are printed with fewer digits (CBC writes about
 #: eight): their duals, recomputed from a rounded point and rounded prices, carry 1e-8.
 PRINTED_OPTIMALITY_RTOL = 1e-7
-#: Dual noise allowed whatever the terms, in the scaled program's money (its costs are <= 1).
-OPTIMALITY_FLOOR = 1e-12
+#: Dual noise allowed whatever the terms, in the scaled program's money (its costs are <= 1):
+#: below a cost of 1e-12 of its part's largest, which is a price, not rounding.
+OPTIMALITY_FLOOR = 1e-14
 #: How many violations a message lists.
 SHOWN = 10
 
