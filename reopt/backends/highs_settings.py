@@ -27,6 +27,7 @@ PRIMAL_TOLERANCE = 1e-10
 #: HiGHS drops matrix entries below its ``small_matrix_value`` (1e-9 by default), and takes
 #: none below this.
 SMALLEST_MATRIX_VALUE = 1e-12
+_HIGHS_SMALL_MATRIX_VALUE = 1e-9  # HiGHS's default
 
 
 def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, object]:
@@ -87,14 +88,10 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
     return settings
 
 
-_HIGHS_SMALL_MATRIX_VALUE = 1e-9
-
-
 def _smallest_entry(lp: LinearProgram) -> float:
     """The smallest nonzero ``|a_ij|`` of ``lp`` (infinite for a program without entries)."""
     magnitude = np.abs(lp.value)
-    magnitude = magnitude[magnitude > 0] if not magnitude.all() else magnitude
-    return float(magnitude.min()) if len(magnitude) else float("inf")
+    return float(magnitude.min(initial=np.inf, where=magnitude > 0))
 
 
 def _widest_demand_row(lp: LinearProgram) -> int:

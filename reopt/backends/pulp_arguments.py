@@ -23,9 +23,7 @@ __all__ = [
     "cbc_strict_options",
     "glpk_arguments",
     "glpk_strict_options",
-    "log_args",
     "only_time_limited",
-    "unsupported",
 ]
 
 #: CBC's primal and dual tolerances in reopt's second solve (its defaults are 1e-7).
@@ -62,17 +60,18 @@ def glpk_strict_options(options: SolverOptions) -> SolverOptions:
 
 
 def only_time_limited(options: SolverOptions) -> bool:
+    """Whether ``options`` limit time and nothing that counts iterations."""
     iterations = any(
         "iter" in key.lower() or key.lower().startswith("maxit") for key in options.extra
     )
     return options.time_limit_s is not None and not iterations
 
 
-def unsupported(solver: str, field: str, value: object, why: str) -> Problem:
+def _unsupported(solver: str, field: str, value: object, why: str) -> Problem:
     return Problem("options", "SolverOptions", field, value, f"{solver} cannot honour it: {why}")
 
 
-def log_args(options: SolverOptions) -> dict[str, Any]:
+def _log_args(options: SolverOptions) -> dict[str, Any]:
     if options.log is True:
         return {"msg": True}
     if options.log not in (False, None):
@@ -83,7 +82,7 @@ def log_args(options: SolverOptions) -> dict[str, Any]:
 def cbc_arguments(options: SolverOptions) -> tuple[dict[str, Any], list[str], list[Problem]]:
     """PuLP's CBC arguments for ``options``, and what CBC cannot honour."""
     problems = []
-    args: dict[str, Any] = {"mip": True, **log_args(options)}
+    args: dict[str, Any] = {"mip": True, **_log_args(options)}
     extra = [f"{k} {v}" for k, v in options.extra.items()]
     known = cbc_options(adapter.cbc_solver(msg=False).path) if options.extra else None
     for key in options.extra:
@@ -99,7 +98,7 @@ def cbc_arguments(options: SolverOptions) -> tuple[dict[str, Any], list[str], li
     if options.method is Method.IPM:
         extra.append("barrier")
     elif options.method is Method.PDLP:
-        problems.append(unsupported("CBC", "method", "pdlp", "it has no PDLP"))
+        problems.append(_unsupported("CBC", "method", "pdlp", "it has no PDLP"))
     if options.mip_gap is not None:
         args["gapRel"] = options.mip_gap
     if options.seed is not None:
@@ -116,9 +115,9 @@ def glpk_arguments(
     args = ["--log", os.path.join(folder, "glpk.log")]
     t = options.time_limit_s
     if t is not None and not float(t).is_integer():
-        problems.append(unsupported("GLPK", "time_limit_s", t, "it takes whole seconds"))
+        problems.append(_unsupported("GLPK", "time_limit_s", t, "it takes whole seconds"))
     if options.threads not in (None, 1):
-        problems.append(unsupported("GLPK", "threads", options.threads, "it runs one thread"))
+        problems.append(_unsupported("GLPK", "threads", options.threads, "it runs one thread"))
     # glpsol's presolver, its default, has answered "optimal" with a row broken outright on
     # feasible LPs (a 1 kg product's cap turned into a bound it then ignored): off unless asked
     args.append("--presol" if options.presolve else "--nopresol")
@@ -126,14 +125,14 @@ def glpk_arguments(
         args.append("--simplex")
     elif options.method is Method.IPM:
         if lp.is_mip:
-            problems.append(unsupported("GLPK", "method", "ipm", "interior point is for LPs only"))
+            problems.append(_unsupported("GLPK", "method", "ipm", "interior point is for LPs only"))
         args.append("--interior")
     elif options.method is Method.PDLP:
-        problems.append(unsupported("GLPK", "method", "pdlp", "it has no PDLP"))
+        problems.append(_unsupported("GLPK", "method", "pdlp", "it has no PDLP"))
     if options.mip_gap is not None:
         args += ["--mipgap", repr(float(options.mip_gap))]
     if options.seed is not None:
-        problems.append(unsupported("GLPK", "seed", options.seed, "its solvers take no seed"))
+        problems.append(_unsupported("GLPK", "seed", options.seed, "its solvers take no seed"))
     known = glpsol_options(adapter.glpk_solver(msg=False).path) if options.extra else None
     for key, value in options.extra.items():
         flag = key if key.startswith("-") else f"--{key}"

@@ -14,8 +14,8 @@ from its own arrays in numpy:
   (complementary slackness), each to `OPTIMALITY_RTOL` (1e-9) of the money it is made of
   (plus `OPTIMALITY_FLOOR`); the duality gap (``c @ x`` minus the dual objective, the sum of
   those slacks) to the same share of the objective's terms. Where that holds, no plan is
-  cheaper by more than that share. Back ends that print their answers with fewer digits
-  (CBC, GLPK) are held to `PRINTED_OPTIMALITY_RTOL` (1e-6).
+  cheaper by more than that share. Back ends that print their duals with fewer than 15
+  digits (CBC) are held to `PRINTED_OPTIMALITY_RTOL` (1e-7).
 
 These tolerances are relative once the program is scaled (`reopt.model.scaling`): there,
 every product's tonnes and rows are of order one and every independent part's costs are at
