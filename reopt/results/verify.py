@@ -258,24 +258,20 @@ def _slacks(
     A dual within `OPTIMALITY_FLOOR` is rounding and leaves no slack, however far its bound
     (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of 3e-3).
     """
-    astray = np.zeros(len(value), dtype=bool)
-    gap = np.zeros(len(value))
-    distance = np.subtract(value, lower)
-    reach = size * FEASIBILITY_RTOL
-    for side, bound in enumerate((lower, upper)):
-        # the lower bound's part of the dual, then the upper bound's
-        part = np.maximum(np.negative(dual) if side else dual, 0.0)
-        if side:
-            np.subtract(upper, value, out=distance)
-        missing = ~np.isfinite(bound)
-        if missing.any():  # no such bound: no slack
-            distance[missing] = np.inf
-        astray |= (part > tol) & (distance > reach)
-        distance[missing] = 0.0
-        part[part <= OPTIMALITY_FLOOR] = 0.0
-        np.maximum(distance, 0.0, out=distance)
-        distance *= part
-        gap += distance
+    # a dual is the lower bound's when positive, else the upper bound's; only one side is
+    # read, so each array below is made once (fresh memory costs more than its sums)
+    lower_side = dual > 0
+    distance = np.subtract(upper, value)  # infinite where the bound it points at is missing
+    np.subtract(value, lower, out=distance, where=lower_side)
+    far = np.greater(distance, np.multiply(size, FEASIBILITY_RTOL), out=lower_side)
+    magnitude = np.abs(dual)
+    astray = magnitude > tol
+    astray &= far
+    del far, lower_side
+    np.maximum(distance, 0.0, out=distance)
+    distance[np.isinf(distance)] = 0.0  # no such bound: no slack
+    magnitude[magnitude <= OPTIMALITY_FLOOR] = 0.0
+    gap = np.multiply(distance, magnitude, out=distance)
     if astray.any():
         gap[astray] = np.inf
     return astray, gap
