@@ -35,7 +35,7 @@ import numpy as np
 
 from reopt.backends.base import Solution
 from reopt.backends.greedy_duals import TIGHT, greedy_duals
-from reopt.backends.ordering import innermost_groups, node_codes, price_order
+from reopt.backends.ordering import innermost_codes, node_codes, price_order
 from reopt.data.market import readonly
 from reopt.model.program import LinearProgram
 from reopt.status import Status
@@ -64,9 +64,9 @@ class GreedyStructure:
         equality rows and rows that play no part).
     depth : ndarray
         Each cap row's depth below its block (1 for the outermost caps), 0 for equality rows.
-    inner_order, inner_starts, inner_owner : ndarray
-        The columns in a block grouped by innermost node (the smallest cap holding them, or
-        their block; in position order within each), where each group starts, and its node.
+    inner_code, inner_owner : ndarray
+        Each column in a block (``block_cols``) coded by its innermost node (the smallest cap
+        holding it, or its block), and each code's row.
     caps, roots : ndarray
         The cap rows and the equality rows.
     level_rows, level_cols : tuple of ndarray
@@ -88,8 +88,7 @@ class GreedyStructure:
     root: np.ndarray
     parent: np.ndarray
     depth: np.ndarray
-    inner_order: np.ndarray
-    inner_starts: np.ndarray
+    inner_code: np.ndarray
     inner_owner: np.ndarray
     caps: np.ndarray
     roots: np.ndarray
@@ -225,7 +224,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         root=root,
         parent=parent,
         depth=depth,
-        **innermost_groups(codes, members, owners, block_cols),
+        **innermost_codes(codes, members, owners, block_cols),
         caps=np.flatnonzero(used),
         roots=np.flatnonzero(equality),
         level_rows=level_rows,

@@ -38,14 +38,15 @@ def greedy_duals(
     demand (the module docstring says how the prices are found).
     """
     n_rows = lp.n_rows
-    order, starts = s.inner_order, s.inner_starts  # grouped by innermost node
-    cost, x = lp.cost[order], amount[order]
+    cols = slice(None) if len(s.block_cols) == lp.n_cols else s.block_cols
+    cost, x, code = lp.cost[cols], amount[cols], s.inner_code
+    # each innermost node's dearest column bought and cheapest with room (-inf, inf: none)
+    lo_of, hi_of = np.full(len(s.inner_owner), -np.inf), np.full(len(s.inner_owner), np.inf)
+    np.maximum.at(lo_of, code, np.where(x > 0, cost, -np.inf))
+    np.minimum.at(hi_of, code, np.where(x < lp.col_upper[cols], cost, np.inf))
     lo = np.full(n_rows, -np.inf)
     hi = np.full(n_rows, np.inf)
-    if len(order):
-        lo[s.inner_owner] = np.maximum.reduceat(np.where(x > 0, cost, -np.inf), starts)
-        below = x < lp.col_upper[order]
-        hi[s.inner_owner] = np.minimum.reduceat(np.where(below, cost, np.inf), starts)
+    lo[s.inner_owner], hi[s.inner_owner] = lo_of, hi_of
     used = np.bincount(s.cap_rows, weights=amount[s.cap_cols], minlength=n_rows)
     size = block_size[np.maximum(s.block, 0)]
     tight = upper - used <= TIGHT * np.maximum(size, 1e-300)

@@ -4,8 +4,8 @@
 interpreter lock, so the sort of a large program's costs (`price_order_beside`) runs on
 another core while the caller finds the program's structure; `Background.result` waits for it.
 `node_codes` numbers the nodes of one level of the tree of caps in a small integer type (so
-that a stable sort by node is a radix sort), and `innermost_groups` groups the columns by
-the smallest cap that holds them.
+that a stable sort by node is a radix sort), and `innermost_codes` codes each column by
+the smallest cap that holds it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 __all__ = [
     "SORT_BESIDE_FROM_COLUMNS",
     "Background",
-    "innermost_groups",
+    "innermost_codes",
     "node_codes",
     "price_order",
     "price_order_beside",
@@ -136,15 +136,16 @@ def node_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     return code_of[node], owner
 
 
-def innermost_groups(
+def innermost_codes(
     codes: list[np.ndarray], members: list[np.ndarray], owners: list[np.ndarray], cols: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The columns ``cols`` grouped by innermost node (`GreedyStructure`'s ``inner_*`` fields).
+    """Each of the columns ``cols`` (increasing) coded by its innermost node, and each code's row.
 
     ``codes``, ``members`` and ``owners`` are the levels' (outermost cap first, the blocks
     last): a column's innermost node is that of the deepest level holding it, its block where
-    no cap does. The groups follow the levels (blocks first), columns by position within each;
-    a node that is no column's innermost one has no group.
+    no cap does. The codes number the blocks first, then each level's caps (`GreedyStructure`'s
+    ``inner_code`` and ``inner_owner``); a cap whose every column lies in a smaller one is no
+    column's innermost node and has a code that no column has.
 
     Examples
     --------
@@ -152,29 +153,20 @@ def innermost_groups(
 
     >>> caps, inner, blocks = np.array([-1, 1, 1, 1]), np.array([-1, -1, 2, -1]), np.zeros(4, int)
     >>> levels = [node_codes(node, 3) for node in (caps, inner, blocks)]
-    >>> groups = innermost_groups([c for c, _ in levels], [caps >= 0, inner >= 0,
+    >>> found = innermost_codes([c for c, _ in levels], [caps >= 0, inner >= 0,
     ...     blocks >= 0], [o for _, o in levels], np.arange(4))
-    >>> {k: v.tolist() for k, v in groups.items()}
-    {'inner_order': [0, 1, 3, 2], 'inner_starts': [0, 1, 3], 'inner_owner': [0, 1, 2]}
+    >>> {k: v.tolist() for k, v in found.items()}
+    {'inner_code': [0, 1, 2, 1], 'inner_owner': [0, 1, 2]}
     """
     sizes = [len(owner) for owner in (owners[-1], *owners[:-1])]
     offsets = np.cumsum([0, *sizes])
-    n_codes = int(offsets[-1])
-    dtype = _code_type(n_codes)
+    dtype = _code_type(int(offsets[-1]))
     pick = slice(None) if len(cols) == len(codes[-1]) else cols  # (every column: no gather)
     code = codes[-1][pick].astype(dtype)
     for k in range(len(codes) - 1):  # deeper levels later: the innermost one is kept
         inside = np.flatnonzero(members[k][pick])
         code[inside] = codes[k][cols[inside]] + dtype(offsets[k + 1])
-    counts = np.bincount(code, minlength=n_codes)
-    order = cols[np.argsort(code, kind="stable")]
-    del code
-    held = counts > 0  # a cap whose every column lies in a smaller one is no innermost node
-    return {
-        "inner_order": order,
-        "inner_starts": (np.cumsum(counts) - counts)[held],
-        "inner_owner": np.concatenate([owners[-1], *owners[:-1]])[held],
-    }
+    return {"inner_code": code, "inner_owner": np.concatenate([owners[-1], *owners[:-1]])}
 
 
 def _code_type(n_codes: int) -> type[np.unsignedinteger]:

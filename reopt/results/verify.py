@@ -188,18 +188,18 @@ def optimality_violations(
     del entry_y
     terms += np.abs(lp.cost)
     found: list[str] = []
-    tol = terms * rtol
-    tol += OPTIMALITY_FLOOR
     if col_dual is not None:
+        tol = terms * rtol
+        tol += OPTIMALITY_FLOOR
         off = np.subtract(np.asarray(col_dual, dtype=float), d)
         off = np.abs(off, out=off) > tol
+        del tol
         for j in np.flatnonzero(off)[:SHOWN]:
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
-    col_size = np.maximum(np.abs(x), 1.0)
-    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, tol, col_size)
-    del d, tol
+    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol)
+    del d
     # the money a row's dual is made of: its columns' terms per unit of the row
     per_entry = terms[lp.col_index]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0s masked below
@@ -210,12 +210,11 @@ def optimality_violations(
     row_terms = row_max(lp, per_entry)
     del per_entry, zero
     ax, size = row_activity(lp, x) if activity is None else activity
-    row_tol = rtol * row_terms + OPTIMALITY_FLOOR
     row_size = np.maximum(1.0, size)
-    row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_tol, row_size)
-    col_money = col_size
+    row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_size)
+    col_money = np.maximum(np.abs(x), 1.0)
     col_money *= terms  # the terms times the column's size
-    del terms, col_size
+    del terms
 
     for what, (astray, gap), money in (
         ("column", col_slack, col_money),
@@ -245,29 +244,39 @@ def _slacks(
     lower: np.ndarray,
     upper: np.ndarray,
     dual: np.ndarray,
-    tol: np.ndarray,
-    size: np.ndarray,
+    terms: np.ndarray,
+    rtol: float,
+    size: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(a dual pointing where it may not, complementary slack in USD) of each value.
 
     A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
-    the dual times the distance to that bound. A dual beyond ``tol`` may not point at an
-    infinite bound, nor at one farther than the feasibility tolerance (`FEASIBILITY_RTOL` of
-    ``size``): a column 3e-7 of its product's demand below its capacity with a reduced cost
-    of half its price is not at the vertex its dual stands for, however small that slack.
-    A dual within `OPTIMALITY_FLOOR` is rounding and leaves no slack, however far its bound
-    (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of 3e-3).
+    the dual times the distance to that bound. A dual beyond its tolerance (``rtol`` of the
+    money it is made of, ``terms``, plus `OPTIMALITY_FLOOR`) may not point at an infinite
+    bound, nor at one farther than the feasibility tolerance (`FEASIBILITY_RTOL` of ``size``,
+    by default ``max(|value|, 1)``): a column 3e-7 of its product's demand below its capacity
+    with a reduced cost of half its price is not at the vertex its dual stands for, however
+    small that slack. A dual within `OPTIMALITY_FLOOR` is rounding and leaves no slack,
+    however far its bound (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of
+    3e-3).
     """
-    # a dual is the lower bound's when positive, else the upper bound's; only one side is
-    # read, so each array below is made once (fresh memory costs more than its sums)
+    # three arrays the size of the program at a time (fresh memory costs more than the
+    # sums): one for the tolerances and then the reach, one for the duals' magnitudes, one
+    # for the distances; a dual is its lower bound's when positive, else its upper bound's
+    work = np.multiply(terms, rtol)
+    work += OPTIMALITY_FLOOR
+    magnitude = np.abs(dual)
+    astray = magnitude > work
+    if size is None:
+        np.maximum(np.abs(value, out=work), 1.0, out=work)
+    else:
+        np.copyto(work, size)
+    reach = np.multiply(work, FEASIBILITY_RTOL, out=work)
     lower_side = dual > 0
     distance = np.subtract(upper, value)  # infinite where the bound it points at is missing
     np.subtract(value, lower, out=distance, where=lower_side)
-    far = np.greater(distance, np.multiply(size, FEASIBILITY_RTOL), out=lower_side)
-    magnitude = np.abs(dual)
-    astray = magnitude > tol
-    astray &= far
-    del far, lower_side
+    astray &= np.greater(distance, reach, out=lower_side)
+    del work, reach, lower_side
     np.maximum(distance, 0.0, out=distance)
     distance[np.isinf(distance)] = 0.0  # no such bound: no slack
     magnitude[magnitude <= OPTIMALITY_FLOOR] = 0.0
