@@ -143,7 +143,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
         return "a row whose entries are not all one positive number"
     row_of = lp.entry_row
-    on_eq = equality[row_of]
+    on_eq = _entries_of(lp, equality)
     root = np.full(n_cols, -1, dtype=np.int64)
     eq_cols = lp.col_index[on_eq]
     root[eq_cols] = row_of[on_eq]
@@ -155,8 +155,11 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a column in no demand row with a negative cost"
 
     # caps: every entry's column in one block, counting only columns in a block
-    on_cap = cap[row_of] & ~rootless[lp.col_index]
+    on_cap = _entries_of(lp, cap)
     cap_row, cap_col = row_of[on_cap], lp.col_index[on_cap].astype(np.int64)
+    if rootless.any():
+        in_block = ~rootless[cap_col]
+        cap_row, cap_col = cap_row[in_block], cap_col[in_block]
     block_lo = np.full(n_rows, np.iinfo(np.int64).max)
     block_hi = np.full(n_rows, -1)
     np.minimum.at(block_lo, cap_row, root[cap_col])
@@ -238,6 +241,19 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         cap_rows=cap_row,
         cap_cols=cap_col,
     )
+
+
+def _entries_of(lp: LinearProgram, marked: np.ndarray) -> slice | np.ndarray:
+    """The entries of the rows ``marked``, as a slice or a mask over the entries.
+
+    A slice where the rows are one run (as a compiled market's demand rows and its caps are).
+    """
+    rows = np.flatnonzero(marked)
+    if not len(rows):
+        return slice(0, 0)
+    if rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(lp.row_start[rows[0]]), int(lp.row_start[rows[-1] + 1]))
+    return marked[lp.entry_row]
 
 
 def _fill(
