@@ -221,6 +221,58 @@ def test_rows_scaled_by_any_positive_number_are_still_greedy() -> None:
     assert solution.x[:4] * 0.5 == pytest.approx([6.0, 0.0, 4.0, 0.0])
 
 
+def _rows_reordered(lp: LinearProgram, order: np.ndarray) -> LinearProgram:
+    """``lp`` with its rows in ``order`` (the same columns)."""
+    starts, stops = lp.row_start[:-1][order], lp.row_start[1:][order]
+    entries = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
+    return LinearProgram.from_arrays(
+        cost=lp.cost,
+        col_lower=lp.col_lower,
+        col_upper=lp.col_upper,
+        row_lower=lp.row_lower[order],
+        row_upper=lp.row_upper[order],
+        row_start=np.concatenate([[0], np.cumsum(stops - starts)]),
+        col_index=lp.col_index[entries],
+        value=lp.value[entries],
+    )
+
+
+def test_the_rows_order_does_not_change_the_greedy_answer() -> None:
+    """Demand rows and caps interleaved solve as when each kind is one run of rows."""
+    rng = np.random.default_rng(5)
+    products = ["p0", "p1", "p2"]
+    offers = pd.DataFrame(
+        {
+            "source": [f"{c}{k}" for k in range(3) for c in ("cn", "cm", "au", "vn")],
+            "product": np.repeat(products, 4),
+            "country": ["CN", "CN", "AU", "VN"] * 3,
+            "capacity_t": np.tile([np.nan, 3.0, 4.0, np.nan], 3),
+            "price_usd_per_kg": rng.choice([1.0, 2.0, 3.0, 4.0], 12),
+        }
+    )
+    demand = pd.DataFrame({"product": products, "demand_t": [6.0, 8.0, 10.0]})
+    policies = [reopt.cap_share(0.6, country="CN"), reopt.cap_share(0.2, source="cm1")]
+    lp = reopt.compile(reopt.Market(offers, demand), policies)
+    family = lp.row_family
+    demand_rows = np.flatnonzero(family == RowFamily.DEMAND)
+    others = np.flatnonzero(family != RowFamily.DEMAND)
+    order = np.array([r for pair in zip(others, demand_rows, strict=False) for r in pair])
+    order = np.concatenate([order, np.setdiff1d(np.arange(lp.n_rows), order)])
+    assert sorted(order) == list(range(lp.n_rows))
+    assert np.diff(np.flatnonzero(np.isin(order, demand_rows))).max() > 1  # not one run
+    mixed = _rows_reordered(lp, order)
+    answers = []
+    for program in (lp, mixed):
+        structure = greedy_structure(program)
+        assert isinstance(structure, GreedyStructure)
+        answers.append(solve_greedy(program, structure))
+    runs, interleaved = answers
+    assert runs is not None and interleaved is not None
+    assert interleaved.x == pytest.approx(runs.x, rel=1e-12, abs=1e-12)
+    assert interleaved.row_dual == pytest.approx(runs.row_dual[order], rel=1e-12, abs=1e-9)
+    assert interleaved.objective == pytest.approx(runs.objective, rel=1e-12)
+
+
 @pytest.mark.parametrize("n_products", [200, 300])
 def test_more_caps_and_products_than_a_byte_numbers(n_products: int) -> None:
     """Codes for the blocks and caps outgrow 8 bits, together (200) or each level (300)."""
