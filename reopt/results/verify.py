@@ -268,10 +268,8 @@ def _slacks(
     magnitude = np.abs(dual)
     astray = magnitude > work
     if size is None:
-        np.maximum(np.abs(value, out=work), 1.0, out=work)
-    else:
-        np.copyto(work, size)
-    reach = np.multiply(work, FEASIBILITY_RTOL, out=work)
+        size = np.maximum(np.abs(value, out=work), 1.0, out=work)
+    reach = np.multiply(size, FEASIBILITY_RTOL, out=work)
     lower_side = dual > 0
     distance = np.subtract(upper, value)  # infinite where the bound it points at is missing
     np.subtract(value, lower, out=distance, where=lower_side)
