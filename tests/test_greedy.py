@@ -15,7 +15,7 @@ from strategies import MIN_FEASIBLE_CAP, cases
 import reopt
 from reopt.backends.auto import AUTO, AutoSession, method_for
 from reopt.backends.greedy import GreedyStructure, greedy_structure, solve_greedy
-from reopt.backends.ordering import price_order
+from reopt.backends.ordering import price_order, radix_order
 from reopt.model.program import LinearProgram, RowFamily
 
 
@@ -468,5 +468,27 @@ def test_a_greedy_session_opens_no_highs_model_for_an_option() -> None:
 def test_the_price_order_is_a_stable_sort(costs: list[float]) -> None:
     """Ties (many, few, zeros of both signs) are broken by position, as a stable sort does."""
     cost = np.array(costs, dtype=float)
+    expected = np.argsort(cost, kind="stable")
+    assert price_order(cost).tolist() == expected.tolist()
+    assert radix_order(cost).tolist() == expected.tolist()
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["uniform", "few", "integers", "signed", "constant", "infinite"]),
+)
+def test_the_radix_order_of_a_large_program_is_a_stable_sort(seed: int, kind: str) -> None:
+    """From RADIX_FROM costs the radix sort runs: it is numpy's stable sort, ties and all."""
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    cost = {
+        "uniform": rng.uniform(1.0, 500.0, n),
+        "few": rng.choice([3.25, 7.0, 7.0 + 2**-40, 11.5], n),  # ties, digits alike
+        "integers": rng.integers(0, 1_000, n).astype(float),  # low digits all zero
+        "signed": rng.choice([-1.0, 1.0, -0.0, 0.0], n) * rng.uniform(0.0, 1e9, n),
+        "constant": np.full(n, 42.0),
+        "infinite": np.where(rng.random(n) < 0.1, np.inf, -rng.exponential(1e3, n)),
+    }[kind]
     expected = np.argsort(cost, kind="stable")
     assert price_order(cost).tolist() == expected.tolist()
