@@ -68,19 +68,14 @@ def radix_order(cost: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.intp)
     digits = _sortable_bits(cost).view(np.uint16).reshape(-1, 4)  # lowest digit first
     order: np.ndarray | None = None
-    spare: np.ndarray | None = None
-    ordered = np.empty(len(cost), dtype=np.uint16)
     for k in range(4):
         digit = digits[:, k]
         if digit.min() == digit.max():  # no cost differs from another here
             continue
         if order is None:
             order = np.argsort(digit, kind="stable")
-            continue
-        step = np.argsort(np.take(digit, order, out=ordered), kind="stable")
-        # (into the buffer the order before last held: fresh memory is dear)
-        spare = np.take(order, step, out=spare) if spare is not None else order[step]
-        order, spare = spare, order
+        else:
+            order = order[np.argsort(digit[order], kind="stable")]
     return np.arange(len(cost)) if order is None else order
 
 
