@@ -483,8 +483,8 @@ def test_the_price_order_of_a_large_program_is_a_stable_sort(seed: int, kind: st
     n = 8_192
     cost = {
         "uniform": rng.uniform(1.0, 500.0, n),
-        "few": rng.choice([3.25, 7.0, 7.0 + 2**-40, 11.5], n),  # ties, digits alike
-        "integers": rng.integers(0, 1_000, n).astype(float),  # low digits all zero
+        "few": rng.choice([3.25, 7.0, 7.0 + 2**-40, 11.5], n),  # long runs of ties, two a bit apart
+        "integers": rng.integers(0, 1_000, n).astype(float),  # whole prices, many tied
         "signed": rng.choice([-1.0, 1.0, -0.0, 0.0], n) * rng.uniform(0.0, 1e9, n),
         "constant": np.full(n, 42.0),
         "infinite": np.where(rng.random(n) < 0.1, np.inf, -rng.exponential(1e3, n)),
