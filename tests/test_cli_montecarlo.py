@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import reopt
-from reopt.cli import main
+from reopt.cli import main, workers
 from reopt.cli.montecarlo import parse_draw
 
 CN_PRICE = "price,country=CN,lognormal,sigma=0.3"
@@ -81,14 +81,17 @@ def test_workers_and_dask_exclude_each_other_and_bad_counts_are_refused(capsys):
         assert stop.value.code == 2
 
 
-def test_an_unreachable_dask_scheduler_is_bad_input(capsys):
+def test_an_unreachable_dask_scheduler_is_bad_input(capsys, monkeypatch):
     pytest.importorskip("distributed")
+    monkeypatch.setattr(workers, "DASK_CONNECT_S", 1.0)  # the default waits 10 s
     code = main(
         ["montecarlo", "--dataset", "japan_2025", "-n", "2", "--draw", CN_PRICE,
          "--dask", "tcp://127.0.0.1:9"]
     )  # fmt: skip
     assert code == 2
-    assert "--dask" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--dask" in err
+    assert "within 1 s" in err
 
 
 def test_outputs_are_checked_before_any_sample(tmp_path, capsys):

@@ -16,7 +16,10 @@ from typing import Any
 from reopt.analysis.executors import process_executor
 from reopt.errors import InputError, Problem
 
-__all__ = ["executor_for", "worker_arguments"]
+__all__ = ["DASK_CONNECT_S", "executor_for", "worker_arguments"]
+
+#: How long ``--dask`` waits for the scheduler to answer before the address is refused.
+DASK_CONNECT_S = 10.0
 
 
 def worker_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +36,10 @@ def worker_arguments(parser: argparse.ArgumentParser) -> None:
         "--dask",
         default=None,
         metavar="ADDRESS",
-        help="solve on a running Dask cluster, e.g. tcp://scheduler:8786 (reopt[dask])",
+        help=(
+            "solve on a running Dask cluster, e.g. tcp://scheduler:8786 (reopt[dask]); "
+            f"its scheduler has {DASK_CONNECT_S:g} s to answer"
+        ),
     )
 
 
@@ -70,9 +76,9 @@ def _client(address: str) -> Any:
             ]
         ) from None
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout=f"{DASK_CONNECT_S}s")
     except OSError as err:
-        rule = f"no Dask scheduler answered ({err})"
+        rule = f"no Dask scheduler answered within {DASK_CONNECT_S:g} s ({err})"
         hint = "start one (dask scheduler) or check the address"
         raise InputError(
             [Problem("options", "command line", "--dask", address, rule, hint)]
