@@ -42,7 +42,7 @@ from reopt.backends.highs_settings import (
     PRIMAL_TOLERANCE,
     default_settings,
 )
-from reopt.bench import pulp_model, raw
+from reopt.bench import raw
 from reopt.bench.instances import CHINA_CAP, Instance
 from reopt.data.market import Market
 from reopt.model.formulation import compile
@@ -235,6 +235,8 @@ def _raw(inst: Instance, limit_s: float) -> Measurement:
 
 def _pulp(solver: str) -> Callable[[Instance, float], Measurement]:
     def run(inst: Instance, limit_s: float) -> Measurement:
+        from reopt.bench import pulp_model  # PuLP is loaded in the runs that use it only
+
         offers, demand = inst.tables()
         result = pulp_model.solve(offers, demand, CHINA_CAP, solver, limit_s)
         optimal = result.status == "optimal"
