@@ -30,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -78,8 +79,8 @@ class GreedyStructure:
         For each depth ``k = 1 .. max``: its caps.
     block : ndarray
         Each row's block (its equality row; -1 for rows in none).
-    block_cols : ndarray
-        The columns in a block.
+    n_block_cols : int
+        How many columns are in a block (`block_cols` lists them).
     cap_rows, cap_cols : ndarray
         The caps' entries (row, column), over columns in a block.
     """
@@ -99,9 +100,22 @@ class GreedyStructure:
     level_owner: tuple[np.ndarray, ...]
     level_nodes: tuple[np.ndarray, ...]
     block: np.ndarray
-    block_cols: np.ndarray
+    n_block_cols: int
     cap_rows: np.ndarray
     cap_cols: np.ndarray
+
+    @cached_property
+    def block_cols(self) -> np.ndarray:
+        """The columns in a block, in order (made when first asked for).
+
+        Most solves need only `all_in_blocks`.
+        """
+        return np.flatnonzero(self.root >= 0)
+
+    @property
+    def all_in_blocks(self) -> bool:
+        """Whether every column is in a block."""
+        return self.n_block_cols == len(self.root)
 
 
 def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
@@ -143,7 +157,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
         return "a row whose entries are not all one positive number"
     row_of = lp.entry_row
-    on_eq = _entries_of(lp, equality)
+    on_eq = lp.entries_of(equality)
     root = np.full(n_cols, -1, dtype=np.int64)
     eq_cols = lp.col_index[on_eq]
     root[eq_cols] = row_of[on_eq]
@@ -155,7 +169,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a column in no demand row with a negative cost"
 
     # caps: every entry's column in one block, counting only columns in a block
-    on_cap = _entries_of(lp, cap)
+    on_cap = lp.entries_of(cap)
     cap_row, cap_col = row_of[on_cap], lp.col_index[on_cap].astype(np.int64)
     if rootless.any():
         in_block = ~rootless[cap_col]
@@ -217,7 +231,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     members.append(~rootless)
     owners.append(owner)
     level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
-    block_cols = np.flatnonzero(~rootless)
+    some = bool(rootless.any())  # columns in no block (else every column is in one)
     block = np.full(n_rows, -1, dtype=np.int64)
     block[equality] = np.flatnonzero(equality)
     for nodes in level_nodes:  # parents come before children
@@ -227,7 +241,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         root=root,
         parent=parent,
         depth=depth,
-        **innermost_codes(codes, members, owners, block_cols),
+        **innermost_codes(codes, members, owners, np.flatnonzero(~rootless) if some else None),
         caps=np.flatnonzero(used),
         roots=np.flatnonzero(equality),
         level_rows=level_rows,
@@ -237,23 +251,10 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         level_owner=tuple(owners),
         level_nodes=level_nodes,
         block=block,
-        block_cols=block_cols,
+        n_block_cols=n_cols - int(np.count_nonzero(rootless)) if some else n_cols,
         cap_rows=cap_row,
         cap_cols=cap_col,
     )
-
-
-def _entries_of(lp: LinearProgram, marked: np.ndarray) -> slice | np.ndarray:
-    """The entries of the rows ``marked``, as a slice or a mask over the entries.
-
-    A slice where the rows are one run (as a compiled market's demand rows and its caps are).
-    """
-    rows = np.flatnonzero(marked)
-    if not len(rows):
-        return slice(0, 0)
-    if rows[-1] - rows[0] + 1 == len(rows):
-        return slice(int(lp.row_start[rows[0]]), int(lp.row_start[rows[-1] + 1]))
-    return marked[lp.entry_row]
 
 
 def _fill(
@@ -340,11 +341,11 @@ def solve_greedy(
     block_size[s.roots] = np.abs(demand[s.roots])
     if (demand[s.roots] < 0).any() or (upper[s.caps] < 0).any():
         return None
-    block_cols = s.block_cols
-    if len(block_cols) == lp.n_cols:  # every column in a block
+    if s.all_in_blocks:
         amount = demand[s.root]
         np.minimum(amount, lp.col_upper, out=amount)
     else:
+        block_cols = s.block_cols
         amount = np.zeros(lp.n_cols)
         amount[block_cols] = np.minimum(lp.col_upper[block_cols], demand[s.root[block_cols]])
     if by_price is None:

@@ -38,7 +38,7 @@ def greedy_duals(
     demand (the module docstring says how the prices are found).
     """
     n_rows = lp.n_rows
-    cols = slice(None) if len(s.block_cols) == lp.n_cols else s.block_cols
+    cols = slice(None) if s.all_in_blocks else s.block_cols
     cost, x, code = lp.cost[cols], amount[cols], s.inner_code
     # each innermost node's dearest column bought and cheapest with room (-inf, inf: none)
     lo_of, hi_of = np.full(len(s.inner_owner), -np.inf), np.full(len(s.inner_owner), np.inf)

@@ -137,10 +137,14 @@ def node_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def innermost_codes(
-    codes: list[np.ndarray], members: list[np.ndarray], owners: list[np.ndarray], cols: np.ndarray
+    codes: list[np.ndarray],
+    members: list[np.ndarray],
+    owners: list[np.ndarray],
+    cols: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
-    """Each of the columns ``cols`` (increasing) coded by its innermost node, and each code's row.
+    """Each of the columns ``cols`` coded by its innermost node, and each code's row.
 
+    ``cols`` are increasing; None means every column.
     ``codes``, ``members`` and ``owners`` are the levels' (outermost cap first, the blocks
     last): a column's innermost node is that of the deepest level holding it, its block where
     no cap does. The codes number the blocks first, then each level's caps (`GreedyStructure`'s
@@ -161,11 +165,11 @@ def innermost_codes(
     sizes = [len(owner) for owner in (owners[-1], *owners[:-1])]
     offsets = np.cumsum([0, *sizes])
     dtype = _code_type(int(offsets[-1]))
-    pick = slice(None) if len(cols) == len(codes[-1]) else cols  # (every column: no gather)
+    pick = slice(None) if cols is None else cols  # (every column: no gather)
     code = codes[-1][pick].astype(dtype)
     for k in range(len(codes) - 1):  # deeper levels later: the innermost one is kept
         inside = np.flatnonzero(members[k][pick])
-        code[inside] = codes[k][cols[inside]] + dtype(offsets[k + 1])
+        code[inside] = codes[k][inside if cols is None else cols[inside]] + dtype(offsets[k + 1])
     return {"inner_code": code, "inner_owner": np.concatenate([owners[-1], *owners[:-1]])}
 
 

@@ -281,18 +281,20 @@ def _assemble(
                 parts.append(np.full(b.n_rows, default))
         labels[name] = readonly(np.concatenate(parts))
 
+    # each array written in place, without a temporary the size of the offers
     cost = np.zeros(n_cols)
-    cost[:n] = KG_PER_T * enc.price_usd_per_kg
+    np.multiply(enc.price_usd_per_kg, KG_PER_T, out=cost[:n])
     col_lower = np.zeros(n_cols)
-    col_upper = np.full(n_cols, np.inf)
-    col_upper[:n] = np.where((enc.group >= 0) & ~build.closed, enc.capacity_t, 0.0)
+    col_upper = np.zeros(n_cols)
+    col_upper[n:] = np.inf
+    np.copyto(col_upper[:n], enc.capacity_t, where=(enc.group >= 0) & ~build.closed)
     for first, cost_per_kg, lower, upper in build.added:
         cols = first + np.arange(len(cost_per_kg))
         cost[cols] = KG_PER_T * cost_per_kg
         col_lower[cols], col_upper[cols] = lower, upper
     integrality = np.zeros(n_cols, dtype=np.int32)
-    offer_of_col = np.full(n_cols, -1)
-    offer_of_col[:n] = np.arange(n)
+    offer_of_col = np.arange(n_cols)
+    offer_of_col[n:] = -1
     if len(buy_cols):
         col_upper[buy_cols] = 1.0
         integrality[buy_cols] = 1

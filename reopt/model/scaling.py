@@ -210,12 +210,12 @@ def scaling_for(lp: LinearProgram) -> Scaling:
     """
     col = np.ones(lp.n_cols)
     rows = lp.entry_row
-    in_demand = (lp.row_family == RowFamily.DEMAND)[rows]
-    demand_t = lp.row_lower[rows[in_demand]]  # (in place below: fresh memory is dear)
-    demand_t /= lp.value[in_demand]
+    on_demand = lp.entries_of(lp.row_family == RowFamily.DEMAND)  # a slice: views, no copies
+    demand_t = lp.row_lower[rows[on_demand]]  # (in place below: fresh memory is dear)
+    demand_t /= lp.value[on_demand]
     np.abs(demand_t, out=demand_t)
     demand_t[~(demand_t > 0)] = 1.0
-    col[lp.col_index[in_demand]] = demand_t
+    col[lp.col_index[on_demand]] = demand_t
     del demand_t
     col[lp.integrality == 1] = 1.0
     value_cols = np.zeros(0, dtype=np.int64)

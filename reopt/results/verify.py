@@ -26,7 +26,9 @@ is reported in words, and `check_solution` / `check_optimality` raise `SolverErr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -98,6 +100,9 @@ PRINTED_OPTIMALITY_RTOL = 1e-7
 OPTIMALITY_FLOOR = 1e-14
 #: How many violations a message lists.
 SHOWN = 10
+#: Columns (or rows) the optimality check's element-wise tests take at a time: a chunk's
+#: temporaries stay in the processor's cache, and none is the size of the program.
+CHUNK = 1 << 14
 
 
 def violations(
@@ -174,26 +179,25 @@ def optimality_violations(
     y = np.asarray(row_dual, dtype=float)
     if y.shape != (lp.n_rows,) or not np.isfinite(y).all():
         return [f"the row duals are not {lp.n_rows} finite numbers"]
-    # temporaries the size of the program are made in place and dropped as soon as used:
-    # at 200,000 offers each is 1.6-2.2 MB of fresh memory, which costs more than its sums
+    # temporaries the size of the program are made in place and dropped as soon as used, and
+    # the element-wise tests run `CHUNK` columns at a time: at 200,000 offers each array is
+    # 1.6-2.2 MB of fresh memory, which costs more than the sums done in it
     entry_y = y[lp.entry_row]
     entry_y *= lp.value
-    # (a program without entries: bincount gives integers, hence the conversions)
-    d = np.bincount(lp.col_index, weights=entry_y, minlength=lp.n_cols).astype(float, copy=False)
+    # column sums by np.add.at, which takes the 32-bit column numbers as they are (bincount
+    # would convert them to a temporary the size of the matrix), in the same order
+    d = np.zeros(lp.n_cols)
+    np.add.at(d, lp.col_index, entry_y)
     np.subtract(lp.cost, d, out=d)
     # the money each reduced cost is made of (USD per unit of the column)
-    terms = np.bincount(
-        lp.col_index, weights=np.abs(entry_y, out=entry_y), minlength=lp.n_cols
-    ).astype(float, copy=False)
+    terms = np.zeros(lp.n_cols)
+    np.add.at(terms, lp.col_index, np.abs(entry_y, out=entry_y))
     del entry_y
     terms += np.abs(lp.cost)
     found: list[str] = []
     if col_dual is not None:
-        tol = terms * rtol
-        tol += OPTIMALITY_FLOOR
-        off = np.subtract(np.asarray(col_dual, dtype=float), d)
-        off = np.abs(off, out=off) > tol
-        del tol
+        reported = np.asarray(col_dual, dtype=float)
+        off = _in_chunks(_reported_off, np.empty(lp.n_cols, dtype=bool), reported, d, terms, rtol)
         for j in np.flatnonzero(off)[:SHOWN]:
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
@@ -224,9 +228,7 @@ def optimality_violations(
             found.append(
                 f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
             )
-        limit = money * rtol
-        limit += OPTIMALITY_FLOOR
-        loose = gap > limit
+        loose = _in_chunks(_beyond_money, np.empty(len(gap), dtype=bool), gap, money, rtol)
         for k in np.flatnonzero(loose & ~astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: a nonzero dual away from its bound (complementary slack "
@@ -237,6 +239,34 @@ def optimality_violations(
     if total_gap > rtol * scale + OPTIMALITY_FLOOR and not found:
         found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
     return found
+
+
+def _in_chunks(test: Callable[..., None], out: np.ndarray, *arrays: Any) -> np.ndarray:
+    """``out``, filled by ``test(out[part], *arrays[part])`` for each `CHUNK` of elements.
+
+    Arrays are cut into parts; anything else in ``arrays`` (a tolerance) is passed whole.
+    """
+    for start in range(0, len(out), CHUNK):
+        part = slice(start, start + CHUNK)
+        test(out[part], *(a[part] if isinstance(a, np.ndarray) else a for a in arrays))
+    return out
+
+
+def _reported_off(
+    out: np.ndarray, reported: np.ndarray, d: np.ndarray, terms: np.ndarray, rtol: float
+) -> None:
+    """Where a reported reduced cost is not ``d``, to ``rtol`` of its ``terms`` (into ``out``)."""
+    tol = terms * rtol
+    tol += OPTIMALITY_FLOOR
+    off = np.subtract(reported, d)
+    np.greater(np.abs(off, out=off), tol, out=out)
+
+
+def _beyond_money(out: np.ndarray, gap: np.ndarray, money: np.ndarray, rtol: float) -> None:
+    """Where a complementary slack ``gap`` exceeds ``rtol`` of its ``money`` (into ``out``)."""
+    limit = money * rtol
+    limit += OPTIMALITY_FLOOR
+    np.greater(gap, limit, out=out)
 
 
 def _slacks(
@@ -260,28 +290,47 @@ def _slacks(
     however far its bound (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of
     3e-3).
     """
-    # three arrays the size of the program at a time (fresh memory costs more than the
-    # sums): one for the tolerances and then the reach, one for the duals' magnitudes, one
-    # for the distances; a dual is its lower bound's when positive, else its upper bound's
+    n = len(value)
+    astray, gap = np.empty(n, dtype=bool), np.empty(n)
+    for start in range(0, n, CHUNK):
+        part = slice(start, start + CHUNK)
+        _slacks_of_part(
+            astray[part],
+            gap[part],
+            (value[part], lower[part], upper[part], dual[part], terms[part]),
+            rtol,
+            None if size is None else size[part],
+        )
+    return astray, gap
+
+
+def _slacks_of_part(
+    astray: np.ndarray,
+    gap: np.ndarray,
+    arrays: tuple[np.ndarray, ...],
+    rtol: float,
+    size: np.ndarray | None,
+) -> None:
+    """`_slacks` of one part: (value, lower, upper, dual, terms) in, into ``astray``, ``gap``."""
+    value, lower, upper, dual, terms = arrays
+    # a dual is its lower bound's when positive, else its upper bound's
     work = np.multiply(terms, rtol)
     work += OPTIMALITY_FLOOR
     magnitude = np.abs(dual)
-    astray = magnitude > work
+    np.greater(magnitude, work, out=astray)
     if size is None:
         size = np.maximum(np.abs(value, out=work), 1.0, out=work)
     reach = np.multiply(size, FEASIBILITY_RTOL, out=work)
     lower_side = dual > 0
-    distance = np.subtract(upper, value)  # infinite where the bound it points at is missing
+    distance = np.subtract(upper, value, out=gap)  # infinite where that bound is missing
     np.subtract(value, lower, out=distance, where=lower_side)
     astray &= np.greater(distance, reach, out=lower_side)
-    del work, reach, lower_side
     np.maximum(distance, 0.0, out=distance)
     distance[np.isinf(distance)] = 0.0  # no such bound: no slack
     magnitude[magnitude <= OPTIMALITY_FLOOR] = 0.0
-    gap = np.multiply(distance, magnitude, out=distance)
+    np.multiply(distance, magnitude, out=distance)
     if astray.any():
         gap[astray] = np.inf
-    return astray, gap
 
 
 def check_solution(lp: LinearProgram, x: np.ndarray, objective: float, *, backend: str) -> None:
