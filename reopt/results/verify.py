@@ -216,7 +216,8 @@ def optimality_violations(
     ax, size = row_activity(lp, x) if activity is None else activity
     row_size = np.maximum(1.0, size)
     row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_size)
-    col_money = np.maximum(np.abs(x), 1.0)
+    col_money = np.abs(x)
+    np.maximum(col_money, 1.0, out=col_money)
     col_money *= terms  # the terms times the column's size
     del terms
 
@@ -234,8 +235,10 @@ def optimality_violations(
                 f"{what} {k}: a nonzero dual away from its bound (complementary slack "
                 f"{gap[k]:.3g} USD against {money[k]:.3g})"
             )
+    del col_money, money
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
-    scale = float(np.abs(lp.cost * x).sum() + (np.abs(y) * row_size).sum())
+    spent = np.multiply(lp.cost, x)  # |c_j x_j|, made in place
+    scale = float(np.abs(spent, out=spent).sum() + (np.abs(y) * row_size).sum())
     if total_gap > rtol * scale + OPTIMALITY_FLOOR and not found:
         found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
     return found
