@@ -11,6 +11,7 @@ import pytest
 
 import reopt
 from reopt.cli import main
+from reopt.cli.app import COMMANDS
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -111,8 +112,7 @@ def test_help_everywhere(capsys):
     )
     assert result.returncode == 0, result.stderr
     assert "usage: reopt" in result.stdout
-    commands = ["demo", "solve", "sweep", "whatif", "export", "validate", "datasets", "bench"]
-    for command in commands:
+    for command in (module.__name__.rsplit(".", 1)[-1] for module in COMMANDS):
         with pytest.raises(SystemExit) as stop:
             main([command, "--help"])
         assert stop.value.code == 0

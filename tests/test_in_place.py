@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -18,8 +19,10 @@ from hypothesis import strategies as st
 
 import reopt
 from reopt.backends.greedy import GreedyStructure, greedy_structure
+from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, components, scaling_for
+from reopt.results import verify
 from reopt.results.verify import (
     FEASIBILITY_RTOL,
     OPTIMALITY_FLOOR,
@@ -190,6 +193,48 @@ def test_the_optimality_check_finds_what_the_plain_formulas_find(case):
     assert optimality_violations(lp, x, y, col_dual, activity=activity) == plain_optimality(
         lp, x, y, col_dual
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(programs_and_points(), st.integers(1, 4))
+def test_the_optimality_check_in_small_chunks_finds_what_the_plain_formulas_find(case, chunk):
+    # chunks of 1-4 columns or rows: every program crosses chunk boundaries
+    lp, x, y, col_dual = case
+    with mock.patch.object(verify, "CHUNK", chunk):
+        found = optimality_violations(lp, x, y, col_dual)
+    assert found == plain_optimality(lp, x, y, col_dual)
+
+
+def test_the_optimality_check_refuses_reduced_costs_of_another_length():
+    lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
+    x, y = np.zeros(lp.n_cols), np.zeros(lp.n_rows)
+    for n in (lp.n_cols - 1, lp.n_cols + 1, 1):
+        found = optimality_violations(lp, x, y, np.zeros(n))
+        assert found == [f"the reduced costs are not {lp.n_cols} numbers"]
+
+
+def test_the_optimality_check_takes_its_tolerance_as_a_0_d_array():
+    lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
+    plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6, solver="highs")
+    x, y = plan.solution.x, plan.solution.row_dual
+    assert optimality_violations(lp, x, y, rtol=np.array(1e-7)) == optimality_violations(
+        lp, x, y, rtol=1e-7
+    )
+
+
+def test_row_entries_are_a_slice_for_one_run_of_rows_and_refuse_what_is_no_mask():
+    lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
+    for family in (RowFamily.DEMAND, RowFamily.POLICY):
+        marked = lp.row_family == family
+        found = row_entries(lp.row_start, marked)
+        assert isinstance(found, slice)
+        assert np.array_equal(lp.entry_row[found], lp.entry_row[marked[lp.entry_row]])
+    spread = np.zeros(lp.n_rows, dtype=bool)
+    spread[[0, lp.n_rows - 1]] = True
+    assert np.array_equal(row_entries(lp.row_start, spread), spread[lp.entry_row])
+    for bad in (lp.family_rows(RowFamily.POLICY), spread[:-1]):  # positions; a short mask
+        with pytest.raises(ValueError, match="boolean mask"):
+            row_entries(lp.row_start, bad)
 
 
 @settings(max_examples=200, deadline=None)

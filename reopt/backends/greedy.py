@@ -38,6 +38,7 @@ from reopt.backends.base import Solution
 from reopt.backends.greedy_duals import TIGHT, greedy_duals
 from reopt.backends.ordering import innermost_codes, node_codes, price_order
 from reopt.data.market import readonly
+from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram
 from reopt.status import Status
 from reopt.vectors import dot
@@ -79,8 +80,6 @@ class GreedyStructure:
         For each depth ``k = 1 .. max``: its caps.
     block : ndarray
         Each row's block (its equality row; -1 for rows in none).
-    n_block_cols : int
-        How many columns are in a block (`block_cols` lists them).
     cap_rows, cap_cols : ndarray
         The caps' entries (row, column), over columns in a block.
     """
@@ -100,7 +99,6 @@ class GreedyStructure:
     level_owner: tuple[np.ndarray, ...]
     level_nodes: tuple[np.ndarray, ...]
     block: np.ndarray
-    n_block_cols: int
     cap_rows: np.ndarray
     cap_cols: np.ndarray
 
@@ -112,10 +110,10 @@ class GreedyStructure:
         """
         return np.flatnonzero(self.root >= 0)
 
-    @property
+    @cached_property
     def all_in_blocks(self) -> bool:
         """Whether every column is in a block."""
-        return self.n_block_cols == len(self.root)
+        return not (self.root < 0).any()
 
 
 def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
@@ -157,7 +155,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
         return "a row whose entries are not all one positive number"
     row_of = lp.entry_row
-    on_eq = lp.entries_of(equality)
+    on_eq = row_entries(lp.row_start, equality)
     root = np.full(n_cols, -1, dtype=np.int64)
     eq_cols = lp.col_index[on_eq]
     root[eq_cols] = row_of[on_eq]
@@ -169,7 +167,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         return "a column in no demand row with a negative cost"
 
     # caps: every entry's column in one block, counting only columns in a block
-    on_cap = lp.entries_of(cap)
+    on_cap = row_entries(lp.row_start, cap)
     cap_row, cap_col = row_of[on_cap], lp.col_index[on_cap].astype(np.int64)
     if rootless.any():
         in_block = ~rootless[cap_col]
@@ -251,7 +249,6 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         level_owner=tuple(owners),
         level_nodes=level_nodes,
         block=block,
-        n_block_cols=n_cols - int(np.count_nonzero(rootless)) if some else n_cols,
         cap_rows=cap_row,
         cap_cols=cap_col,
     )

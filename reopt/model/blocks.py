@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import numpy as np
 
-__all__ = ["RowBlock", "RowFamily", "csr_block", "entry_rows", "filled", "row_order"]
+__all__ = ["RowBlock", "RowFamily", "csr_block", "entry_rows", "filled", "row_entries", "row_order"]
 
 
 class RowFamily(StrEnum):
@@ -125,3 +125,28 @@ def entry_rows(row_start: np.ndarray) -> np.ndarray:
     """The row of every matrix entry, from CSR row starts."""
     n_rows = len(row_start) - 1
     return np.repeat(np.arange(n_rows), np.diff(row_start))
+
+
+def row_entries(row_start: np.ndarray, marked: np.ndarray) -> slice | np.ndarray:
+    """The entries of the rows ``marked`` (a boolean mask over the rows of CSR row starts).
+
+    A slice where the marked rows are one run (as a compiled market's demand rows are), so
+    that what is read through it is a view; else a mask over the entries.
+
+    Examples
+    --------
+    >>> start = np.array([0, 2, 3, 5])
+    >>> row_entries(start, np.array([False, True, True]))
+    slice(2, 5, None)
+    >>> row_entries(start, np.array([True, False, True])).tolist()
+    [True, True, False, True, True]
+    """
+    marked = np.asarray(marked)
+    if marked.dtype != bool or marked.shape != (len(row_start) - 1,):
+        raise ValueError(f"expected a boolean mask over {len(row_start) - 1} rows")
+    rows = np.flatnonzero(marked)
+    if not len(rows):
+        return slice(0, 0)
+    if rows[-1] - rows[0] + 1 == len(rows):
+        return slice(int(row_start[rows[0]]), int(row_start[rows[-1] + 1]))
+    return np.repeat(marked, np.diff(row_start))

@@ -240,15 +240,6 @@ class LinearProgram:
         """The row of every matrix entry."""
         return readonly(entry_rows(self.row_start))
 
-    def entries_of(self, marked: np.ndarray) -> slice | np.ndarray:
-        """The entries of the rows ``marked``: a slice where they are one run, else a mask."""
-        rows = np.flatnonzero(marked)
-        if not len(rows):
-            return slice(0, 0)
-        if rows[-1] - rows[0] + 1 == len(rows):
-            return slice(int(self.row_start[rows[0]]), int(self.row_start[rows[-1] + 1]))
-        return np.asarray(marked)[self.entry_row]
-
     # --- products with vectors ---------------------------------------------------------------
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """``A @ x``, computed from the row-wise arrays."""

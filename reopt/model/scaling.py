@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from reopt.data.market import readonly
+from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.vectors import row_reduce
 
@@ -210,7 +211,7 @@ def scaling_for(lp: LinearProgram) -> Scaling:
     """
     col = np.ones(lp.n_cols)
     rows = lp.entry_row
-    on_demand = lp.entries_of(lp.row_family == RowFamily.DEMAND)  # a slice: views, no copies
+    on_demand = row_entries(lp.row_start, lp.row_family == RowFamily.DEMAND)  # (a slice: views)
     demand_t = lp.row_lower[rows[on_demand]]  # (in place below: fresh memory is dear)
     demand_t /= lp.value[on_demand]
     np.abs(demand_t, out=demand_t)

@@ -197,6 +197,8 @@ def optimality_violations(
     found: list[str] = []
     if col_dual is not None:
         reported = np.asarray(col_dual, dtype=float)
+        if reported.shape != (lp.n_cols,):
+            return [f"the reduced costs are not {lp.n_cols} numbers"]
         off = _in_chunks(_reported_off, np.empty(lp.n_cols, dtype=bool), reported, d, terms, rtol)
         for j in np.flatnonzero(off)[:SHOWN]:
             found.append(
@@ -247,11 +249,13 @@ def optimality_violations(
 def _in_chunks(test: Callable[..., None], out: np.ndarray, *arrays: Any) -> np.ndarray:
     """``out``, filled by ``test(out[part], *arrays[part])`` for each `CHUNK` of elements.
 
-    Arrays are cut into parts; anything else in ``arrays`` (a tolerance) is passed whole.
+    Arrays of ``out``'s length are cut into parts; anything else in ``arrays`` (a tolerance,
+    a number or a 0-d array) is passed whole.
     """
+    cut = [np.ndim(a) == 1 and len(a) == len(out) for a in arrays]
     for start in range(0, len(out), CHUNK):
         part = slice(start, start + CHUNK)
-        test(out[part], *(a[part] if isinstance(a, np.ndarray) else a for a in arrays))
+        test(out[part], *(a[part] if c else a for a, c in zip(arrays, cut, strict=True)))
     return out
 
 
