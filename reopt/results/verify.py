@@ -199,7 +199,9 @@ def optimality_violations(
         reported = np.asarray(col_dual, dtype=float)
         if reported.shape != (lp.n_cols,):
             return [f"the reduced costs are not {lp.n_cols} numbers"]
-        off = _in_chunks(_reported_off, np.empty(lp.n_cols, dtype=bool), reported, d, terms, rtol)
+        (off,) = _in_chunks(
+            _reported_off, (np.empty(lp.n_cols, dtype=bool),), reported, d, terms, rtol
+        )
         for j in np.flatnonzero(off)[:SHOWN]:
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
@@ -231,7 +233,7 @@ def optimality_violations(
             found.append(
                 f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
             )
-        loose = _in_chunks(_beyond_money, np.empty(len(gap), dtype=bool), gap, money, rtol)
+        (loose,) = _in_chunks(_beyond, (np.empty(len(gap), dtype=bool),), gap, money, rtol)
         for k in np.flatnonzero(loose & ~astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: a nonzero dual away from its bound (complementary slack "
@@ -246,34 +248,38 @@ def optimality_violations(
     return found
 
 
-def _in_chunks(test: Callable[..., None], out: np.ndarray, *arrays: Any) -> np.ndarray:
-    """``out``, filled by ``test(out[part], *arrays[part])`` for each `CHUNK` of elements.
+def _in_chunks(
+    test: Callable[..., None], out: tuple[np.ndarray, ...], *arrays: Any
+) -> tuple[np.ndarray, ...]:
+    """``out``, filled by ``test(*out[part], *arrays[part])`` for each `CHUNK` of elements.
 
     Arrays of ``out``'s length are cut into parts; anything else in ``arrays`` (a tolerance,
-    a number or a 0-d array) is passed whole.
+    a number, a 0-d array or None) is passed whole.
     """
-    cut = [np.ndim(a) == 1 and len(a) == len(out) for a in arrays]
-    for start in range(0, len(out), CHUNK):
+    n = len(out[0])
+    cut = [np.ndim(a) == 1 and len(a) == n for a in arrays]
+    for start in range(0, n, CHUNK):
         part = slice(start, start + CHUNK)
-        test(out[part], *(a[part] if c else a for a, c in zip(arrays, cut, strict=True)))
+        test(
+            *(o[part] for o in out),
+            *(a[part] if c else a for a, c in zip(arrays, cut, strict=True)),
+        )
     return out
+
+
+def _beyond(out: np.ndarray, amount: np.ndarray, money: np.ndarray, rtol: float) -> None:
+    """Where ``amount`` exceeds ``rtol`` of its ``money`` plus `OPTIMALITY_FLOOR` (into ``out``)."""
+    limit = money * rtol
+    limit += OPTIMALITY_FLOOR
+    np.greater(amount, limit, out=out)
 
 
 def _reported_off(
     out: np.ndarray, reported: np.ndarray, d: np.ndarray, terms: np.ndarray, rtol: float
 ) -> None:
     """Where a reported reduced cost is not ``d``, to ``rtol`` of its ``terms`` (into ``out``)."""
-    tol = terms * rtol
-    tol += OPTIMALITY_FLOOR
     off = np.subtract(reported, d)
-    np.greater(np.abs(off, out=off), tol, out=out)
-
-
-def _beyond_money(out: np.ndarray, gap: np.ndarray, money: np.ndarray, rtol: float) -> None:
-    """Where a complementary slack ``gap`` exceeds ``rtol`` of its ``money`` (into ``out``)."""
-    limit = money * rtol
-    limit += OPTIMALITY_FLOOR
-    np.greater(gap, limit, out=out)
+    _beyond(out, np.abs(off, out=off), terms, rtol)
 
 
 def _slacks(
@@ -297,29 +303,23 @@ def _slacks(
     however far its bound (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of
     3e-3).
     """
-    n = len(value)
-    astray, gap = np.empty(n, dtype=bool), np.empty(n)
-    for start in range(0, n, CHUNK):
-        part = slice(start, start + CHUNK)
-        _slacks_of_part(
-            astray[part],
-            gap[part],
-            (value[part], lower[part], upper[part], dual[part], terms[part]),
-            rtol,
-            None if size is None else size[part],
-        )
+    out = (np.empty(len(value), dtype=bool), np.empty(len(value)))
+    astray, gap = _in_chunks(_slacks_of_part, out, value, lower, upper, dual, terms, rtol, size)
     return astray, gap
 
 
 def _slacks_of_part(
     astray: np.ndarray,
     gap: np.ndarray,
-    arrays: tuple[np.ndarray, ...],
+    value: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    dual: np.ndarray,
+    terms: np.ndarray,
     rtol: float,
     size: np.ndarray | None,
 ) -> None:
-    """`_slacks` of one part: (value, lower, upper, dual, terms) in, into ``astray``, ``gap``."""
-    value, lower, upper, dual, terms = arrays
+    """`_slacks` of one part, into ``astray`` and ``gap``."""
     # a dual is its lower bound's when positive, else its upper bound's
     work = np.multiply(terms, rtol)
     work += OPTIMALITY_FLOOR
