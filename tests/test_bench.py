@@ -18,7 +18,7 @@ import pytest
 import reopt
 from reopt.backends import available_solvers, pulp_adapter
 from reopt.backends.highs_settings import default_settings
-from reopt.bench import pulp_model, raw
+from reopt.bench import pulp_model, raw, runner
 from reopt.bench.cli import main
 from reopt.bench.contenders import CONTENDERS, measure, raw_settings
 from reopt.bench.instances import SIZES, Instance, instance
@@ -39,7 +39,18 @@ def small_run(tmp_path_factory):
     return argv, out
 
 
-def test_quick_suite_runs_agrees_and_writes_its_files(tmp_path):
+def test_quick_suite_runs_agrees_and_writes_its_files(tmp_path, monkeypatch):
+    """Every contender of the quick suite, run in this process.
+
+    A fresh worker process per run costs about half a second of imports, 42 times over; the
+    runs through worker processes are `small_run`'s
+    (`test_a_run_in_worker_processes_solves_every_instance`).
+    """
+
+    def in_this_process(contender, inst, limit_s):
+        return measure(contender.name, inst, limit_s).to_dict()
+
+    monkeypatch.setattr(runner, "_run_isolated", in_this_process)
     out = tmp_path / "bench"
     assert main(["--suite", "quick", "--out", str(out)]) == 0
     results = json.loads((out / "results.json").read_text())
@@ -142,6 +153,15 @@ def test_pulps_words_for_a_stopped_cbc_are_a_time_limit_never_optimal(word):
     assert pulp_model.verdict(word, time_limited=False) is reopt.Status.OTHER_LIMIT
     assert pulp_model.verdict("Optimal", time_limited=True) is reopt.Status.OPTIMAL
     assert pulp_model.verdict("NotSolved", time_limited=True) is reopt.Status.ERROR
+
+
+def test_a_run_in_worker_processes_solves_every_instance(small_run):
+    _, out = small_run
+    results = json.loads((out / "results.json").read_text())
+    assert results["problems"] == []
+    runs = results["runs"]
+    assert len(runs) == len(SUITES["quick"]["variants"]["xs"])  # reopt's default, once each
+    assert all(r["status"] == "optimal" and r["n_vars"] > 0 and r["peak_mb"] > 0 for r in runs)
 
 
 def test_the_rerun_command_is_shell_quoted(small_run):
