@@ -176,7 +176,8 @@ def test_a_run_in_worker_processes_solves_every_instance(small_run):
     "contender", ["pulp idiomatic + highs", "linopy + highs", "cbc", "reopt auto"]
 )
 def test_a_worker_process_loads_what_its_contender_needs(contender):
-    """The contenders that load PuLP or linopy when they run, in a fresh worker of their own.
+    """The contenders that load PuLP or linopy when they run, and `"auto"`, each in a fresh
+    worker of its own.
 
     In this process those packages are loaded already, so only a worker shows a missing import.
     """

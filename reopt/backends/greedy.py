@@ -160,7 +160,9 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     eq_cols = lp.col_index[on_eq]
     root[eq_cols] = row_of[on_eq]
     rootless = root < 0
-    if n_cols - np.count_nonzero(rootless) < len(eq_cols):  # a column named twice
+    n_rootless = np.count_nonzero(rootless)
+    some = n_rootless > 0  # columns in no block (else every column is in one)
+    if n_cols - n_rootless < len(eq_cols):  # a column named twice
         return "a column in more than one equality row (stock or periods linked)"
     del eq_cols
     if (rootless & (lp.cost < 0) & (lp.col_upper > 0)).any():
@@ -169,7 +171,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     # caps: every entry's column in one block, counting only columns in a block
     on_cap = row_entries(lp.row_start, cap)
     cap_row, cap_col = row_of[on_cap], lp.col_index[on_cap].astype(np.int64)
-    if rootless.any():
+    if some:
         in_block = ~rootless[cap_col]
         cap_row, cap_col = cap_row[in_block], cap_col[in_block]
     block_lo = np.full(n_rows, np.iinfo(np.int64).max)
@@ -229,7 +231,6 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     members.append(~rootless)
     owners.append(owner)
     level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
-    some = bool(rootless.any())  # columns in no block (else every column is in one)
     block = np.full(n_rows, -1, dtype=np.int64)
     block[equality] = np.flatnonzero(equality)
     for nodes in level_nodes:  # parents come before children

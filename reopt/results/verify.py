@@ -321,12 +321,11 @@ def _slacks_of_part(
 ) -> None:
     """`_slacks` of one part, into ``astray`` and ``gap``."""
     # a dual is its lower bound's when positive, else its upper bound's
-    work = np.multiply(terms, rtol)
-    work += OPTIMALITY_FLOOR
     magnitude = np.abs(dual)
-    np.greater(magnitude, work, out=astray)
+    _beyond(astray, magnitude, terms, rtol)
+    work = np.abs(value)
     if size is None:
-        size = np.maximum(np.abs(value, out=work), 1.0, out=work)
+        size = np.maximum(work, 1.0, out=work)
     reach = np.multiply(size, FEASIBILITY_RTOL, out=work)
     lower_side = dual > 0
     distance = np.subtract(upper, value, out=gap)  # infinite where that bound is missing
