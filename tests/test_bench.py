@@ -20,7 +20,7 @@ import pytest
 import reopt
 from reopt.backends import available_solvers, pulp_adapter
 from reopt.backends.highs_settings import default_settings
-from reopt.bench import pulp_model, raw, runner
+from reopt.bench import pulp_model, raw, report, runner
 from reopt.bench.cli import main
 from reopt.bench.contenders import CONTENDERS, measure, raw_settings
 from reopt.bench.instances import SIZES, Instance, instance
@@ -443,3 +443,34 @@ def test_the_stock_bench_with_a_lead_time_takes_the_path_under_the_share(monkeyp
     rows = run("s", [50.0], 1, initial=1.2, lead=1)  # both solvers agree on cost, or it raises
     assert rows[0]["lead_time_periods"] == 1
     assert "stock between periods set aside" in rows[0]["reason"]
+
+
+def test_the_memory_targets_compare_each_path_with_the_raw_build_at_1m_offers():
+    """HiGHS through reopt is held to 1.5x the raw build's peak memory, `"auto"` to 1.1x."""
+
+    def table(auto_mb: float) -> pd.DataFrame:
+        rows = [("reopt default", 860.0), ("reopt auto", auto_mb), ("raw highspy", 740.0)]
+        return pd.DataFrame(
+            [
+                {
+                    "instance": "xl-cap",
+                    "contender": c,
+                    "status": "optimal",
+                    **dict.fromkeys(report.STAGES, math.nan),
+                    "peak_mb": mb,
+                }
+                for c, mb in rows
+            ]
+        )
+
+    def verdicts(auto_mb: float) -> dict[str, tuple[float, str]]:
+        found = report.targets(table(auto_mb))
+        return {t["target"]: (t["measured"], t["verdict"]) for t in found if t["size"] == "xl"}
+
+    met = verdicts(700.0)
+    assert met["peak memory vs raw highspy"] == (pytest.approx(860 / 740), "met")
+    assert met["reopt auto peak memory vs raw highspy"] == (pytest.approx(700 / 740), "met")
+    missed = verdicts(820.0)["reopt auto peak memory vs raw highspy"]
+    assert missed == (pytest.approx(820 / 740), "missed")
+    unmeasured = report.targets(table(700.0).iloc[:2])  # no raw build in the run
+    assert {t["verdict"] for t in unmeasured if "peak memory" in t["target"]} == {"not measured"}
