@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reopt.backends.greedy import GreedyStructure
+from reopt.backends.greedy import ROUNDING, GreedyStructure
 from reopt.backends.ordering import price_order
 from reopt.model.program import LinearProgram
 
@@ -122,17 +122,30 @@ class CapCurve:
         return np.where(t > 0, self.china_end[i] - self.china_room[i] + inside, 0.0)
 
     def cost_of(self, seg: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """``G(t)``: the cost of the cheapest ``t`` tonnes of ``seg``."""
+        """``G(t)``: the cost of the cheapest ``t`` tonnes of ``seg``.
+
+        ``t`` is priced at the entry it ends in, or at one that ends `ROUNDING` of the demand
+        short of it: running sums may end an entry that rounding before its tonnes.
+        """
         t = np.minimum(t, self.total[seg])  # the caller checks feasibility
-        i = np.minimum(np.searchsorted(self.key, _pair(seg, t), side="left"), len(self.price) - 1)
+        near = t - ROUNDING * self.demand[seg // 2]
+        i = np.searchsorted(self.key, _pair(seg, near), side="left")
+        i = np.minimum(i, len(self.price) - 1)
         start = self.end[i] - self.room[i]
         return np.where(t > 0, self.cost_before[i] + self.price[i] * (t - start), 0.0)
 
     # --- a block's curve, in tonnes of its China cap ----------------------------------------
     def cost(self, block: np.ndarray, cap_t: np.ndarray) -> np.ndarray:
-        """The block's cost under a China cap of ``cap_t`` tonnes (USD)."""
+        """The block's cost under a China cap of ``cap_t`` tonnes (USD).
+
+        What is left for elsewhere within `ROUNDING` of the demand is the rounding of China's
+        running sums, and costs nothing, as the greedy method's fill leaves it.
+        """
         t = np.minimum(cap_t, self.t_free[block])
-        return self.cost_of(2 * block, t) + self.cost_of(2 * block + 1, self.demand[block] - t)
+        d = self.demand[block]
+        rest = d - t
+        rest = np.where(rest <= ROUNDING * d, 0.0, rest)
+        return self.cost_of(2 * block, t) + self.cost_of(2 * block + 1, rest)
 
     def slopes(
         self, block: np.ndarray, cap_t: np.ndarray, rest_t: np.ndarray
@@ -194,7 +207,8 @@ def cap_curve(
 
     ``china``: which columns are China's offers, for China's share of each block; by
     default the capped ones (a China cap). None when ``lp`` is not of that form: another
-    cap, two caps in one block, or a row whose coefficient is not 1.
+    cap, two caps in one block, or a row whose coefficient is not 1; or when no offer has
+    room to sell (no capacity, or no demand), where there is no curve to read.
     """
     s = structure
     caps = np.sort(np.asarray(cap_rows, dtype=np.int64))
@@ -224,6 +238,8 @@ def cap_curve(
     room[cols] = np.minimum(lp.col_upper[cols], demand[block[cols]])
     by_price = price_order(lp.cost)
     by_price = by_price[room[by_price] > 0]
+    if not len(by_price):
+        return None
     cost = lp.cost
 
     unit = np.where(demand > 0, demand, 1.0)  # each block's tonnes count in its demand

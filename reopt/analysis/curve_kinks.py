@@ -118,13 +118,16 @@ def find_kinks(curve: CapCurve, capped: np.ndarray, low: float, high: float) -> 
     block, share, above, thresholds = block[order], share[order], above[order], thresholds[order]
     if not len(share):
         return Kinks.empty()
-    # the cost at each kink, from the slopes of the pieces between them: at each kink its
-    # block's slope becomes the one above it (a kink found twice changes nothing twice)
-    start = evaluate(curve, capped, np.array([low]), np.array([True]))
+    # the cost at the first kink by lookup, and at each after it from the slopes of the
+    # pieces between them: at each kink its block's slope becomes the one above it (a kink
+    # found twice changes nothing twice). Each block's slope before its first kink is read
+    # past the kinks left out at the low end: a piece there may be a sliver (an offer of a
+    # few grams displaced first), whose slope holds for no more than its width.
+    first_cost = evaluate(curve, capped, share[:1], np.array([True])).cost[0]
     blocks = np.flatnonzero(capped)
-    low_t = low * curve.base[blocks]
+    past_t = (low + EDGE_TOL) * curve.base[blocks]
     initial = np.zeros(curve.n_blocks)
-    initial[blocks] = _slope_right(curve, blocks, low_t)[1]
+    initial[blocks] = _slope_right(curve, blocks, past_t)[1]
     initial *= curve.base  # USD per unit share
     by_block = np.lexsort((np.arange(len(block)), block))
     new = (above * curve.base[block])[by_block]
@@ -134,9 +137,7 @@ def find_kinks(curve: CapCurve, capped: np.ndarray, low: float, high: float) -> 
     jump = np.empty(len(block))
     jump[by_block] = new - before
     slope_above = initial.sum() + np.cumsum(jump)
-    steps = np.diff(np.concatenate([[low], share]))
-    slope_before = np.concatenate([[initial.sum()], slope_above[:-1]])
-    cost = start.cost[0] + np.cumsum(slope_before * steps)
+    cost = first_cost + np.concatenate([[0.0], np.cumsum(slope_above[:-1] * np.diff(share))])
     # kinks closer than KINK_TOL are one breakpoint (the first's share; the last's slope)
     first = np.concatenate([[True], np.diff(share) > KINK_TOL])
     group = np.cumsum(first) - 1
@@ -287,6 +288,9 @@ def grid_changes(curve: CapCurve, shares: np.ndarray) -> tuple[np.ndarray, np.nd
     (`reopt.results.plan.BOUGHT_SHARE` of its product's demand). As `_grouped_changes`: the
     group is the share's position (the first share has none), +1 entering, -1 leaving.
     """
+    none = np.zeros(0, dtype=np.int64)
+    if len(shares) < 2:  # no share before another
+        return none, none, none
     n_blocks = curve.n_blocks
     d = curve.demand
     china_t = np.minimum(shares[:, None] * curve.base[None, :], curve.t_free[None, :])
@@ -306,6 +310,5 @@ def grid_changes(curve: CapCurve, shares: np.ndarray) -> tuple[np.ndarray, np.nd
         big = curve.room[entry] > BOUGHT_SHARE * d[curve.key.real[entry].astype(np.int64) // 2]
         parts.append((np.full(int(big.sum()), i), curve.col[entry[big]], sign[big]))
     if not parts:
-        none = np.zeros(0, dtype=np.int64)
         return none, none, none
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]

@@ -51,6 +51,7 @@ from reopt.analysis.points import demand_names, offer_names
 from reopt.analysis.whatif import SweepSetup
 from reopt.backends import Backend
 from reopt.backends.auto import AutoBackend, greedy_for
+from reopt.backends.greedy import SHORT
 from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.formulation import compile
@@ -156,7 +157,7 @@ def _limit(curve: CapCurve, capped: np.ndarray) -> float | None:
 def _feasible_at(curve: CapCurve, capped: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Whether each cap meets every block's demand (within the greedy method's tolerance)."""
     need = curve.lowest_cap_t()[capped]
-    slack = 1e-9 * curve.demand[capped]
+    slack = SHORT * curve.demand[capped]
     return (values[:, None] * curve.base[capped][None, :] >= need - slack).all(axis=1)
 
 
@@ -302,13 +303,16 @@ def _check(
     if len(feasible) < len(values):  # an infeasible point, too
         picks.append(int(np.flatnonzero(~ok)[0]))
     products = demand_names(setup.market)
+    # rounding is relative to the money the market is made of, not to a point's cost
+    money = float(np.abs(curve.price).max(initial=0.0) * curve.demand.sum())
+    slack = max(1e-6, 1e-12 * money)
     for i in picks:
         point = engine.point(setup, float(values[i]), "grid")
         expected = Status.OPTIMAL if ok[i] else Status.INFEASIBLE
         china = np.array([point.china.get(p, math.nan) for p in products])[curve.demand_row]
         agree = point.status is expected
         if agree and ok[i]:
-            agree = math.isclose(point.cost_usd, grid.cost[i], rel_tol=1e-9, abs_tol=1e-6)
+            agree = math.isclose(point.cost_usd, grid.cost[i], rel_tol=1e-9, abs_tol=slack)
             agree &= bool(np.allclose(china, grid.china[i], rtol=0.0, atol=1e-9))
         if not agree:
             raise SolverError(
@@ -321,7 +325,7 @@ def _check(
         point = engine.point(setup, limit, "min_feasible")
         expect = float(edge.cost[0])
         if point.status is not Status.OPTIMAL or not math.isclose(
-            point.cost_usd, expect, rel_tol=1e-9, abs_tol=1e-6
+            point.cost_usd, expect, rel_tol=1e-9, abs_tol=slack
         ):
             raise SolverError(
                 f"the cap curve's feasibility limit {limit:.12g} disagrees with a solve "

@@ -35,7 +35,8 @@ from functools import cached_property
 import numpy as np
 
 from reopt.backends.base import Solution
-from reopt.backends.greedy_duals import TIGHT, greedy_duals
+from reopt.backends.greedy_duals import greedy_duals
+from reopt.backends.highs_settings import PRIMAL_TOLERANCE
 from reopt.backends.ordering import innermost_codes, node_codes, price_order
 from reopt.data.market import readonly
 from reopt.model.blocks import row_entries
@@ -43,12 +44,19 @@ from reopt.model.program import LinearProgram
 from reopt.status import Status
 from reopt.vectors import dot
 
-__all__ = ["GreedyStructure", "greedy_structure", "solve_greedy"]
+__all__ = ["ROUNDING", "SHORT", "GreedyStructure", "greedy_structure", "solve_greedy"]
 
 #: Coefficients of one row within this relative distance count as equal.
 _SAME = 1e-12
 #: Blocks whose sizes lie further apart than this are filled each in units of its size.
 _APART = 1e3
+#: A block may fall short of its demand by this much of it, as HiGHS's rows may (reopt's
+#: primal feasibility tolerance on the scaled program), so that both find the same markets
+#: feasible; more and the greedy method finds no plan (HiGHS then says why).
+SHORT = PRIMAL_TOLERANCE
+#: Room left in a node below this much of a block's demand is the rounding of the fill's
+#: running sum, not room: left as room, it would buy a dearer offer for nothing.
+ROUNDING = 1e-13
 
 
 @dataclass(frozen=True)
@@ -262,12 +270,14 @@ def _fill(
     member: np.ndarray,
     owner: np.ndarray,
     bound: np.ndarray,
+    tiny: float,
 ) -> np.ndarray:
     """Keep, for each node, its columns' cheapest amounts up to the node's bound (in place).
 
     ``by_price`` lists the columns by price (ties by position); ``code`` is each column's
     node at this level as a small integer, ``member`` whether it has one, ``owner`` each
-    code's row. Returns what each code's columns hold afterwards.
+    code's row; room of ``tiny`` or less counts as none. Returns what each code's columns
+    hold afterwards.
     """
     cols = by_price if member.all() else by_price[member[by_price]]
     if not len(cols):
@@ -284,7 +294,7 @@ def _fill(
     room = np.repeat(bound[owner], counts)
     room -= before
     del before
-    np.maximum(room, 0.0, out=room)
+    room[room <= tiny] = 0.0
     np.minimum(seq, room, out=room)
     amount[c] = room
     held = np.zeros(len(owner))
@@ -299,11 +309,13 @@ def _fill_levels(
     s: GreedyStructure,
     upper: np.ndarray,
     demand: np.ndarray,
+    tiny: float,
 ) -> np.ndarray:
     """Fill every level, innermost caps first, then the blocks; what each block holds."""
     for k in reversed(range(len(s.level_rows))):
-        _fill(amount, by_price, s.level_code[k], s.level_in[k], s.level_owner[k], upper)
-    return _fill(amount, by_price, s.level_code[-1], s.level_in[-1], s.level_owner[-1], demand)
+        _fill(amount, by_price, s.level_code[k], s.level_in[k], s.level_owner[k], upper, tiny)
+    last = s.level_code[-1], s.level_in[-1], s.level_owner[-1]
+    return _fill(amount, by_price, *last, demand, tiny)
 
 
 def _units_apart(s: GreedyStructure, block_size: np.ndarray) -> np.ndarray | None:
@@ -352,17 +364,19 @@ def solve_greedy(
         by_price = by_price()
     unit = _units_apart(s, block_size)
     if unit is None:
-        held = _fill_levels(amount, by_price, s, upper, demand)
+        sizes = block_size[s.roots]
+        tiny = ROUNDING * float(sizes[sizes > 0].min(initial=np.inf))
+        held = _fill_levels(amount, by_price, s, upper, demand, tiny if tiny < np.inf else 0.0)
     else:  # each block in units of its size: the running sum keeps the small blocks' digits
         col_unit = unit[np.maximum(s.root, 0)]
         amount /= col_unit
-        held = _fill_levels(amount, by_price, s, upper / unit, demand / unit)
+        held = _fill_levels(amount, by_price, s, upper / unit, demand / unit, ROUNDING)
         amount *= col_unit
         held *= unit[s.level_owner[-1]]
     bought = np.zeros(lp.n_rows)
     bought[s.level_owner[-1]] = held
     short = demand[s.roots] - bought[s.roots]
-    if (short > TIGHT * np.maximum(block_size[s.roots], 1e-300)).any():
+    if (short > SHORT * np.maximum(block_size[s.roots], 1e-300)).any():
         return None
     row_dual = greedy_duals(lp, s, amount, upper, block_size)
     if row_dual is None:
