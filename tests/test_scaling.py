@@ -4,6 +4,7 @@ and filled by the greedy method block by block in each block's own units."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import reopt
@@ -147,8 +148,8 @@ def test_entries_more_than_1e9_apart_in_a_row_are_both_kept(solver: str) -> None
 
 
 def test_highs_keeps_entries_down_to_half_the_smallest() -> None:
-    """HiGHS's small_matrix_value is set below the smallest entry where that is under its
-    default (1e-9), and never below what HiGHS takes (1e-12)."""
+    """HiGHS's small_matrix_value is set below the smallest entry where that is under twice
+    its default (1e-9, which HiGHS drops too), and never below what HiGHS takes (1e-12)."""
 
     def program(small: float) -> LinearProgram:
         return LinearProgram.from_arrays(
@@ -163,6 +164,32 @@ def test_highs_keeps_entries_down_to_half_the_smallest() -> None:
         )
 
     options = reopt.SolverOptions()
-    assert "small_matrix_value" not in default_settings(program(1e-9), options)
+    assert "small_matrix_value" not in default_settings(program(2e-9), options)
+    assert default_settings(program(1e-9), options)["small_matrix_value"] == 5e-10
     assert default_settings(program(1e-10), options)["small_matrix_value"] == 5e-11
     assert default_settings(program(1e-14), options)["small_matrix_value"] == SMALLEST_MATRIX_VALUE
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
+def test_a_demand_of_1e_9_t_beside_a_stock_floor_is_met_from_stock(solver: str) -> None:
+    """Demands of 1e-9 t in periods 0 and 2 and none in period 1, an initial stock of 2e-7 t
+    and a floor of 1e-7 t: the stock meets both, buying nothing. The balance rows, divided by
+    their largest entry, held entries of exactly 1e-9, which HiGHS dropped, and the market
+    was called infeasible. Cost: holding 1.99e-7, 1.99e-7 and 1.98e-7 t at 50 USD/kg."""
+    offers = pd.DataFrame(
+        {
+            "source": ["cn", "au"] * 3,
+            "product": "P0",
+            "period": [0, 0, 1, 1, 2, 2],
+            "country": ["CN", "AU"] * 3,
+            "capacity_t": np.nan,
+            "price_usd_per_kg": [1.0, 2.0] * 3,
+        }
+    )
+    demand = pd.DataFrame({"product": "P0", "period": [0, 1, 2], "demand_t": [1e-9, 0.0, 1e-9]})
+    stock = pd.DataFrame(
+        {"product": ["P0"], "initial_t": [2e-7], "min_t": [1e-7], "holding_usd_per_kg": [50.0]}
+    )
+    plan = reopt.solve(reopt.Market(offers, demand, stock=stock), china_cap=1.0, solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(50_000 * (1.99e-7 + 1.99e-7 + 1.98e-7), rel=1e-9)

@@ -45,10 +45,11 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
     - ``threads=1``, so that parallel sweeps do not oversubscribe the cores;
     - a primal feasibility tolerance of `PRIMAL_TOLERANCE`, so that HiGHS's answers pass
       reopt's check (`reopt.results.verify`) rather than stop 1e-7 short of a vertex;
-    - where an entry of ``lp`` is below HiGHS's 1e-9, a ``small_matrix_value`` half its size
-      (at least `SMALLEST_MATRIX_VALUE`), so that HiGHS keeps it: dropped, it turned the row
-      ``1e8 x0 + 1e-2 x1 = 1e6``, divided by its largest entry, into ``x0 = 0.01``, and a
-      feasible program into an infeasible one.
+    - where an entry of ``lp`` is below twice HiGHS's 1e-9, a ``small_matrix_value`` half its
+      size (at least `SMALLEST_MATRIX_VALUE`), so that HiGHS keeps it: dropped, it turned the
+      row ``1e8 x0 + 1e-2 x1 = 1e6``, divided by its largest entry, into ``x0 = 0.01``, and a
+      feasible program into an infeasible one. An entry of exactly 1e-9 is dropped too (a
+      product's 1e-9 t demand beside a stock floor of 1e-7 t was once called infeasible).
     """
     settings: dict[str, object] = {}
     if lp.is_mip:
@@ -71,7 +72,7 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
             settings.pop("run_crossover", None)
     settings["primal_feasibility_tolerance"] = PRIMAL_TOLERANCE
     smallest = _smallest_entry(lp)
-    if smallest < _HIGHS_SMALL_MATRIX_VALUE:
+    if smallest < 2 * _HIGHS_SMALL_MATRIX_VALUE:
         settings["small_matrix_value"] = max(SMALLEST_MATRIX_VALUE, smallest / 2)
     settings["threads"] = options.threads if options.threads is not None else 1
     settings["random_seed"] = options.seed if options.seed is not None else 0
