@@ -193,3 +193,34 @@ def test_a_demand_of_1e_9_t_beside_a_stock_floor_is_met_from_stock(solver: str) 
     plan = reopt.solve(reopt.Market(offers, demand, stock=stock), china_cap=1.0, solver=solver)
     assert plan.status is reopt.Status.OPTIMAL
     assert plan.cost_usd == pytest.approx(50_000 * (1.99e-7 + 1.99e-7 + 1.98e-7), rel=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["auto", "highs"])
+def test_costs_a_billion_times_apart_in_one_part_are_solved_in_their_own_units(solver):
+    """P1 in period 2 (0.002 t) is met free by an offer of that period, or at 1e-6 USD/kg by
+    one bought in period 1 with a lead time; a 500 USD/kg offer of period 1 ties both into one
+    part. Scaled, the two cheap offers differ by 4e-12, within HiGHS's dual tolerance, and
+    HiGHS's answer (and its second one) bought the dearer: reopt's check refused both and
+    the solve raised. In the program's own units HiGHS finds the free plan."""
+    offers = pd.DataFrame(
+        [
+            ("s0", "P1", 1, "CN", "AU", "mine", np.nan, 500.0, 0),
+            ("s2", "P1", 1, "IN", "IN", "recycler", np.nan, 1e-6, 1),
+            ("s0", "P0", 2, "CN", "AU", "mine", np.nan, 1.0, 0),
+            ("s1", "P0", 2, "AU", "AU", "mine", np.nan, 1e-6, 0),
+            ("s1", "P1", 2, "AU", "AU", "mine", np.nan, 0.0, 0),
+        ],
+        columns=[
+            "source", "product", "period", "country", "refined_in", "kind", "capacity_t",
+            "price_usd_per_kg", "lead_time_periods",
+        ],
+    )  # fmt: skip
+    demand = pd.DataFrame(
+        {"product": ["P1", "P0", "P1"], "period": [1, 2, 2], "demand_t": [0.0, 0.0, 0.002]}
+    )
+    market = reopt.Market(offers, demand)
+    plan = reopt.solve(market, policies=[reopt.cap_share(0.3, refined_in="CN")], solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(0.0, abs=1e-12)
+    assert plan.solution.x[4] == pytest.approx(0.002, rel=1e-9)  # the free offer
+    assert any("in its own units" in note for note in plan.notes)

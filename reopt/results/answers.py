@@ -124,7 +124,10 @@ def checked_answer(
     to each product's size: feasibility (`check_solution`), after moving values a solver
     printed with few digits onto their vertex (`reopt.results.polish`); then, where there are
     duals, optimality (`check_optimality`). An answer its duals do not prove optimal is
-    solved once more with another method and presolve off, and held to the same checks.
+    solved once more with another method and presolve off, and held to the same checks; if
+    that fails too, once more in the program's own units (costs a billion times apart in one
+    part can differ by less than the solver's dual tolerance once scaled), and held to the
+    same checks on the scaled program.
     """
     scaling = scaling if scaling is not None else scaling_for(lp)
     return without_stray_signs(lp, _checked(lp, solution, backend, options, notes, scaling))
@@ -166,6 +169,14 @@ def _checked(
             "(another method, presolve off, tighter tolerances) passed it"
         )
         return again
+    again = _second_attempt(lp, scaled, scaling, backend, options, unscaled_solve=True)
+    if again is not None:
+        notes.append(
+            f"{solution.backend}'s first two answers failed reopt's check; a solve of the "
+            "program in its own units (another method, presolve off, tighter tolerances) "
+            "passed it"
+        )
+        return again
     if isinstance(failure, SolverError):
         raise failure
     listing = "\n  - ".join(failure)
@@ -181,8 +192,14 @@ def _second_attempt(
     scaling: Scaling,
     backend: Backend,
     options: SolverOptions,
+    *,
+    unscaled_solve: bool = False,
 ) -> Solution | None:
-    """A re-solve (another method, presolve off, tighter tolerances) that passes, or None."""
+    """A re-solve (another method, presolve off, tighter tolerances) that passes, or None.
+
+    With ``unscaled_solve`` the back end gets the program in its own units; the answer is
+    checked on the scaled program all the same.
+    """
     method = Method.IPM if options.method is Method.SIMPLEX else Method.SIMPLEX
     retry = options.replace(presolve=False, method=method)
     strict = getattr(backend, "strict_options", None)
@@ -190,7 +207,9 @@ def _second_attempt(
         retry = strict(retry)
     if backend.option_problems(lp, retry):
         return None
-    again = solve_with(backend, lp, retry, scaling=scaling)
+    again = solve_with(
+        backend, lp, retry, scaling=Scaling.identity(lp) if unscaled_solve else scaling
+    )
     if again.status is not Status.OPTIMAL or again.x is None:
         return None
     rtol = dual_rtol(backend)
