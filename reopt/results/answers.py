@@ -141,7 +141,7 @@ def _checked(
     notes: list[str],
     scaling: Scaling,
 ) -> Solution:
-    """The body of `checked_answer`: polish, check, and a second attempt where needed."""
+    """The body of `checked_answer`: polish, check, and re-solves where needed."""
     scaled = scaling.apply(lp)
     rtol = dual_rtol(backend)
     if Feature.FULL_PRECISION not in backend.features and solution.row_dual is not None:
@@ -162,21 +162,11 @@ def _checked(
         polished = _polished(lp, scaled, scaling, solution, rtol)
         if polished is not None:
             return polished
-    again = _second_attempt(lp, scaled, scaling, backend, options)
-    if again is not None:
-        notes.append(
-            f"{solution.backend}'s first answer failed reopt's check; a second solve "
-            "(another method, presolve off, tighter tolerances) passed it"
-        )
-        return again
-    again = _second_attempt(lp, scaled, scaling, backend, options, unscaled_solve=True)
-    if again is not None:
-        notes.append(
-            f"{solution.backend}'s first two answers failed reopt's check; a solve of the "
-            "program in its own units (another method, presolve off, tighter tolerances) "
-            "passed it"
-        )
-        return again
+    for own_units, how in _RETRIES:
+        again = _retry(lp, scaled, scaling, backend, options, own_units=own_units)
+        if again is not None:
+            notes.append(f"{solution.backend}'s {how} passed it")
+            return again
     if isinstance(failure, SolverError):
         raise failure
     listing = "\n  - ".join(failure)
@@ -186,19 +176,35 @@ def _checked(
     )
 
 
-def _second_attempt(
+#: The re-solves an answer that fails the check gets, in order: (in the program's own units,
+#: what the plan's note says happened).
+_RETRIES = (
+    (
+        False,
+        "first answer failed reopt's check; a second solve (another method, presolve off, "
+        "tighter tolerances)",
+    ),
+    (
+        True,
+        "first two answers failed reopt's check; a solve of the program in its own units "
+        "(another method, presolve off, tighter tolerances)",
+    ),
+)
+
+
+def _retry(
     lp: LinearProgram,
     scaled: LinearProgram,
     scaling: Scaling,
     backend: Backend,
     options: SolverOptions,
     *,
-    unscaled_solve: bool = False,
+    own_units: bool = False,
 ) -> Solution | None:
     """A re-solve (another method, presolve off, tighter tolerances) that passes, or None.
 
-    With ``unscaled_solve`` the back end gets the program in its own units; the answer is
-    checked on the scaled program all the same.
+    With ``own_units`` the back end gets the program unscaled; the answer is checked on the
+    scaled program all the same.
     """
     method = Method.IPM if options.method is Method.SIMPLEX else Method.SIMPLEX
     retry = options.replace(presolve=False, method=method)
@@ -207,9 +213,7 @@ def _second_attempt(
         retry = strict(retry)
     if backend.option_problems(lp, retry):
         return None
-    again = solve_with(
-        backend, lp, retry, scaling=Scaling.identity(lp) if unscaled_solve else scaling
-    )
+    again = solve_with(backend, lp, retry, scaling=Scaling.identity(lp) if own_units else scaling)
     if again.status is not Status.OPTIMAL or again.x is None:
         return None
     rtol = dual_rtol(backend)
