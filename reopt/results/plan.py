@@ -44,7 +44,7 @@ from reopt.vectors import dot
 
 __all__ = ["Plan"]
 
-#: An offer counts as bought above this share of its product's demand.
+#: An offer counts as bought above this share of its product's demand, or of its money.
 BOUGHT_SHARE = 1e-9
 _GROUPINGS = ("country", "refined_in", "kind", "source")
 
@@ -97,10 +97,18 @@ class Plan:
 
     @cached_property
     def bought(self) -> np.ndarray:
-        """Per offer: bought, above `BOUGHT_SHARE` of its product's demand (not below)."""
+        """Per offer: bought, above `BOUGHT_SHARE` of its product's demand or of its spend.
+
+        Tonnes that are a sliver of the demand can still be most of the money where prices
+        lie far apart; those are bought too, so that the purchases add up to `cost_usd`.
+        """
         enc = self.market.encoded
-        size = np.where(enc.group >= 0, enc.demand_t[np.maximum(enc.group, 0)], 0.0)
-        return self._x > BOUGHT_SHARE * size
+        row = np.maximum(enc.group, 0)
+        size = np.where(enc.group >= 0, enc.demand_t[row], 0.0)
+        spend = np.abs(enc.price_usd_per_kg * self._x)
+        of_row = np.bincount(row, weights=np.where(enc.group >= 0, spend, 0.0), minlength=1)
+        money = np.where(enc.group >= 0, of_row[row], 0.0)
+        return (self._x > BOUGHT_SHARE * size) | ((self._x > 0) & (spend > BOUGHT_SHARE * money))
 
     @property
     def backend(self) -> str:
