@@ -21,6 +21,7 @@ from reopt.model.scaling import Scaling, scaling_for
 from reopt.options import Method, SolverOptions
 from reopt.results.polish import polish
 from reopt.results.verify import (
+    FEASIBILITY_RTOL,
     OPTIMALITY_RTOL,
     PRINTED_OPTIMALITY_RTOL,
     check_solution,
@@ -33,7 +34,13 @@ from reopt.results.verify import (
 from reopt.status import Status
 from reopt.vectors import dot
 
-__all__ = ["check_solver", "checked_answer", "dual_rtol", "solve_with", "unscaled"]
+__all__ = [
+    "check_solver",
+    "checked_answer",
+    "dual_rtol",
+    "solve_with",
+    "unscaled",
+]
 
 #: A point's row activity and row sizes on the scaled program (`row_activity`).
 Rows = tuple[np.ndarray, np.ndarray]
@@ -118,7 +125,7 @@ def checked_answer(
     *,
     scaling: Scaling | None = None,
 ) -> Solution:
-    """An optimal ``solution`` that passed reopt's checks, or a `SolverError`.
+    """An optimal ``solution`` that passed reopt's checks, or a `SolverError` (or a verdict).
 
     Both checks run on the scaled program (`reopt.model.scaling`), where they are relative
     to each product's size: feasibility (`check_solution`), after moving values a solver
@@ -127,7 +134,9 @@ def checked_answer(
     solved once more with another method and presolve off, and held to the same checks; if
     that fails too, once more in the program's own units (costs a billion times apart in one
     part can differ by less than the solver's dual tolerance once scaled), and held to the
-    same checks on the scaled program.
+    same checks on the scaled program. Where the answer broke a row and a re-solve finds
+    the program infeasible, that verdict is returned: both solves then say that no point
+    meets every row to reopt's tolerance.
     """
     scaling = scaling if scaling is not None else scaling_for(lp)
     return without_stray_signs(lp, _checked(lp, solution, backend, options, notes, scaling))
@@ -164,8 +173,13 @@ def _checked(
             return polished
     for own_units, how in _RETRIES:
         again = _retry(lp, scaled, scaling, backend, options, own_units=own_units)
-        if again is not None:
+        if again is None:
+            continue
+        if again.status is Status.OPTIMAL:
             notes.append(f"{solution.backend}'s {how} passed it")
+            return again
+        if isinstance(failure, SolverError):  # the first answer broke a row: both say so
+            notes.append(f"{solution.backend}'s {how} found the market infeasible")
             return again
     if isinstance(failure, SolverError):
         raise failure
@@ -204,7 +218,8 @@ def _retry(
     """A re-solve (another method, presolve off, tighter tolerances) that passes, or None.
 
     With ``own_units`` the back end gets the program unscaled; the answer is checked on the
-    scaled program all the same.
+    scaled program all the same. A re-solve that finds the program infeasible is returned
+    as it is (the caller decides whether that verdict stands).
     """
     method = Method.IPM if options.method is Method.SIMPLEX else Method.SIMPLEX
     retry = options.replace(presolve=False, method=method)
@@ -214,6 +229,9 @@ def _retry(
     if backend.option_problems(lp, retry):
         return None
     again = solve_with(backend, lp, retry, scaling=Scaling.identity(lp) if own_units else scaling)
+    if again.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+        # prices are >= 0 and every column is bounded below, so cost cannot fall forever
+        return replace(again, status=Status.INFEASIBLE, x=None, row_dual=None, col_dual=None)
     if again.status is not Status.OPTIMAL or again.x is None:
         return None
     rtol = dual_rtol(backend)
@@ -232,7 +250,10 @@ def _feasible(
     """``solution``, polished onto its vertex where its digits fall short; else SolverError.
 
     With it, the scaled program's `row_activity` at its point when it passed as it was.
+    Values beyond their column bounds by no more than the check allows are put on them
+    first (`_onto_bounds`).
     """
+    solution = _onto_bounds(lp, scaling, solution)
     x, _, _ = scaling.scale(solution.x, None, None)
     assert x is not None
     objective = dot(scaled.cost, x) + scaled.objective_offset
@@ -248,6 +269,38 @@ def _feasible(
         check_solution(scaled, x, objective, backend=solution.backend)
         raise AssertionError("unreachable: the check above raises")
     return replace(polished, row_dual=solution.row_dual, col_dual=solution.col_dual), None
+
+
+def _onto_bounds(lp: LinearProgram, scaling: Scaling, solution: Solution) -> Solution:
+    """``solution`` with each value beyond a column bound, within the check's tolerance, on it.
+
+    A solver may leave a purchase below 0 or above its capacity by its tolerance, a share of
+    the product's demand. Where prices lie far apart, such tonnes can be most of a plan's
+    money (-5e-4 t of an offer at 1e4 USD/kg against 5e6 t at 1e-6 USD/kg), and rows in
+    money are checked with them; so no plan keeps them. Values beyond their bound by a few
+    units in the last place of it (the rounding of unscaling) are left as they are; values
+    beyond the tolerance are left for the check to report.
+    """
+    x = solution.x
+    assert x is not None
+    lower, upper = lp.col_lower, lp.col_upper
+    at = np.flatnonzero((x < lower) | (x > upper))  # (few: only these are looked at)
+    if not len(at):
+        return solution
+    value, low, up = x[at], lower[at], upper[at]
+    beyond = np.maximum(low - value, value - up)
+    rounding = _ULPS * np.where(value < low, np.abs(low), np.abs(up))
+    tol = FEASIBILITY_RTOL * np.maximum(scaling.col[at], np.abs(value))
+    move = (beyond > rounding) & (beyond <= tol)
+    if not move.any():
+        return solution
+    fixed = x.copy()
+    fixed[at[move]] = np.clip(value[move], low[move], up[move])
+    return replace(solution, x=readonly(fixed), objective=dot(lp.cost, fixed) + lp.objective_offset)
+
+
+#: A value this many units in the last place of its bound beyond it is rounding.
+_ULPS = 4 * float(np.finfo(float).eps)
 
 
 def _polished(

@@ -6,12 +6,14 @@ checks answers of that program with other costs and bounds, as plain arrays: no
 `reopt.results.verify` with its tolerances, relative to the same sizes:
 
 - feasibility: every column bound and every row to `FEASIBILITY_RTOL` of
-  ``max(1, |bound|, sum |a_ij x_j|)``, and the solver's objective against ``c @ x``;
+  ``max(1, |bound|, sum |a_ij x_j|)`` (a policy's share row: of its base,
+  `reopt.results.sizes.row_floor`), and the solver's objective against ``c @ x``; an answer
+  with a value beyond its column bound, however little, goes to the full check;
 - optimality by the duals: the reported reduced costs against ``c - A^T y``, dual
   feasibility (no dual beyond its tolerance points at a bound that is missing or farther
   than the feasibility tolerance), complementary slackness of each row and column and the
   duality gap, each to `OPTIMALITY_RTOL` of the money it is made of (plus
-  `OPTIMALITY_FLOOR`).
+  `OPTIMALITY_FLOOR`; a row's, of its columns in play).
 
 It answers only yes or no. An answer it refuses goes to the full check
 (`reopt.results.planning.make_plan`), which says why, or moves the answer onto its vertex,
@@ -27,12 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from reopt.model.program import LinearProgram
+from reopt.results.sizes import row_floor, row_max
 from reopt.results.verify import (
     FEASIBILITY_RTOL,
     OBJECTIVE_RTOL,
     OPTIMALITY_FLOOR,
     OPTIMALITY_RTOL,
-    row_max,
 )
 from reopt.vectors import row_sums
 
@@ -118,23 +120,37 @@ class ArrayCheck:
             bounds = np.maximum(
                 np.where(low_ok, np.abs(lower), 0.0), np.abs(np.where(up_ok, upper, 0.0))
             )
-            size = np.maximum(1.0, np.maximum(size, bounds * self.is_row))
+            size = np.maximum(size, bounds * self.is_row)
+            floor = np.concatenate(
+                [np.ones(x.shape), row_floor(lp, value[..., lp.n_cols :], size[..., lp.n_cols :])],
+                axis=-1,
+            )
+            held = np.maximum(floor, size)  # a share row: its base, not 1
+            size = np.maximum(1.0, size)
             above, below = value - lower, upper - value
-            ok &= ~(np.minimum(above, below) < -FEASIBILITY_RTOL * size).any(axis=-1)
+            ok &= ~(np.minimum(above, below) < -FEASIBILITY_RTOL * held).any(axis=-1)
+            del floor, held
+            # a value beyond its column bound goes to the full check, which puts it on it
+            ok &= ~((x < col_lower) | (x > col_upper)).any(axis=-1)
             recomputed = (np.asarray(cost) * x).sum(axis=-1) + lp.objective_offset
             allowed = OBJECTIVE_RTOL * np.maximum(1.0, np.abs(recomputed))
             ok &= np.abs(recomputed - np.asarray(objective, dtype=float)) <= allowed
 
             reduced = np.asarray(cost) - self._times_a_t(y)
             terms = np.abs(cost) + self._times_abs_a_t(np.abs(y))
-            money = np.concatenate([terms, self._row_terms(terms)], axis=-1)
+            # a row's dual: the money of its columns in play, or of all where none is
+            row_money = self._row_terms(terms * (x != 0))
+            idle = row_money == 0
+            if idle.any():
+                row_money = np.where(idle, self._row_terms(terms), row_money)
+            money = np.concatenate([terms, row_money], axis=-1)
             tol = OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR
             ok &= ~(np.abs(d - reduced) > tol[..., : lp.n_cols]).any(axis=-1)
             dual = np.concatenate([reduced, y], axis=-1)
             positive, negative = np.maximum(dual, 0.0), np.maximum(-dual, 0.0)
             # a positive dual belongs to a lower bound, a negative one to an upper bound, and
             # beyond its tolerance it may not point at a bound that is missing or far away
-            reach = FEASIBILITY_RTOL * size
+            reach = (FEASIBILITY_RTOL + 4 * float(np.finfo(float).eps)) * size  # and rounding
             astray = (positive > tol) & (np.where(low_ok, above, np.inf) > reach)
             astray |= (negative > tol) & (np.where(up_ok, below, np.inf) > reach)
             ok &= ~astray.any(axis=-1)

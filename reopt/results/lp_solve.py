@@ -23,6 +23,7 @@ from reopt.model.program import LinearProgram
 from reopt.model.scaling import scaling_for
 from reopt.options import DEFAULT_SOLVER, SolverOptions
 from reopt.results.planning import check_solver, checked_answer, solve_with
+from reopt.results.verdicts import without_presolve
 from reopt.status import Status
 
 __all__ = ["solve_lp"]
@@ -106,7 +107,8 @@ def _confirm_infeasible(
         return solution  # the back end takes no settings: its verdict stands
     if solution.settings.get("presolve") == "off" and options.presolve is False:
         return solution  # already solved without presolve
-    return solve_with(backend, lp, without)
+    again = without_presolve(lp, backend, options)
+    return again if again.status is not Status.ERROR else solution  # undecided: it stands
 
 
 def _in_file_sense(solution: Solution, sense: int) -> Solution:

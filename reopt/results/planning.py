@@ -20,11 +20,17 @@ from reopt.model.policy import Policy, policies_for
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import Scaling, scaling_for
 from reopt.options import DEFAULT_SOLVER, SolverOptions
-from reopt.results.answers import check_solver, checked_answer, solve_with, unscaled
+from reopt.results.answers import (
+    check_solver,
+    checked_answer,
+    solve_with,
+    unscaled,
+)
 from reopt.results.methods import method_note
 from reopt.results.plan import Plan
 from reopt.results.risk import PlanPath
 from reopt.results.scenario_plan import CVaR, ScenarioFactors, ScenarioSet, solve_scenarios
+from reopt.results.verdicts import decided_again, without_presolve
 from reopt.status import Status
 
 __all__ = [
@@ -112,12 +118,21 @@ def make_plan(
 ) -> Plan:
     """The plan for ``solution``: infeasibility confirmed, the answer checked in numpy.
 
-    An "infeasible" verdict is confirmed without presolve; an optimal answer is re-checked
+    An undecided end ("Unknown") is solved again by another method; an "infeasible"
+    verdict is confirmed without presolve; an optimal answer is re-checked
     for feasibility and optimality (`checked_answer`) and, for a MILP, given the duals of its
     LP with the integer choices fixed (held to the same checks). ``scaling`` is used for
     any re-solve (default: `reopt.model.scaling.scaling_for`).
     """
     notes = [n for n in [method_note(solution.settings, solution.backend)] if n]
+    if solution.status is Status.ERROR:
+        again = decided_again(lp, solution, backend, options, scaling=scaling)
+        if again is not solution:
+            notes.append(
+                f"the solver ended undecided ({solution.raw_status}); a re-solve by another "
+                "method without presolve decided"
+            )
+            solution = again
     if solution.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
         solution = _confirm_infeasible(lp, solution, backend, options, notes, scaling)
     if solution.status is Status.OPTIMAL:
@@ -144,13 +159,19 @@ def _confirm_infeasible(
             f"infeasibility not confirmed without presolve ({backend.name} takes no settings)"
         )
     elif solution.settings.get("presolve") != "off" or options.presolve is not False:
-        confirm = solve_with(backend, lp, options.replace(presolve=False), scaling=scaling)
+        confirm = without_presolve(lp, backend, options, scaling=scaling)
         if confirm.status is Status.OPTIMAL:
             notes.append(
                 "the solver first reported the market infeasible; a re-solve without "
                 "presolve found the optimal plan"
             )
-        solution = confirm
+        if confirm.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+            solution = confirm
+        else:
+            notes.append(
+                "infeasibility not confirmed without presolve (the re-solves ended "
+                f"{confirm.raw_status or confirm.status.value}); the first verdict stands"
+            )
     if solution.status is Status.INFEASIBLE_OR_UNBOUNDED:
         # prices are >= 0 and every column is bounded below, so cost cannot fall forever
         solution = replace(solution, status=Status.INFEASIBLE)

@@ -72,7 +72,7 @@ def polish(
         vertex = _Vertex(lp, x, sizes, rtol, side=side)
         if vertex.too_large:
             continue
-        point = vertex.point()
+        point = np.clip(vertex.point(), lp.col_lower, lp.col_upper)  # (no -1e-10 purchases)
         if np.any(np.abs(point - x) > MAX_CHANGE * sizes):
             continue
         if violations(lp, point, dot(lp.cost, point) + lp.objective_offset):

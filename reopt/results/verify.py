@@ -6,7 +6,8 @@ the optimum, "optimal", on a product with a 1e10 price ratio). reopt recomputes 
 from its own arrays in numpy:
 
 - feasibility (`violations`): every column bound and every row to `FEASIBILITY_RTOL` of
-  ``max(1, |bound|, sum |a_ij x_j|)``, integrality of 0/1 columns, and the objective against
+  ``max(1, |bound|, sum |a_ij x_j|)`` (a policy's share row: of its base, `row_floor`),
+  integrality of 0/1 columns, and the objective against
   ``c @ x``;
 - optimality (`optimality_violations`), wherever the solver returned duals: the reduced costs
   ``d = c - A^T y`` are recomputed from the row duals ``y``; each dual must have the sign its
@@ -36,7 +37,8 @@ from reopt.backends import Solution
 from reopt.data.market import readonly
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
-from reopt.vectors import dot, row_reduce, row_sums
+from reopt.results.sizes import row_activity, row_floor, row_max, row_sizes, row_terms_of
+from reopt.vectors import dot
 
 __all__ = [
     "FEASIBILITY_RTOL",
@@ -48,41 +50,12 @@ __all__ = [
     "check_solution",
     "optimality_violations",
     "row_activity",
+    "row_floor",
     "row_max",
     "row_sizes",
     "violations",
     "without_stray_signs",
 ]
-
-
-def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
-    """Each row's size: the largest of its finite bounds and of ``sum_j |a_ij x_j|``."""
-    return _sizes(lp, np.abs(lp.value * x[lp.col_index]))
-
-
-def row_activity(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``A @ x`` and `row_sizes`, from one gather of the entries.
-
-    Both checks need them; pass them as ``activity`` to check one point twice for the price
-    of once.
-    """
-    terms = np.asarray(x, dtype=float)[lp.col_index]
-    terms *= lp.value
-    activity = row_sums(lp.row_start, terms)
-    return activity, _sizes(lp, np.abs(terms, out=terms))
-
-
-def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
-    """`row_sizes` from each entry's ``|a_ij x_j|``."""
-    size = row_sums(lp.row_start, magnitudes)
-    for bound in (lp.row_lower, lp.row_upper):
-        size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
-    return size
-
-
-def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
-    """The largest of ``per_entry`` in each row (0 for an empty row)."""
-    return row_reduce(np.maximum, lp.row_start, per_entry)
 
 
 #: Allowed violation of a bound or row, relative to max(1, |bound|, sum |a_ij x_j|).
@@ -139,7 +112,7 @@ def violations(
         )
 
     ax, size = row_activity(lp, x) if activity is None else activity
-    row_tol = FEASIBILITY_RTOL * np.maximum(1.0, size)
+    row_tol = FEASIBILITY_RTOL * np.maximum(row_floor(lp, ax, size), size)
     bad = (ax < lp.row_lower - row_tol) | (ax > lp.row_upper + row_tol)
     for i in np.flatnonzero(bad)[:SHOWN]:
         found.append(
@@ -207,16 +180,14 @@ def optimality_violations(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
     col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol)
+    # the money a row's dual is made of: the terms per unit of the row of its columns in play
+    # (nonzero), or of all its columns where none is; an offer 1e9 times dearer than those
+    # bought, and not bought, does not make a dual of the cheap ones' size rounding
+    row_terms = row_terms_of(lp, np.multiply(terms, x != 0, out=d))  # (d is done with)
     del d
-    # the money a row's dual is made of: its columns' terms per unit of the row
-    per_entry = terms[lp.col_index]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0s masked below
-        np.abs(np.divide(per_entry, lp.value, out=per_entry), out=per_entry)  # terms >= 0
-    zero = lp.value == 0
-    if zero.any():
-        per_entry[zero] = 0.0
-    row_terms = row_max(lp, per_entry)
-    del per_entry, zero
+    idle = row_terms == 0
+    if idle.any():
+        row_terms[idle] = row_terms_of(lp, terms)[idle]
     ax, size = row_activity(lp, x) if activity is None else activity
     row_size = np.maximum(1.0, size)
     row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_size)
@@ -308,6 +279,12 @@ def _slacks(
     return astray, gap
 
 
+#: How far from its bound a value may be and still hold a dual there: the feasibility
+#: tolerance, and the rounding of the subtraction that measures it (a row the feasibility
+#: check passes, ``value <= bound + tol`` in floating point, is within reach of its bound).
+_REACH = FEASIBILITY_RTOL + 4 * float(np.finfo(float).eps)
+
+
 def _slacks_of_part(
     astray: np.ndarray,
     gap: np.ndarray,
@@ -326,7 +303,7 @@ def _slacks_of_part(
     work = np.abs(value)
     if size is None:
         size = np.maximum(work, 1.0, out=work)
-    reach = np.multiply(size, FEASIBILITY_RTOL, out=work)
+    reach = np.multiply(size, _REACH, out=work)
     lower_side = dual > 0
     distance = np.subtract(upper, value, out=gap)  # infinite where that bound is missing
     np.subtract(value, lower, out=distance, where=lower_side)

@@ -1,0 +1,88 @@
+"""What each row of a point is measured against: its activity, its size, and its dual's money.
+
+`row_activity` gives ``A x`` and each row's size (the largest of its finite bounds and of
+``sum_j |a_ij x_j|``); `row_floor` the least size a row's feasibility is held to (1, or the
+base of a policy's share); `row_terms_of` the money a row's dual is made of. The checks of
+`reopt.results.verify` and `reopt.results.array_check` hold rows to these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reopt.model.program import LinearProgram
+from reopt.vectors import row_reduce, row_sums
+
+__all__ = ["row_activity", "row_floor", "row_max", "row_sizes", "row_terms_of"]
+
+
+def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
+    """Each row's size: the largest of its finite bounds and of ``sum_j |a_ij x_j|``."""
+    return _sizes(lp, np.abs(lp.value * x[lp.col_index]))
+
+
+def row_activity(lp: LinearProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``A @ x`` and `row_sizes`, from one gather of the entries.
+
+    Both checks need them; pass them as ``activity`` to check one point twice for the price
+    of once.
+    """
+    terms = np.asarray(x, dtype=float)[lp.col_index]
+    terms *= lp.value
+    activity = row_sums(lp.row_start, terms)
+    return activity, _sizes(lp, np.abs(terms, out=terms))
+
+
+def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
+    """`row_sizes` from each entry's ``|a_ij x_j|``."""
+    size = row_sums(lp.row_start, magnitudes)
+    for bound in (lp.row_lower, lp.row_upper):
+        size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
+    return size
+
+
+def row_floor(lp: LinearProgram, activity: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The least size each row's feasibility is held to: 1, or the base of a share.
+
+    A policy's share row (labelled with its share ``s > 0``, bounds 0) weighs the group's
+    terms against ``s`` times a base: the tonnes or the money of the purchases it covers.
+    It is held to that base, read from its positive and negative terms at the point as
+    ``P + N / s`` (the base itself for a share of the tonnes, at most twice it for a share
+    of the money), not to 1: a cap on China's share of the money is not met by Chinese
+    purchases that are a billionth of the dearest offer's price times the demand, and a
+    floor of 1e-14 of the tonnes is met to 1e-9 of the tonnes, as any other share.
+    ``activity`` and ``size`` are `row_activity` of the point (or one row of them per
+    point, for many points).
+    """
+    floor = np.ones(np.shape(activity))
+    share = lp.row_labels.get("share")
+    if share is None:
+        return floor
+    lower, upper = lp.row_lower, lp.row_upper
+    at_zero = ((lower == 0) | np.isneginf(lower)) & ((upper == 0) | np.isposinf(upper))
+    with np.errstate(invalid="ignore"):
+        rows = np.flatnonzero(at_zero & (np.asarray(share, dtype=float) > 0))
+    if len(rows):
+        positive = (size[..., rows] + activity[..., rows]) / 2  # x >= 0: sum |a x| +- sum a x
+        negative = (size[..., rows] - activity[..., rows]) / 2
+        floor[..., rows] = positive + negative / np.asarray(share, dtype=float)[rows]
+    return floor
+
+
+def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
+    """The largest of ``per_entry`` in each row (0 for an empty row)."""
+    return row_reduce(np.maximum, lp.row_start, per_entry)
+
+
+def row_terms_of(lp: LinearProgram, terms: np.ndarray) -> np.ndarray:
+    """The largest of each row's columns' ``terms`` per unit of the row: the money of its dual.
+
+    0 for a row without entries (or whose columns' terms are all 0).
+    """
+    per_entry = terms[lp.col_index]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0s masked below
+        np.abs(np.divide(per_entry, lp.value, out=per_entry), out=per_entry)  # terms >= 0
+    zero = lp.value == 0
+    if zero.any():
+        per_entry[zero] = 0.0
+    return row_max(lp, per_entry)

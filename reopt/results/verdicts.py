@@ -1,0 +1,65 @@
+"""Verdicts a solver reaches by the way, tried again: an undecided end, an "infeasible" one.
+
+HiGHS may end a solve "Unknown" (neither a plan nor a verdict) where another method
+decides, and presolve has declared feasible programs infeasible. `decided_again` solves an
+undecided end once more by another method without presolve; `without_presolve` confirms a
+verdict presolve reached (by the other method, where the first re-solve ends undecided).
+"""
+
+from __future__ import annotations
+
+from reopt.backends import Backend, Solution
+from reopt.model.program import LinearProgram
+from reopt.model.scaling import Scaling
+from reopt.options import Method, SolverOptions
+from reopt.results.answers import solve_with
+from reopt.status import Status
+
+__all__ = ["decided_again", "without_presolve"]
+
+
+def without_presolve(
+    lp: LinearProgram,
+    backend: Backend,
+    options: SolverOptions,
+    *,
+    scaling: Scaling | None = None,
+) -> Solution:
+    """``lp`` solved again without presolve, to confirm a verdict presolve reached.
+
+    Where that solve ends undecided (HiGHS's "Unknown": neither a plan nor a verdict), it
+    is tried once more with the other method; the answer is whatever the last try said.
+    """
+    again = solve_with(backend, lp, options.replace(presolve=False), scaling=scaling)
+    if again.status in _DECIDED:
+        return again
+    method = Method.SIMPLEX if options.method is Method.IPM else Method.IPM
+    other = options.replace(presolve=False, method=method)
+    if backend.option_problems(lp, other):
+        return again
+    return solve_with(backend, lp, other, scaling=scaling)
+
+
+def decided_again(
+    lp: LinearProgram,
+    solution: Solution,
+    backend: Backend,
+    options: SolverOptions,
+    *,
+    scaling: Scaling | None = None,
+) -> Solution:
+    """A solve that ended undecided (`Status.ERROR`: HiGHS's "Unknown"), by another method.
+
+    Interior point without presolve where the first was simplex (or left to the solver),
+    else simplex; its answer where it decides, else ``solution`` as it was.
+    """
+    method = Method.SIMPLEX if options.method is Method.IPM else Method.IPM
+    retry = options.replace(presolve=False, method=method)
+    if backend.option_problems(lp, retry):
+        return solution
+    again = solve_with(backend, lp, retry, scaling=scaling)
+    return again if again.status in _DECIDED else solution
+
+
+#: Statuses that answer the question: a plan, or a verdict on the program.
+_DECIDED = (Status.OPTIMAL, Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED, Status.UNBOUNDED)

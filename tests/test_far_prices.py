@@ -1,0 +1,236 @@
+"""Numbers far apart in one program: no plan breaks a share of the money, pays more than the
+optimum, or buys below zero because its tonnes are small beside the dearest offer's; and a
+valid market gets a status, not an error, where a solver ends at its tolerances.
+
+Hand-worked cases, each with prices 1e9-1e10 apart (inside `MAX_PRICE_RATIO`): reopt's
+check holds a share row to the base of its share (`reopt.results.sizes.row_floor`), a
+dual to the money of the columns in play, and puts values beyond their bounds by a
+tolerance on them before reading any row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import reopt
+import reopt.backends.relaxed as relaxed
+import reopt.backends.split as split
+from reopt.backends import get_backend
+from reopt.backends.highs import solve_highs
+from reopt.model.scaling import scaling_for
+from reopt.options import SolverOptions
+from reopt.results.answers import checked_answer, solve_with
+from reopt.results.array_check import ArrayCheck
+from reopt.results.sizes import row_activity, row_floor
+from reopt.results.verify import optimality_violations, violations
+
+
+def offers(rows: list[tuple[str, str, str, str, float, float]]) -> pd.DataFrame:
+    columns = ["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def only_china() -> reopt.Market:
+    """Product B can be bought from China only (the Australian offer has no capacity), at
+    1e4 or 1e-6 USD/kg: China's share of the money is 100% whatever is bought."""
+    rows = [
+        ("cn_dear", "B", "CN", "mine", np.inf, 1e4),
+        ("cn_cheap", "B", "CN", "mine", 6e6, 1e-6),
+        ("au", "B", "AU", "mine", 0.0, 1e-3),
+    ]
+    return reopt.Market(offers(rows), pd.DataFrame({"product": ["B"], "demand_t": [5e6]}))
+
+
+VALUE_CAP = reopt.cap_share(0.43, country="CN", basis="value")
+
+
+@pytest.mark.parametrize("solver", ["highs", "auto"])
+def test_a_cap_on_the_money_that_no_plan_meets_is_infeasible(solver):
+    """HiGHS's scaled answer buys 5e6 t at 1e-6 USD/kg: 5,000 USD, all Chinese, against a 43%
+    cap; the row is broken by 1e-11 of the dearest offer's money, but by 57% of its base."""
+    plan = reopt.solve(only_china(), policies=[VALUE_CAP], solver=solver)
+    assert plan.status is reopt.Status.INFEASIBLE
+    assert any("found the market infeasible" in note for note in plan.notes)
+
+
+def test_the_cap_on_the_money_is_infeasible_on_the_split_path_too(monkeypatch):
+    """The same product beside another, so that the program has two parts, split."""
+    monkeypatch.setattr(split, "SPLIT_FROM_COLUMNS", 0)
+    monkeypatch.setattr(relaxed, "RELAX_FROM_COLUMNS", 0)
+    rows = [
+        ("cn_dear", "B", "CN", "mine", np.inf, 1e4),
+        ("cn_cheap", "B", "CN", "mine", 6e6, 1e-6),
+        ("au", "B", "AU", "mine", 0.0, 1e-3),
+        ("cn_dear", "A", "CN", "mine", np.inf, 5.0),
+        ("au", "A", "AU", "mine", np.inf, 1.0),
+    ]
+    demand = pd.DataFrame({"product": ["A", "B"], "demand_t": [1.0, 5e6]})
+    market = reopt.Market(offers(rows), demand)
+    cap = reopt.cap_share(0.43, country="CN", basis="value", product=["A", "B"])
+    for solver in ("auto", "highs"):
+        assert reopt.solve(market, policies=[cap], solver=solver).status is (
+            reopt.Status.INFEASIBLE
+        )
+
+
+def test_a_share_row_is_held_to_its_base():
+    """The first answer HiGHS gives: the check's floor for the cap row is its base (the
+    plan's money in units of the dearest offer's), not 1, and the row fails there."""
+    market = only_china()
+    lp = reopt.compile(market, [VALUE_CAP])
+    scaled = scaling_for(lp).apply(lp)
+    x = np.array([0.0, 1.0, 0.0, 1e-10])  # 5e6 t at 1e-6 USD/kg; its value, scaled
+    activity, size = row_activity(scaled, x)
+    floor = row_floor(scaled, activity, size)
+    cap_row = int(np.flatnonzero(np.isfinite(lp.label("share").astype(float)))[0])
+    base = 1e-10  # the value of the plan in the scaled program's units
+    assert base <= floor[cap_row] <= 2.5 * base
+    assert activity[cap_row] > 1e-9 * floor[cap_row]  # broken by far more than 1e-9 of it
+    others = np.setdiff1d(np.arange(lp.n_rows), [cap_row])
+    assert (floor[others] == 1.0).all()
+
+
+def test_a_floor_far_below_any_tolerance_is_met_to_its_share():
+    """A floor of 1e-14 of the tonnes on a group that nothing is bought from is short by
+    1e-14 of the tonnes: within 1e-9 of the base, so the plan stands."""
+    rows = [("cn", "Nd", "CN", "mine", np.inf, 1.0), ("au", "Nd", "AU", "mine", np.inf, 2.0)]
+    market = reopt.Market(offers(rows), pd.DataFrame({"product": ["Nd"], "demand_t": [2.0]}))
+    for solver in ("highs", "auto"):
+        plan = reopt.solve(market, policies=[reopt.min_share(1e-14, country="AU")], solver=solver)
+        assert plan.status is reopt.Status.OPTIMAL
+        assert plan.cost_usd == pytest.approx(2000.0, rel=1e-9)
+
+
+def cheap_recyclers() -> reopt.Market:
+    """0.5 t of one product: recyclers at 997 and 1e-6 USD/kg, a mine at 1.9e-6."""
+    rows = [
+        ("s1", "P0", "AU", "recycler", np.inf, 996.7771886763168),
+        ("s2", "P0", "VN", "recycler", np.inf, 1e-06),
+        ("s5", "P0", "MY", "mine", np.inf, 1.899756804450584e-06),
+    ]
+    return reopt.Market(offers(rows), pd.DataFrame({"product": ["P0"], "demand_t": [0.5]}))
+
+
+RECYCLED = [reopt.min_share(0.01, kind="recycler"), reopt.cap_share(0.21, kind="recycler")]
+
+
+@pytest.mark.parametrize("solver", ["highs", "auto"])
+def test_a_plan_dearer_than_the_optimum_by_a_cheap_offers_margin_is_refused(solver):
+    """One product of 0.5 t: a recycler at 1e-6 USD/kg, a mine at 1.9e-6 and a recycler at
+    997 that is never bought; recycled between 1% and 21%. The optimum buys 21% from the
+    cheap recycler (0.000855 USD); HiGHS's first answer buys the 1% floor only (0.000945,
+    10.5% dearer), with a floor dual of the wrong sign by 1e-9 of the dear offer's price."""
+    plan = reopt.solve(cheap_recyclers(), policies=RECYCLED, solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    cheapest = 0.5 * 1000 * (0.21 * 1e-06 + 0.79 * 1.899756804450584e-06)
+    assert plan.cost_usd == pytest.approx(cheapest, rel=1e-9)
+
+
+def test_values_beyond_their_bounds_by_a_tolerance_are_put_on_them():
+    """An answer with a purchase 1e-12 t below zero and one 1e-12 t above its capacity: the
+    checked answer has neither, and costs what its purchases cost."""
+    rows = [
+        ("cn", "Nd", "CN", "mine", 30.0, 1.0),
+        ("au", "Nd", "AU", "mine", np.inf, 2.0),
+        ("us", "Nd", "US", "mine", np.inf, 3.0),
+    ]
+    market = reopt.Market(offers(rows), pd.DataFrame({"product": ["Nd"], "demand_t": [50.0]}))
+    lp = reopt.compile(market)
+    backend, options = get_backend("highs"), SolverOptions()
+    scaling = scaling_for(lp)
+    answer = solve_with(backend, lp, options, scaling=scaling)
+    assert answer.x is not None
+    x = answer.x.copy()
+    assert x.tolist() == [30.0, 20.0, 0.0]
+    x[0] += 1e-12  # above its capacity
+    x[2] -= 1e-12  # below zero
+    x[1] += 1e-12  # the demand row still holds
+    nudged = replace(answer, x=x, objective=float(lp.cost @ x))
+    checked = checked_answer(lp, nudged, backend, options, [], scaling=scaling)
+    assert checked.x is not None
+    assert checked.x[0] == 30.0 and checked.x[2] == 0.0
+    assert checked.objective == pytest.approx(float(lp.cost @ checked.x), rel=1e-15)
+
+
+def test_the_array_check_gives_the_same_verdicts():
+    """The check of many answers (Monte Carlo) refuses HiGHS's first answers to the cap on the
+    money and to the dearer plan, as the full check does, and passes the optimum."""
+
+    def verdicts(lp: reopt.LinearProgram) -> tuple[bool, bool]:
+        scaled = scaling_for(lp).apply(lp)
+        answer = solve_highs(scaled)
+        assert answer.x is not None and answer.row_dual is not None
+        assert answer.col_dual is not None
+        x, y, d, objective = answer.x, answer.row_dual, answer.col_dual, answer.objective
+        full = not violations(scaled, x, objective) and not optimality_violations(scaled, x, y, d)
+        bounds = (scaled.col_lower, scaled.col_upper, scaled.row_lower, scaled.row_upper)
+        fast = bool(ArrayCheck.of(scaled).passes(scaled.cost, *bounds, x, y, d, objective))
+        return full, fast
+
+    assert verdicts(reopt.compile(only_china(), [VALUE_CAP])) == (False, False)
+    assert verdicts(reopt.compile(cheap_recyclers(), RECYCLED)) == (False, False)
+    japan = reopt.compile(
+        reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN", basis="value")]
+    )
+    assert verdicts(japan) == (True, True)
+
+
+def test_a_row_at_the_tolerance_by_rounding_keeps_its_dual():
+    """An offer of 1e-15 t beside a demand of 1e-6 t: HiGHS buys both to their capacities,
+    1e-9 of the demand over it, and the demand row's dual is checked as at its bound (the
+    feasibility check passed it: ``value <= bound + tol`` in floating point)."""
+    rows = [
+        ("s3", "P0", "US", "mine", 1000.0, 5.0),
+        ("s6", "P1", "CN", "refinery", 1e-06, 5.0),
+        ("s3", "P2", "US", "mine", 1e-06, 5.0),
+        ("s5", "P2", "VN", "mine", 1e-15, 0.001),
+    ]
+    demand = pd.DataFrame({"product": ["P0", "P1", "P2"], "demand_t": [500.0, 1e-06, 1e-06]})
+    market = reopt.Market(offers(rows), demand)
+    cap = reopt.cap_share(1, each="country", scope="total")  # it cannot bind
+    for solver in ("highs", "auto"):
+        plan = reopt.solve(market, policies=[cap], solver=solver)
+        assert plan.status is reopt.Status.OPTIMAL
+        assert plan.cost_usd == pytest.approx(2500000.01, rel=1e-9)
+
+
+def test_an_undecided_end_is_solved_again_by_another_method():
+    """HiGHS's simplex without presolve ends "Unknown" on this stock market; interior point
+    says infeasible (a cap of 1e-9 on each source's share of the money cannot hold), and so
+    does the plan, with a note."""
+    inf = np.inf
+    rows = [
+        ("s0", "P0", 0, "CN", "mine", inf, 3.0937145062514984e-05, 0),
+        ("s3", "P2", 0, "MY", "recycler", inf, 5.0, 1),
+        ("s2", "P0", 1, "AU", "recycler", 2e7, 5.0, 0),
+        ("s2", "P2", 1, "AU", "recycler", inf, 0.0014675213280717367, 1),
+    ]
+    columns = ["source", "product", "period", "country", "kind", "capacity_t"]
+    table = pd.DataFrame(rows, columns=[*columns, "price_usd_per_kg", "lead_time_periods"])
+    demand = pd.DataFrame(
+        {"product": ["P0", "P2", "P0", "P2"], "period": [0, 0, 1, 1], "demand_t": [2e7, 5, 2e7, 20]}
+    )
+    stock = pd.DataFrame(
+        {
+            "product": ["P0", "P2"],
+            "initial_t": [2.5e7, 2.0],
+            "min_t": [0.0, 0.0],
+            "max_t": [3e7, 5.0],
+            "holding_usd_per_kg": [50.0, 0.01],
+        }
+    )
+    with pytest.warns(reopt.ReoptWarning, match="would arrive after the last period"):
+        market = reopt.Market(table, demand, stock=stock)
+    policies = [
+        reopt.cap_share(1e-09, each="source", basis="value", over="horizon"),
+        reopt.min_share(0.1, kind="recycler", scope="total"),
+    ]
+    for solver in ("highs", "auto"):
+        plan = reopt.solve(market, policies=policies, solver=solver)
+        assert plan.status is reopt.Status.INFEASIBLE
+        assert any("ended undecided (Unknown)" in note for note in plan.notes)
+        assert not any("not confirmed" in note for note in plan.notes)
