@@ -23,6 +23,8 @@ __all__ = ["TIGHT", "greedy_duals"]
 
 #: A cap with less room than this (relative to its block's demand) is tight.
 TIGHT = 1e-9
+#: Columns read at a time for each node's dearest column bought and cheapest with room.
+_CHUNK = 1 << 15
 
 
 def greedy_duals(
@@ -42,8 +44,15 @@ def greedy_duals(
     cost, x, code = lp.cost[cols], amount[cols], s.inner_code
     # each innermost node's dearest column bought and cheapest with room (-inf, inf: none)
     lo_of, hi_of = np.full(len(s.inner_owner), -np.inf), np.full(len(s.inner_owner), np.inf)
-    np.maximum.at(lo_of, code, np.where(x > 0, cost, -np.inf))
-    np.minimum.at(hi_of, code, np.where(x < lp.col_upper[cols], cost, np.inf))
+    upper_of = lp.col_upper[cols]
+    for part in range(0, len(x), _CHUNK):  # through indices (a where over a mask costs
+        # three times as much), a chunk at a time (temporaries the size of the program are
+        # fresh memory, which costs more than the work done in them)
+        cut = slice(part, part + _CHUNK)
+        at = np.flatnonzero(x[cut] > 0) + part
+        np.maximum.at(lo_of, code[at], cost[at])
+        at = np.flatnonzero(x[cut] < upper_of[cut]) + part
+        np.minimum.at(hi_of, code[at], cost[at])
     lo = np.full(n_rows, -np.inf)
     hi = np.full(n_rows, np.inf)
     lo[s.inner_owner], hi[s.inner_owner] = lo_of, hi_of
