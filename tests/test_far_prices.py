@@ -234,3 +234,84 @@ def test_an_undecided_end_is_solved_again_by_another_method():
         assert plan.status is reopt.Status.INFEASIBLE
         assert any("ended undecided (Unknown)" in note for note in plan.notes)
         assert not any("not confirmed" in note for note in plan.notes)
+
+
+def test_a_plan_whose_shares_hold_is_kept_where_no_solve_meets_the_usual_standard():
+    """Demands of 5e-7 t beside 1e5 t in rules over products and the horizon, with stock:
+    a share row holds 2e-17 (of its largest entry) of purchases that are solver noise, and
+    no solve meets 1e-9 of that; every share holds to 1e-6 of its base, so the plan stands,
+    with a note."""
+    offer_columns = [
+        "source",
+        "product",
+        "period",
+        "country",
+        "refined_in",
+        "kind",
+        "capacity_t",
+        "price_usd_per_kg",
+        "lead_time_periods",
+    ]
+    rows = [
+        ("s5", "P1", 0, "CN", "CN", "refinery", 1.428103884991811e-06, 0.001, 1),
+        ("s4", "P2", 0, "VN", "MY", "refinery", 0.0, 1e-06, 1),
+        ("s1", "P3", 0, "AU", "AU", "refinery", 208764.72218261648, 5.0, 0),
+        ("s4", "P3", 0, "VN", "MY", "refinery", np.inf, 100.0, 0),
+        ("s1", "P1", 1, "AU", "AU", "refinery", np.inf, 38.03508555520917, 0),
+        ("s1", "P2", 1, "AU", "AU", "refinery", np.inf, 283.3355392939434, 0),
+        ("s3", "P3", 1, "AU", "US", "refinery", np.inf, 1e-06, 0),
+        ("s0", "P1", 2, "CN", "CN", "recycler", np.inf, 1.2516018527112175e-05, 0),
+        ("s1", "P1", 2, "AU", "AU", "refinery", np.inf, 100.0, 0),
+        ("s1", "P2", 2, "AU", "AU", "refinery", np.inf, 0.001, 0),
+        ("s1", "P3", 2, "AU", "AU", "refinery", np.inf, 100.0, 0),
+        ("s4", "P3", 2, "VN", "MY", "refinery", 100000.0, 63.88671765035667, 0),
+    ]
+    demand = pd.DataFrame(
+        {
+            "product": ["P1", "P2", "P3", "P1", "P2", "P3", "P1", "P2", "P3"],
+            "period": [0, 0, 0, 1, 1, 1, 2, 2, 2],
+            "demand_t": [5e-07, 5e-07, 100000.0, 1e-06, 1e-06, 50000.0, 1e-06, 1e-06, 100000.0],
+        }
+    )
+    stock = pd.DataFrame(
+        {
+            "product": ["P1", "P2", "P3"],
+            "initial_t": [5.000001e-07, 5e-07, 100000.0],
+            "min_t": [9.999999999999999e-14, 0.0, 0.0],
+            "max_t": [5.000001e-07, 5e-07, np.inf],
+            "holding_usd_per_kg": [0.01, 0.01, 1e-06],
+        }
+    )
+    market = reopt.Market(pd.DataFrame(rows, columns=offer_columns), demand, stock=stock)
+    policies = [
+        reopt.cap_share(1.0, country="CN"),
+        reopt.min_share(0.05, country=["AU", "US"]),
+        reopt.cap_share(1 / 3, country=["CN", "VN"], scope="total"),
+        reopt.cap_share(1.0, source="s0", scope="total"),
+        reopt.min_share(0.3, refined_in="MY", scope="total", over="horizon"),
+        reopt.cap_share(0.5, refined_in="MY", scope="total", over="horizon"),
+    ]
+    for solver in ("highs", "auto"):
+        plan = reopt.solve(market, policies=policies, solver=solver)
+        assert plan.status is reopt.Status.OPTIMAL
+        assert plan.cost_usd == pytest.approx(4950000250.4731655, rel=1e-9)
+        assert any("no solve met every policy's share" in note for note in plan.notes)
+
+
+def test_a_plan_that_breaks_a_share_of_its_base_is_never_kept():
+    """A floor and a cap of 1% of the money on AU, at 1e8 times China's price, in a demand
+    of 2.4e-6 t: the only answers solvers give buy nothing from AU (0% against 1%), which
+    the looser standard would pass; reopt raises instead of calling it optimal."""
+    rows = [
+        ("s0", "P0", "CN", "recycler", np.inf, 1e-06),
+        ("s4", "P0", "AU", "recycler", 8.037252579856208e-07, 100.0),
+    ]
+    demand = pd.DataFrame({"product": ["P0"], "demand_t": [2.397888910647326e-06]})
+    market = reopt.Market(offers(rows), demand)
+    policies = [
+        reopt.min_share(0.01, country=["AU", "US"], basis="value"),
+        reopt.cap_share(0.01, country=["AU", "US"], basis="value"),
+    ]
+    for solver in ("highs", "auto"):
+        with pytest.raises(reopt.SolverError):
+            reopt.solve(market, policies=policies, solver=solver)

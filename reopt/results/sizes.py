@@ -3,17 +3,33 @@
 `row_activity` gives ``A x`` and each row's size (the largest of its finite bounds and of
 ``sum_j |a_ij x_j|``); `row_floor` the least size a row's feasibility is held to (1, or the
 base of a policy's share); `row_terms_of` the money a row's dual is made of. The checks of
-`reopt.results.verify` and `reopt.results.array_check` hold rows to these.
+`reopt.results.verify` and `reopt.results.array_check` hold rows to these;
+`looser_standard` sets, for an answer no solve can bring to that standard, the one before
+it (share rows held to 1, duals to the money of all their row's columns), under which
+`shares_hold` must still hold.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
 from reopt.model.program import LinearProgram
 from reopt.vectors import row_reduce, row_sums
 
-__all__ = ["row_activity", "row_floor", "row_max", "row_sizes", "row_terms_of"]
+__all__ = [
+    "looser_standard",
+    "row_activity",
+    "row_floor",
+    "row_max",
+    "row_sizes",
+    "row_terms_of",
+    "shares_hold",
+    "strict_standard",
+]
 
 
 def row_sizes(lp: LinearProgram, x: np.ndarray) -> np.ndarray:
@@ -55,18 +71,46 @@ def row_floor(lp: LinearProgram, activity: np.ndarray, size: np.ndarray) -> np.n
     point, for many points).
     """
     floor = np.ones(np.shape(activity))
-    share = lp.row_labels.get("share")
-    if share is None:
-        return floor
-    lower, upper = lp.row_lower, lp.row_upper
-    at_zero = ((lower == 0) | np.isneginf(lower)) & ((upper == 0) | np.isposinf(upper))
-    with np.errstate(invalid="ignore"):
-        rows = np.flatnonzero(at_zero & (np.asarray(share, dtype=float) > 0))
+    rows, share = _share_rows(lp)
     if len(rows):
         positive = (size[..., rows] + activity[..., rows]) / 2  # x >= 0: sum |a x| +- sum a x
         negative = (size[..., rows] - activity[..., rows]) / 2
-        floor[..., rows] = positive + negative / np.asarray(share, dtype=float)[rows]
+        floor[..., rows] = positive + negative / share
     return floor
+
+
+#: Under `looser_standard`, a policy's share may be off by this share of its base ...
+SHARE_RTOL = 1e-6
+#: ... plus this much of its row's largest entry (rounding, in the scaled program).
+SHARE_ATOL = 1e-15
+
+
+def shares_hold(lp: LinearProgram, activity: np.ndarray, size: np.ndarray) -> bool:
+    """Whether every policy's share holds to `SHARE_RTOL` of its base (plus `SHARE_ATOL`).
+
+    What a plan checked to `looser_standard` must still meet: a plan at 0% against a floor
+    of 1% of the money is refused, whatever the row's largest entry. ``activity`` and
+    ``size`` are `row_activity` of the point.
+    """
+    rows, _ = _share_rows(lp)
+    if not len(rows):
+        return True
+    base = row_floor(lp, activity, size)[rows]
+    over = np.maximum(activity[rows] - lp.row_upper[rows], lp.row_lower[rows] - activity[rows])
+    return bool((over <= SHARE_RTOL * base + SHARE_ATOL).all())
+
+
+def _share_rows(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
+    """A policy's share rows (labelled with a share ``s > 0``, bounds 0) and their shares."""
+    labels = lp.row_labels.get("share")
+    if labels is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    share = np.asarray(labels, dtype=float)
+    lower, upper = lp.row_lower, lp.row_upper
+    at_zero = ((lower == 0) | np.isneginf(lower)) & ((upper == 0) | np.isposinf(upper))
+    with np.errstate(invalid="ignore"):
+        rows = np.flatnonzero(at_zero & (share > 0))
+    return rows, share[rows]
 
 
 def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
@@ -86,3 +130,27 @@ def row_terms_of(lp: LinearProgram, terms: np.ndarray) -> np.ndarray:
     if zero.any():
         per_entry[zero] = 0.0
     return row_max(lp, per_entry)
+
+
+_LOOSER: ContextVar[bool] = ContextVar("reopt_looser_standard", default=False)
+
+
+@contextmanager
+def looser_standard() -> Iterator[None]:
+    """Within it, reopt's checks hold share rows to 1 and duals to all their row's money.
+
+    That is the standard for an answer no solve could bring to the usual one
+    (`reopt.results.answers.checked_answer`): `reopt.results.verify`'s checks hold a share
+    row to 1e-9 of 1, as any other row, not of its base, and a row's dual to the money of
+    all its columns, not only of those in play.
+    """
+    token = _LOOSER.set(True)
+    try:
+        yield
+    finally:
+        _LOOSER.reset(token)
+
+
+def strict_standard() -> bool:
+    """Whether the checks hold to the usual standard here (outside `looser_standard`)."""
+    return not _LOOSER.get()

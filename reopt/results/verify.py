@@ -37,7 +37,15 @@ from reopt.backends import Solution
 from reopt.data.market import readonly
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
-from reopt.results.sizes import row_activity, row_floor, row_max, row_sizes, row_terms_of
+from reopt.results.sizes import (
+    looser_standard,
+    row_activity,
+    row_floor,
+    row_max,
+    row_sizes,
+    row_terms_of,
+    strict_standard,
+)
 from reopt.vectors import dot
 
 __all__ = [
@@ -48,11 +56,13 @@ __all__ = [
     "PRINTED_OPTIMALITY_RTOL",
     "check_optimality",
     "check_solution",
+    "looser_standard",
     "optimality_violations",
     "row_activity",
     "row_floor",
     "row_max",
     "row_sizes",
+    "strict_standard",
     "violations",
     "without_stray_signs",
 ]
@@ -84,10 +94,13 @@ def violations(
     objective: float,
     *,
     activity: tuple[np.ndarray, np.ndarray] | None = None,
+    to_base: bool | None = None,
 ) -> list[str]:
     """Every way in which ``x`` fails ``lp`` (empty when it passes).
 
-    ``activity`` is `row_activity` of ``x``, where the caller has it.
+    ``activity`` is `row_activity` of ``x``, where the caller has it; with ``to_base=False``
+    (default: under `looser_standard`) a share row is held to 1e-9 of 1, as any other row,
+    not of its base (`row_floor`).
 
     Examples
     --------
@@ -112,7 +125,8 @@ def violations(
         )
 
     ax, size = row_activity(lp, x) if activity is None else activity
-    row_tol = FEASIBILITY_RTOL * np.maximum(row_floor(lp, ax, size), size)
+    floor = row_floor(lp, ax, size) if (strict_standard() if to_base is None else to_base) else 1.0
+    row_tol = FEASIBILITY_RTOL * np.maximum(floor, size)
     bad = (ax < lp.row_lower - row_tol) | (ax > lp.row_upper + row_tol)
     for i in np.flatnonzero(bad)[:SHOWN]:
         found.append(
@@ -140,13 +154,16 @@ def optimality_violations(
     *,
     activity: tuple[np.ndarray, np.ndarray] | None = None,
     rtol: float = OPTIMALITY_RTOL,
+    in_play: bool | None = None,
 ) -> list[str]:
     """Every way in which the duals fail to prove ``x`` optimal (empty when they prove it).
 
     ``row_dual`` is the change of the objective per unit increase of a row's bound (HiGHS's
     sign convention); ``col_dual``, if given, must equal the reduced costs ``c - A^T y``;
     ``activity`` is `row_activity` of ``x``, where the caller has it; ``rtol`` is the share
-    of its money each dual is held to (`PRINTED_OPTIMALITY_RTOL` for printed answers).
+    of its money each dual is held to (`PRINTED_OPTIMALITY_RTOL` for printed answers); with
+    ``in_play=False`` (default: under `looser_standard`) a row's dual is held to the money
+    of all its columns, not only of those the point uses.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(row_dual, dtype=float)
@@ -183,10 +200,11 @@ def optimality_violations(
     # the money a row's dual is made of: the terms per unit of the row of its columns in play
     # (nonzero), or of all its columns where none is; an offer 1e9 times dearer than those
     # bought, and not bought, does not make a dual of the cheap ones' size rounding
-    row_terms = row_terms_of(lp, np.multiply(terms, x != 0, out=d))  # (d is done with)
-    del d
+    in_play = strict_standard() if in_play is None else in_play
+    row_terms = row_terms_of(lp, np.multiply(terms, x != 0, out=d) if in_play else terms)
+    del d  # (done with: it held the terms in play)
     idle = row_terms == 0
-    if idle.any():
+    if in_play and idle.any():
         row_terms[idle] = row_terms_of(lp, terms)[idle]
     ax, size = row_activity(lp, x) if activity is None else activity
     row_size = np.maximum(1.0, size)
