@@ -152,11 +152,10 @@ def checked_answer(
                 checked = _checked(lp, solution, backend, options, notes, scaling)
         except SolverError:
             raise strict from None
-        if checked.x is not None:
-            x, _, _ = scaling.scale(checked.x, None, None)
-            scaled = scaling.apply(lp)
-            if not shares_hold(scaled, *row_activity(scaled, x)):
-                raise strict from None
+        x, _, _ = scaling.scale(checked.x, None, None)
+        scaled = scaling.apply(lp)
+        if x is not None and not shares_hold(scaled, *row_activity(scaled, x)):
+            raise strict from None
         notes.append(_LOOSE)
     return without_stray_signs(lp, checked)
 
