@@ -236,22 +236,25 @@ def test_an_undecided_end_is_solved_again_by_another_method():
         assert not any("not confirmed" in note for note in plan.notes)
 
 
+#: The columns of an offers table with periods, refining countries and lead times.
+TIMED = [
+    "source",
+    "product",
+    "period",
+    "country",
+    "refined_in",
+    "kind",
+    "capacity_t",
+    "price_usd_per_kg",
+    "lead_time_periods",
+]
+
+
 def test_a_plan_whose_shares_hold_is_kept_where_no_solve_meets_the_usual_standard():
     """Demands of 5e-7 t beside 1e5 t in rules over products and the horizon, with stock:
     a share row holds 2e-17 (of its largest entry) of purchases that are solver noise, and
     no solve meets 1e-9 of that; every share holds to 1e-6 of its base, so the plan stands,
     with a note."""
-    offer_columns = [
-        "source",
-        "product",
-        "period",
-        "country",
-        "refined_in",
-        "kind",
-        "capacity_t",
-        "price_usd_per_kg",
-        "lead_time_periods",
-    ]
     rows = [
         ("s5", "P1", 0, "CN", "CN", "refinery", 1.428103884991811e-06, 0.001, 1),
         ("s4", "P2", 0, "VN", "MY", "refinery", 0.0, 1e-06, 1),
@@ -282,7 +285,7 @@ def test_a_plan_whose_shares_hold_is_kept_where_no_solve_meets_the_usual_standar
             "holding_usd_per_kg": [0.01, 0.01, 1e-06],
         }
     )
-    market = reopt.Market(pd.DataFrame(rows, columns=offer_columns), demand, stock=stock)
+    market = reopt.Market(pd.DataFrame(rows, columns=TIMED), demand, stock=stock)
     policies = [
         reopt.cap_share(1.0, country="CN"),
         reopt.min_share(0.05, country=["AU", "US"]),
@@ -315,3 +318,71 @@ def test_a_plan_that_breaks_a_share_of_its_base_is_never_kept():
     for solver in ("highs", "auto"):
         with pytest.raises(reopt.SolverError):
             reopt.solve(market, policies=policies, solver=solver)
+
+
+def test_a_warm_solve_that_ends_undecided_is_decided_cold_in_a_sweep():
+    """A 3-period stock market whose every cap is infeasible: a warm re-solve of the sweep
+    ends "Unknown" where the cold one says infeasible; that is no disagreement (it was a
+    SolverError), and the sweep says infeasible at every cap, as fresh solves do."""
+    rows = [
+        ("s0", "P0", 0, "CN", "CN", "mine", 2.1126250981974635, 0.0006310205791413781, 0),
+        ("s1", "P0", 0, "AU", "CN", "recycler", 13.056529311535865, 10000.0, 0),
+        ("s2", "P0", 0, "VN", "VN", "recycler", 7.042083660658212, 5.0, 0),
+        ("s0", "P1", 0, "CN", "CN", "mine", np.inf, 5.0, 0),
+        ("s1", "P1", 0, "AU", "CN", "recycler", np.inf, 5.0, 0),
+        ("s3", "P1", 0, "VN", "VN", "mine", np.inf, 5.0, 1),
+        ("s0", "P0", 1, "CN", "CN", "mine", np.inf, 100.0, 0),
+        ("s1", "P0", 1, "AU", "CN", "recycler", np.inf, 10000.0, 0),
+        ("s2", "P0", 1, "VN", "VN", "recycler", 3.521041830329106, 100.0, 0),
+        ("s3", "P0", 1, "VN", "VN", "mine", 1.173680610109702, 1.0, 1),
+        ("s0", "P1", 1, "CN", "CN", "mine", 0.0, 5052.678961415734, 0),
+        ("s1", "P1", 1, "AU", "CN", "recycler", np.inf, 1.5579138545769347e-05, 0),
+        ("s3", "P1", 1, "VN", "VN", "mine", np.inf, 0.001, 0),
+        ("s0", "P0", 2, "CN", "CN", "mine", np.inf, 7.944439639969548e-06, 0),
+        ("s1", "P0", 2, "AU", "CN", "recycler", np.inf, 13.73978777967687, 0),
+        ("s3", "P0", 2, "VN", "VN", "mine", 3.521041830329106e-12, 7.601092359171552, 0),
+        ("s4", "P0", 2, "MY", "MY", "mine", np.inf, 0.003101387892212697, 0),
+        ("s0", "P1", 2, "CN", "CN", "mine", np.inf, 0.0011025416627250375, 0),
+        ("s1", "P1", 2, "AU", "CN", "recycler", 1512.2777337364425, 9.29868465142195e-06, 0),
+        ("s2", "P1", 2, "VN", "VN", "recycler", 1e-09, 100.0, 1),
+        ("s3", "P1", 2, "VN", "VN", "mine", np.inf, 5.0, 1),
+        ("s4", "P1", 2, "MY", "MY", "mine", 1000.0, 5.0, 1),
+    ]
+    demand = pd.DataFrame(
+        {
+            "product": ["P0", "P1", "P0", "P1", "P0", "P1"],
+            "period": [0, 0, 1, 1, 2, 2],
+            "demand_t": [
+                7.042083660658212,
+                1000.0,
+                3.521041830329106,
+                2000.0,
+                3.521041830329106,
+                500.0,
+            ],
+        }
+    )
+    stock = pd.DataFrame(
+        {
+            "product": ["P0", "P1"],
+            "initial_t": [0.0, 2500.0],
+            "min_t": [3.521041830329106e-07, 0.0],
+            "max_t": [10.5631258430915, 3000.0],
+            "holding_usd_per_kg": [1e-06, 0.0],
+        }
+    )
+    caps = [
+        0.31824800900726,
+        0.3922522737270253,
+        0.5038969315978425,
+        0.5732533431597917,
+        0.7106544578386782,
+    ]
+    with pytest.warns(reopt.ReoptWarning, match="would arrive after the last period"):
+        market = reopt.Market(pd.DataFrame(rows, columns=TIMED), demand, stock=stock)
+    policies = [reopt.cap_share(1e-09, each="source"), reopt.min_share(0.01, country="AU")]
+    for solver in ("highs", "auto"):
+        table = reopt.sweep(
+            market, china_cap=caps, policies=policies, exact=False, solver=solver, progress=False
+        )
+        assert set(table["status"]) == {"infeasible"}

@@ -128,7 +128,8 @@ class Engine:
                 assert self.session is not None
                 self.first_basis = self.session.start_basis()
             if not fresh and not _certified(solution):
-                if self.unproved % COLD_CHECK_EVERY == 0:
+                # an undecided end is no verdict to compare: the plan solves it again
+                if solution.status is not Status.ERROR and self.unproved % COLD_CHECK_EVERY == 0:
                     cold = solve_with(self.backend, lp, self.options, scaling=scaling)
                     check_agreement(solution, cold, setup.parameter, value)
                 self.unproved += 1
