@@ -25,6 +25,7 @@ from reopt.results.verify import (
     FEASIBILITY_RTOL,
     OPTIMALITY_RTOL,
     PRINTED_OPTIMALITY_RTOL,
+    ROUNDING_RTOL,
     check_solution,
     looser_standard,
     optimality_violations,
@@ -316,7 +317,7 @@ def _onto_bounds(lp: LinearProgram, scaling: Scaling, solution: Solution) -> Sol
         return solution
     value, low, up = x[at], lower[at], upper[at]
     beyond = np.maximum(low - value, value - up)
-    rounding = _ULPS * np.where(value < low, np.abs(low), np.abs(up))
+    rounding = ROUNDING_RTOL * np.where(value < low, np.abs(low), np.abs(up))
     tol = FEASIBILITY_RTOL * np.maximum(scaling.col[at], np.abs(value))
     move = (beyond > rounding) & (beyond <= tol)
     if not move.any():
@@ -324,10 +325,6 @@ def _onto_bounds(lp: LinearProgram, scaling: Scaling, solution: Solution) -> Sol
     fixed = x.copy()
     fixed[at[move]] = np.clip(value[move], low[move], up[move])
     return replace(solution, x=readonly(fixed), objective=dot(lp.cost, fixed) + lp.objective_offset)
-
-
-#: A value this many units in the last place of its bound beyond it is rounding.
-_ULPS = 4 * float(np.finfo(float).eps)
 
 
 def _polished(

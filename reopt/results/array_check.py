@@ -35,6 +35,7 @@ from reopt.results.verify import (
     OBJECTIVE_RTOL,
     OPTIMALITY_FLOOR,
     OPTIMALITY_RTOL,
+    REACH_RTOL,
 )
 from reopt.vectors import row_sums
 
@@ -150,7 +151,7 @@ class ArrayCheck:
             positive, negative = np.maximum(dual, 0.0), np.maximum(-dual, 0.0)
             # a positive dual belongs to a lower bound, a negative one to an upper bound, and
             # beyond its tolerance it may not point at a bound that is missing or far away
-            reach = (FEASIBILITY_RTOL + 4 * float(np.finfo(float).eps)) * size  # and rounding
+            reach = REACH_RTOL * size
             astray = (positive > tol) & (np.where(low_ok, above, np.inf) > reach)
             astray |= (negative > tol) & (np.where(up_ok, below, np.inf) > reach)
             ok &= ~astray.any(axis=-1)

@@ -103,11 +103,11 @@ class Plan:
         lie far apart; those are bought too, so that the purchases add up to `cost_usd`.
         """
         enc = self.market.encoded
+        demanded = enc.group >= 0
         row = np.maximum(enc.group, 0)
-        size = np.where(enc.group >= 0, enc.demand_t[row], 0.0)
-        spend = np.abs(enc.price_usd_per_kg * self._x)
-        of_row = np.bincount(row, weights=np.where(enc.group >= 0, spend, 0.0), minlength=1)
-        money = np.where(enc.group >= 0, of_row[row], 0.0)
+        spend = np.abs(enc.price_usd_per_kg * self._x) * demanded
+        size = enc.demand_t[row] * demanded
+        money = np.bincount(row, weights=spend, minlength=1)[row] * demanded
         return (self._x > BOUGHT_SHARE * size) | ((self._x > 0) & (spend > BOUGHT_SHARE * money))
 
     @property

@@ -28,16 +28,12 @@ def without_presolve(
     """``lp`` solved again without presolve, to confirm a verdict presolve reached.
 
     Where that solve ends undecided (HiGHS's "Unknown": neither a plan nor a verdict), it
-    is tried once more with the other method; the answer is whatever the last try said.
+    is tried once more by another method (`decided_again`).
     """
     again = solve_with(backend, lp, options.replace(presolve=False), scaling=scaling)
     if again.status in _DECIDED:
         return again
-    method = Method.SIMPLEX if options.method is Method.IPM else Method.IPM
-    other = options.replace(presolve=False, method=method)
-    if backend.option_problems(lp, other):
-        return again
-    return solve_with(backend, lp, other, scaling=scaling)
+    return decided_again(lp, again, backend, options, scaling=scaling)
 
 
 def decided_again(

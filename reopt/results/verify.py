@@ -54,6 +54,8 @@ __all__ = [
     "OPTIMALITY_FLOOR",
     "OPTIMALITY_RTOL",
     "PRINTED_OPTIMALITY_RTOL",
+    "REACH_RTOL",
+    "ROUNDING_RTOL",
     "check_optimality",
     "check_solution",
     "looser_standard",
@@ -70,6 +72,13 @@ __all__ = [
 
 #: Allowed violation of a bound or row, relative to max(1, |bound|, sum |a_ij x_j|).
 FEASIBILITY_RTOL = 1e-9
+#: The rounding of one subtraction, relative to the numbers subtracted (four units in the
+#: last place).
+ROUNDING_RTOL = 4 * float(np.finfo(float).eps)
+#: How far from its bound a value may be and still hold a dual there: the feasibility
+#: tolerance, and the rounding of the subtraction that measures it (a row the feasibility
+#: check passes, ``value <= bound + tol`` in floating point, is within reach of its bound).
+REACH_RTOL = FEASIBILITY_RTOL + ROUNDING_RTOL
 #: Allowed difference between the solver's objective and c @ x, relative to max(1, |c @ x|).
 OBJECTIVE_RTOL = 1e-6
 #: Allowed dual infeasibility and complementary slack, relative to the terms they are made of:
@@ -125,7 +134,8 @@ def violations(
         )
 
     ax, size = row_activity(lp, x) if activity is None else activity
-    floor = row_floor(lp, ax, size) if (strict_standard() if to_base is None else to_base) else 1.0
+    to_base = strict_standard() if to_base is None else to_base
+    floor = row_floor(lp, ax, size) if to_base else 1.0
     row_tol = FEASIBILITY_RTOL * np.maximum(floor, size)
     bad = (ax < lp.row_lower - row_tol) | (ax > lp.row_upper + row_tol)
     for i in np.flatnonzero(bad)[:SHOWN]:
@@ -297,12 +307,6 @@ def _slacks(
     return astray, gap
 
 
-#: How far from its bound a value may be and still hold a dual there: the feasibility
-#: tolerance, and the rounding of the subtraction that measures it (a row the feasibility
-#: check passes, ``value <= bound + tol`` in floating point, is within reach of its bound).
-_REACH = FEASIBILITY_RTOL + 4 * float(np.finfo(float).eps)
-
-
 def _slacks_of_part(
     astray: np.ndarray,
     gap: np.ndarray,
@@ -321,7 +325,7 @@ def _slacks_of_part(
     work = np.abs(value)
     if size is None:
         size = np.maximum(work, 1.0, out=work)
-    reach = np.multiply(size, _REACH, out=work)
+    reach = np.multiply(size, REACH_RTOL, out=work)
     lower_side = dual > 0
     distance = np.subtract(upper, value, out=gap)  # infinite where that bound is missing
     np.subtract(value, lower, out=distance, where=lower_side)
