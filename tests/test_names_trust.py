@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import reopt
 
@@ -255,3 +257,55 @@ def test_normalise_name_and_name_problem() -> None:
     assert name_problem("Nd\x00") is not None
     assert name_problem("日本 Metals") is None
     assert name_problem("NdPr \u03bfxide") is not None
+
+
+#: Text near the edges of the rules: spaces of every kind, controls, look-alikes, accents.
+_EDGY = st.text(
+    alphabet=st.sampled_from(list("ab AZ09.-_()\t\n\r\x00\x7f\u00a0\u200b\u0301оΟ日é\u2003")),
+    max_size=8,
+)
+
+
+def _each_alone(values: list[object]) -> bool:
+    from reopt.data.text import name_problem, normalise_name
+
+    return all(
+        isinstance(v, str) and v and normalise_name(v) == v and name_problem(v) is None
+        for v in values
+    )
+
+
+@given(st.lists(st.text(alphabet=" ab", max_size=4), max_size=4))
+def test_plain_names_are_checked_at_once_exactly_as_one_by_one(values: list[str]) -> None:
+    from reopt.data.text import already_names
+
+    assert already_names(values) == _each_alone(values)
+
+
+@given(st.lists(st.one_of(_EDGY, st.integers(), st.none()), max_size=6))
+def test_names_checked_at_once_only_when_each_would_pass_alone(values: list[object]) -> None:
+    from reopt.data.text import already_names
+
+    assert not already_names(values) or _each_alone(values)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Lynas", "MP Materials", "Iluka", "Arafura", "Neo", "Solvay"],  # read at once
+        ["Lynas", "MP  Materials", "Iluka", "Arafura", "Neo", "Solvay"],  # two spaces
+        ["Lynas", "MP Materials", "Iluka ", "Arafura", "Neo", "Solvay"],  # a space at an end
+        ["Lynas", "MP Materials", "Iluka", " Arafura", "Neo", "Solvay"],  # ... at a start
+        ["Lynas", "MP\u00a0Materials", "Iluka", "Arafura", "Neo\u200b", "Solvay"],  # unseen
+        ["Lynas", "MP Materials", "Iluka", "Arafura", "Neo", "Solvay\t"],  # a tab
+    ],
+)
+def test_sources_read_at_once_or_one_by_one_give_the_same_market(names: list[str]) -> None:
+    from reopt.data.text import normalise_name
+
+    table = pd.concat([offers()] * 3, ignore_index=True).assign(source=names)
+    market = reopt.Market(table, demand())
+    expected = [normalise_name(name) for name in names]
+    assert list(market.offers["source"]) == expected
+    codes = market.encoded.codes["source"]
+    assert list(market.encoded.labels["source"][codes]) == expected

@@ -21,7 +21,7 @@ import pandas as pd
 
 from reopt.data.filters import code_problem, normalise_text
 from reopt.data.labels import duplicate_problems
-from reopt.data.text import name_problem, normalise_name
+from reopt.data.text import already_names, name_problem, normalise_name
 from reopt.errors import ProblemList
 
 __all__ = [
@@ -107,7 +107,10 @@ def text_column(
     clean = np.empty(len(distinct), dtype=object)
     state = np.zeros(len(distinct), dtype=np.int8)  # 0 fine, 1 empty, 2 not text, 3 bad name
     refused: dict[int, tuple[str, str]] = {}
-    for k, value in enumerate(distinct[:-1]):
+    plain = already_names(distinct[:-1].tolist())  # then each value is clean as it is
+    if plain:
+        clean[:-1] = distinct[:-1]
+    for k, value in enumerate(distinct[:-1] if not plain else ()):
         if isinstance(value, str):
             clean[k] = normalise_name(value) or None
             state[k] = 0 if clean[k] else 1
@@ -119,12 +122,12 @@ def text_column(
         else:
             state[k] = 2
     state[-1] = 1
-    unchanged = not (codes < 0).any() and all(
-        state[k] == 0 and clean[k] == value for k, value in enumerate(distinct[:-1])
+    unchanged = not (codes < 0).any() and (
+        plain or all(state[k] == 0 and clean[k] == value for k, value in enumerate(distinct[:-1]))
     )
     if unchanged:
         if coded is not None:
-            coded[col] = (codes.astype(np.int64), distinct[:-1])
+            coded[col] = (codes.astype(np.int64, copy=False), distinct[:-1])
         if same is not None:  # the caller keeps the column as given (not this array)
             same.add(col)
             return df[col].to_numpy(dtype=object)
@@ -147,7 +150,7 @@ def text_column(
 def _recode(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row codes into the distinct values of ``distinct[codes]`` (which may repeat or be None)."""
     merged, labels = pd.factorize(distinct, use_na_sentinel=True)
-    return merged[codes].astype(np.int64), np.asarray(labels, dtype=object)
+    return merged[codes].astype(np.int64, copy=False), np.asarray(labels, dtype=object)
 
 
 def number_column(

@@ -65,7 +65,7 @@ def encode(
             code, uniques = known[col]
         else:
             code, uniques = pd.factorize(offers[col].to_numpy(dtype=object))
-        codes[col] = readonly(code.astype(np.int64))
+        codes[col] = readonly(code.astype(np.int64, copy=False))
         labels[col] = readonly(np.asarray(uniques, dtype=object))
     product_of = {p: i for i, p in enumerate(labels["product"])}
     demand_product = demand["product"].map(product_of).to_numpy(dtype=np.int64)

@@ -8,15 +8,18 @@ normalising cannot make safe: control and format characters (``"\x00"``, ``"\x0b
 right-to-left mark), which no workbook can hold, and Latin letters mixed with Cyrillic or
 Greek look-alikes (``"NdPr оxide"`` with a Cyrillic ``о``), which match nothing. A name wholly
 in another script (``"住友金属鉱山"``, ``"Норникель"``) is a valid name.
-Callers apply both once per distinct value of a column, not once per row.
+Callers apply both once per distinct value of a column, not once per row, and
+`already_names` answers for a whole column's values at once in the common case (plain
+printable ASCII, already written as names are), where both would leave every value as it is.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import cast
 
-__all__ = ["char_name", "name_problem", "normalise_name"]
+__all__ = ["already_names", "char_name", "name_problem", "normalise_name"]
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _DROP_ZERO_WIDTH = str.maketrans("", "", _ZERO_WIDTH)
@@ -75,6 +78,38 @@ def normalise_name(text: str) -> str:
         return _SPACES.sub(" ", text).strip(" ")
     text = unicodedata.normalize("NFC", text.translate(_DROP_ZERO_WIDTH))
     return _SPACES.sub(" ", text).strip(" ")
+
+
+def already_names(values: list[object]) -> bool:
+    r"""Whether every value is text that `normalise_name` keeps and `name_problem` accepts.
+
+    True only for non-empty ``str`` values of printable ASCII with no space at either end
+    and no two spaces together: for each of them ``normalise_name(v) == v`` and
+    ``name_problem(v) is None``. Checked on the joined text, so that a column of many
+    distinct names costs a few passes over its characters instead of a call per name. False
+    says nothing about any one value (check it with the two functions).
+
+    Examples
+    --------
+    >>> already_names(["Lynas", "NdPr oxide", "MP Materials"])
+    True
+    >>> already_names(["Lynas", "NdPr  oxide"]), already_names(["Lynas "]), already_names([""])
+    (False, False, False)
+    >>> already_names(["Lynas", 101]), already_names(["Nd\u00a0oxide"])
+    (False, False)
+    """
+    if set(map(type, values)) - {str} or "" in values:
+        return False
+    text = cast("list[str]", values)
+    whole = "".join(text)
+    if not (whole.isascii() and whole.isprintable()):
+        return False
+    joined = "\n".join(text)  # "\n" appears only between values now
+    return not (
+        joined.startswith(" ")
+        or joined.endswith(" ")
+        or any(pair in joined for pair in ("  ", " \n", "\n "))
+    )
 
 
 def name_problem(text: str) -> tuple[str, str] | None:
