@@ -320,6 +320,56 @@ def test_an_infeasible_stock_market_is_explained_in_tonnes():
     assert "at least 95.0% (65 t over the cap)" in text
 
 
+def _late_offers(lead: list[int], capacity: list[float | None]) -> pd.DataFrame:
+    """cn and au offer A in periods 1 and 2, with the lead times and capacities given."""
+    return pd.DataFrame(
+        {
+            "source": ["cn", "au", "cn", "au"],
+            "product": "A",
+            "country": ["CN", "AU", "CN", "AU"],
+            "period": [1, 1, 2, 2],
+            "capacity_t": capacity,
+            "price_usd_per_kg": [10.0, 20.0, 10.0, 20.0],
+            "lead_time_periods": lead,
+        }
+    )
+
+
+def test_a_demand_nothing_can_reach_in_time_is_explained_by_arrivals():
+    """Unlimited offers that all arrive a period late leave the first period short: the
+    explanation counts what arrives in it (0 t), not what is bought in it (no limit)."""
+    demand = pd.DataFrame({"product": "A", "period": [1, 2], "demand_t": [100.0, 100.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReoptWarning)  # period 2's offers arrive too late
+        market = reopt.Market(_late_offers([1, 1, 1, 1], [None] * 4), demand)
+    plan = reopt.solve(market, china_cap=0.6)
+    assert plan.status is reopt.Status.INFEASIBLE
+    text = plan.explain()
+    assert "unlimited" not in text
+    assert "demand 100 t but the offers arriving in that period can supply only 0 t" in text
+    assert plan.infeasibility["available_t"].tolist() == [0.0]
+
+
+def test_a_stocked_demand_is_explained_by_what_can_be_held_until_then():
+    """With a stock row, the offers arriving by a period and the initial stock meet the
+    product's demand up to that period."""
+    demand = pd.DataFrame({"product": "A", "period": [1, 2], "demand_t": [100.0, 100.0]})
+    stock = pd.DataFrame({"product": ["A"], "initial_t": [30.0], "holding_usd_per_kg": [0.1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReoptWarning)
+        market = reopt.Market(
+            _late_offers([0, 0, 1, 1], [20.0, 20.0, None, None]), demand, stock=stock
+        )
+    plan = reopt.solve(market, china_cap=0.6)
+    table = plan.infeasibility
+    assert table["available_t"].tolist() == [70.0, 70.0]  # 2 x 20 t arriving + 30 t held
+    assert table["change_t"].sum() == pytest.approx(130.0)  # 200 t asked, 70 t to be had
+    assert (
+        "demand 100 t (200 t up to then) but the initial stock and the offers arriving by "
+        "then can supply only 70 t" in plan.explain()
+    )
+
+
 def test_golden_stock_bounds_in_shadow_prices(solver: str) -> None:
     """The golden case with max_t = 100 t, worked by hand (USD/kg).
 

@@ -161,11 +161,15 @@ def _report(
         demand_row = int(info["demand_row"])
         product, period, when = _unit_names(market, demand_row, int(info["period"]))
         if info["family"] == RowFamily.DEMAND:
-            supply = _capacity(enc, enc.group == demand_row)
+            supply, offers, until = _supply(market, demand_row)
             d = float(enc.demand_t[demand_row])
+            asked = f"demand {d:,.0f} t" + (f" ({until:,.0f} t up to then)" if until > d else "")
             message = (
-                f"{product}{when}: demand {d:,.0f} t but all offers together can supply "
-                f"only {_tonnes(supply)} (short {change:,.0f} t)"
+                f"{product}{when}: {asked} but {offers} can supply only {supply:,.0f} t "
+                f"(short {change:,.0f} t)"
+                if np.isfinite(supply)
+                else f"{product}{when}: {asked} is {change:,.0f} t short, though {offers} "
+                "have no capacity limit (other rows of the model hold it back)"
             )
             records.append(("demand", product, period, "", d, supply, change, message))
             continue
@@ -248,6 +252,33 @@ def _unit_names(market: Market, demand_row: int, period: int) -> tuple[str, obje
         return product, None, ""
     label = market.encoded.labels["period"][period]
     return product, label, f" in period {label}"
+
+
+def _supply(market: Market, demand_row: int) -> tuple[float, str, float]:
+    """The tonnes that can meet ``demand_row``, the offers they come from, and the demand.
+
+    Without stock, the offers of its product and period; with a stock balance, the offers
+    that arrive in its period (after their lead times) and, for a product with a stock row,
+    those arriving in earlier periods and the initial stock, which can be held until then:
+    the demand they meet is then the product's demand up to that period.
+    """
+    enc = market.encoded
+    demand = float(enc.demand_t[demand_row])
+    if not market.has_stock_balance:
+        return _capacity(enc, enc.group == demand_row), "all offers together", demand
+    held = market.stock_data
+    product = enc.demand_product[demand_row]
+    stocked = np.flatnonzero(held.product == product)
+    if not len(stocked):
+        arriving = _capacity(enc, held.arrival == demand_row)
+        return arriving, "the offers arriving in that period", demand
+    up_to = np.flatnonzero(
+        (enc.demand_product == product)
+        & (enc.demand_period_code <= enc.demand_period_code[demand_row])
+    )
+    supply = _capacity(enc, np.isin(held.arrival, up_to)) + float(held.initial_t[stocked].sum())
+    until = float(enc.demand_t[up_to].sum())
+    return supply, "the initial stock and the offers arriving by then", until
 
 
 def _capacity(enc: object, mask: np.ndarray) -> float:
