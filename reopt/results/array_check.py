@@ -152,8 +152,12 @@ class ArrayCheck:
             # a positive dual belongs to a lower bound, a negative one to an upper bound, and
             # beyond its tolerance it may not point at a bound that is missing or far away
             reach = REACH_RTOL * size
-            astray = (positive > tol) & (np.where(low_ok, above, np.inf) > reach)
-            astray |= (negative > tol) & (np.where(up_ok, below, np.inf) > reach)
+            # the floor over the largest quantity, for a dual's sign (`verify`)
+            largest = np.maximum(1.0, np.abs(x).max(axis=-1, initial=0.0))[..., None]
+            sign_tol = OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR / largest
+            astray = (positive > sign_tol) & (np.where(low_ok, above, np.inf) > reach)
+            astray |= (negative > sign_tol) & (np.where(up_ok, below, np.inf) > reach)
+            del sign_tol
             ok &= ~astray.any(axis=-1)
             del astray
             positive[positive <= OPTIMALITY_FLOOR] = 0.0  # rounding: no slack, however far

@@ -13,7 +13,9 @@ from its own arrays in numpy:
   ``d = c - A^T y`` are recomputed from the row duals ``y``; each dual must have the sign its
   bound allows (dual feasibility) and be zero where its row or column is not at that bound
   (complementary slackness), each to `OPTIMALITY_RTOL` (1e-9) of the money it is made of
-  (plus `OPTIMALITY_FLOOR`); the duality gap (``c @ x`` minus the dual objective, the sum of
+  (plus `OPTIMALITY_FLOOR`; for a dual's sign, that over the point's largest quantity
+  where it is above 1, since such a quantity may move to the column the dual prices); the
+  duality gap (``c @ x`` minus the dual objective, the sum of
   those slacks) to the same share of the objective's terms. Where that holds, no plan is
   cheaper by more than that share. Back ends that print their duals with fewer than 15
   digits (CBC) are held to `PRINTED_OPTIMALITY_RTOL` (1e-7).
@@ -88,7 +90,10 @@ OPTIMALITY_RTOL = 1e-9
 #: eight): their duals, recomputed from a rounded point and rounded prices, carry 1e-8.
 PRINTED_OPTIMALITY_RTOL = 1e-7
 #: Dual noise allowed whatever the terms, in the scaled program's money (its costs are <= 1):
-#: below a cost of 1e-12 of its part's largest, which is a price, not rounding.
+#: below a cost of 1e-12 of its part's largest, which is a price, not rounding. For a dual's
+#: sign it is divided by the point's largest quantity where that is above 1: a column priced
+#: 1e-16 of its part's largest (prices 1e9 apart, bought for a period demanding 1e7 times
+#: more) can be bought 1e7 times its unit, so its reduced cost is not noise however small.
 OPTIMALITY_FLOOR = 1e-14
 #: How many violations a message lists.
 SHOWN = 10
@@ -206,7 +211,10 @@ def optimality_violations(
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
-    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol)
+    # noise in a dual's sign moves at most the floor's money: per unit, the floor over the
+    # largest quantity the point holds (a column can take that much from the others)
+    sign_floor = OPTIMALITY_FLOOR / max(1.0, float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
+    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, sign_floor=sign_floor)
     # the money a row's dual is made of: the terms per unit of the row of its columns in play
     # (nonzero), or of all its columns where none is; an offer 1e9 times dearer than those
     # bought, and not bought, does not make a dual of the cheap ones' size rounding
@@ -218,7 +226,9 @@ def optimality_violations(
         row_terms[idle] = row_terms_of(lp, terms)[idle]
     ax, size = row_activity(lp, x) if activity is None else activity
     row_size = np.maximum(1.0, size)
-    row_slack = _slacks(ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_size)
+    row_slack = _slacks(
+        ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_size, sign_floor=sign_floor
+    )
     col_money = np.abs(x)
     np.maximum(col_money, 1.0, out=col_money)
     col_money *= terms  # the terms times the column's size
@@ -266,10 +276,16 @@ def _in_chunks(
     return out
 
 
-def _beyond(out: np.ndarray, amount: np.ndarray, money: np.ndarray, rtol: float) -> None:
-    """Where ``amount`` exceeds ``rtol`` of its ``money`` plus `OPTIMALITY_FLOOR` (into ``out``)."""
+def _beyond(
+    out: np.ndarray,
+    amount: np.ndarray,
+    money: np.ndarray,
+    rtol: float,
+    floor: float = OPTIMALITY_FLOOR,
+) -> None:
+    """Where ``amount`` exceeds ``rtol`` of its ``money`` plus ``floor`` (into ``out``)."""
     limit = money * rtol
-    limit += OPTIMALITY_FLOOR
+    limit += floor
     np.greater(amount, limit, out=out)
 
 
@@ -289,12 +305,14 @@ def _slacks(
     terms: np.ndarray,
     rtol: float,
     size: np.ndarray | None = None,
+    *,
+    sign_floor: float = OPTIMALITY_FLOOR,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(a dual pointing where it may not, complementary slack in USD) of each value.
 
     A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
     the dual times the distance to that bound. A dual beyond its tolerance (``rtol`` of the
-    money it is made of, ``terms``, plus `OPTIMALITY_FLOOR`) may not point at an infinite
+    money it is made of, ``terms``, plus ``sign_floor``) may not point at an infinite
     bound, nor at one farther than the feasibility tolerance (`FEASIBILITY_RTOL` of ``size``,
     by default ``max(|value|, 1)``): a column 3e-7 of its product's demand below its capacity
     with a reduced cost of half its price is not at the vertex its dual stands for, however
@@ -303,7 +321,9 @@ def _slacks(
     3e-3).
     """
     out = (np.empty(len(value), dtype=bool), np.empty(len(value)))
-    astray, gap = _in_chunks(_slacks_of_part, out, value, lower, upper, dual, terms, rtol, size)
+    astray, gap = _in_chunks(
+        _slacks_of_part, out, value, lower, upper, dual, terms, rtol, size, sign_floor
+    )
     return astray, gap
 
 
@@ -317,11 +337,12 @@ def _slacks_of_part(
     terms: np.ndarray,
     rtol: float,
     size: np.ndarray | None,
+    sign_floor: float,
 ) -> None:
     """`_slacks` of one part, into ``astray`` and ``gap``."""
     # a dual is its lower bound's when positive, else its upper bound's
     magnitude = np.abs(dual)
-    _beyond(astray, magnitude, terms, rtol)
+    _beyond(astray, magnitude, terms, rtol, sign_floor)
     work = np.abs(value)
     if size is None:
         size = np.maximum(work, 1.0, out=work)
