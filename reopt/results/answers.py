@@ -19,7 +19,7 @@ from reopt.errors import InputError, Problem, SolverError
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import Scaling, scaling_for
 from reopt.options import Method, SolverOptions
-from reopt.results.polish import polish
+from reopt.results.polish import polish, without_stray_signs
 from reopt.results.sizes import shares_hold
 from reopt.results.verify import (
     FEASIBILITY_RTOL,
@@ -33,7 +33,6 @@ from reopt.results.verify import (
     row_max,
     strict_standard,
     violations,
-    without_stray_signs,
 )
 from reopt.status import Status
 from reopt.vectors import dot

@@ -153,7 +153,7 @@ class ArrayCheck:
             # beyond its tolerance it may not point at a bound that is missing or far away
             reach = REACH_RTOL * size
             # the floor over the largest quantity, for a dual's sign (`verify`)
-            largest = np.maximum(1.0, np.abs(x).max(axis=-1, initial=0.0))[..., None]
+            largest = size[..., : lp.n_cols].max(axis=-1, keepdims=True, initial=1.0)
             sign_tol = OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR / largest
             astray = (positive > sign_tol) & (np.where(low_ok, above, np.inf) > reach)
             astray |= (negative > sign_tol) & (np.where(up_ok, below, np.inf) > reach)

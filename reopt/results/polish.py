@@ -10,20 +10,32 @@ makes every tight row exact (dense least squares, for at most `MAX_FREE` free co
 result is kept only when the move is small (`MAX_CHANGE` of each column's size) and the point
 is feasible to reopt's tolerances; otherwise the answer stays as it was. A polished point is
 no cheaper than the optimum, and it is held to the optimality check by duals like any other.
+
+`without_stray_signs` tidies a checked answer's duals the same way: a dual that points at a
+bound its row or column does not have is rounding, and set to zero.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from reopt.backends import Solution
+from reopt.data.market import readonly
 from reopt.model.program import LinearProgram
 from reopt.results.verify import OPTIMALITY_RTOL, optimality_violations, row_sizes, violations
 from reopt.vectors import dot
 
-__all__ = ["AT_BOUND_RTOLS", "MAX_CHANGE", "MAX_FREE", "Polished", "polish"]
+__all__ = [
+    "AT_BOUND_RTOLS",
+    "MAX_CHANGE",
+    "MAX_FREE",
+    "Polished",
+    "polish",
+    "without_stray_signs",
+]
 
 #: Relative distances to a bound at which a value is taken to sit there, tried in turn.
 AT_BOUND_RTOLS = (1e-9, 1e-7, 1e-5)
@@ -170,3 +182,28 @@ class _Vertex:
             change, *_ = np.linalg.lstsq(matrix.T, reduced, rcond=None)
             y[self.tight[at_bound]] += change
         return y
+
+
+def without_stray_signs(lp: LinearProgram, solution: Solution) -> Solution:
+    """``solution`` with every dual that points at an infinite bound set to zero.
+
+    A positive dual prices a lower bound and a negative one an upper bound; a row or column
+    without that bound cannot carry it. Such a dual in a checked answer is rounding (the
+    optimality check bounds it relative to the prices), and left in place it would show as
+    the price of a bound that does not exist.
+    """
+    if solution.row_dual is None or solution.col_dual is None:
+        return solution
+    row_dual = _settled(solution.row_dual, lp.row_lower, lp.row_upper)
+    col_dual = _settled(solution.col_dual, lp.col_lower, lp.col_upper)
+    if row_dual is solution.row_dual and col_dual is solution.col_dual:
+        return solution
+    return replace(solution, row_dual=row_dual, col_dual=col_dual)
+
+
+def _settled(dual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """``dual`` with zeros where its sign points at an infinite bound (same array if none)."""
+    stray = ((dual > 0) & np.isneginf(lower)) | ((dual < 0) & np.isposinf(upper))
+    if not stray.any():
+        return dual
+    return readonly(np.where(stray, 0.0, dual))

@@ -30,13 +30,10 @@ is reported in words, and `check_solution` / `check_optimality` raise `SolverErr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from reopt.backends import Solution
-from reopt.data.market import readonly
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
 from reopt.results.sizes import (
@@ -68,7 +65,6 @@ __all__ = [
     "row_sizes",
     "strict_standard",
     "violations",
-    "without_stray_signs",
 ]
 
 
@@ -382,28 +378,3 @@ def _raise(found: list[str], backend: str, what: str) -> None:
     if found:
         listing = "\n  - ".join(found)
         raise SolverError(f"{backend} reported {what}:\n  - {listing}")
-
-
-def without_stray_signs(lp: LinearProgram, solution: Solution) -> Solution:
-    """``solution`` with every dual that points at an infinite bound set to zero.
-
-    A positive dual prices a lower bound and a negative one an upper bound; a row or column
-    without that bound cannot carry it. Such a dual in a checked answer is rounding (the
-    optimality check bounds it relative to the prices), and left in place it would show as
-    the price of a bound that does not exist.
-    """
-    if solution.row_dual is None or solution.col_dual is None:
-        return solution
-    row_dual = _settled(solution.row_dual, lp.row_lower, lp.row_upper)
-    col_dual = _settled(solution.col_dual, lp.col_lower, lp.col_upper)
-    if row_dual is solution.row_dual and col_dual is solution.col_dual:
-        return solution
-    return replace(solution, row_dual=row_dual, col_dual=col_dual)
-
-
-def _settled(dual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """``dual`` with zeros where its sign points at an infinite bound (same array if none)."""
-    stray = ((dual > 0) & np.isneginf(lower)) | ((dual < 0) & np.isposinf(upper))
-    if not stray.any():
-        return dual
-    return readonly(np.where(stray, 0.0, dual))
