@@ -16,7 +16,7 @@ from strategies import MIN_FEASIBLE_CAP, Case, caps, cases
 import reopt
 
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=40,  # on each of the five back ends
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
