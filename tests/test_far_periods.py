@@ -47,8 +47,14 @@ def far_periods() -> reopt.Market:
     return reopt.Market(offers, demand, stock=stock)
 
 
-def test_the_hand_worked_optimum():
+def test_the_hand_worked_optimum_is_what_highs_finds_in_the_programs_own_units():
+    """Unscaled, the cheap offers' prices are not lost beside the dearest: HiGHS finds the
+    optimum there, independently of reopt's check."""
     assert OPTIMUM_USD == pytest.approx(1033.1210875, rel=1e-15)
+    lp = reopt.compile(far_periods(), [CAP])
+    answer = solve_highs(lp)
+    assert answer.status is reopt.Status.OPTIMAL and answer.x is not None
+    assert float(lp.cost @ answer.x) + lp.objective_offset == pytest.approx(OPTIMUM_USD, rel=1e-9)
 
 
 @pytest.mark.parametrize("solver", ["highs", "auto"])
