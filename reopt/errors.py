@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = ["InputError", "NoSolutionError", "Problem", "ReoptError", "ReoptWarning", "SolverError"]
 
 #: How many problems an `InputError` message spells out before it summarises the rest.
@@ -60,6 +62,9 @@ class Problem:
 
 
 def _show(value: object) -> str:
+    """The value as its table holds it: a numpy scalar as the Python number it is."""
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -119,21 +119,32 @@ def _one_row(cost: list[float], size: float) -> LinearProgram:
 
 @pytest.mark.parametrize(("unit", "size"), [(1.0, 1.0), (1.0, 1e7), (1e-16, 1e7), (1e-22, 1e7)])
 def test_a_wrong_sign_is_refused_where_it_moves_money(unit, size):
-    """Prices of 1 and 2 units, ``size`` units to buy: buying the dearer is refused wherever
-    the cheaper one's reduced cost times the quantity is above the floor's money (1e-14);
-    the cheaper passes, and a reduced cost of 1e-12 of its price is rounding."""
+    """Prices of 1 and 2 units, ``size`` units to buy: buying the dearer is refused however
+    small the unit, since the reduced cost is half the money around it (its floor is 1e-14
+    of that money, not of one USD); the cheaper passes, and a reduced cost of 1e-12 of its
+    price is rounding."""
     lp = _one_row([unit, 2 * unit], size)
     dear = optimality_violations(lp, np.array([0.0, size]), np.array([2 * unit]))
-    assert bool(dear) is (unit * size > 1e-14)
-    if dear:
-        assert "column 0: its dual has a sign no bound allows" in dear[0]
+    assert dear and "column 0: its dual has a sign no bound allows" in dear[0]
     assert not optimality_violations(lp, np.array([size, 0.0]), np.array([unit]))
     rounding = unit * (1 + 1e-12)  # column 0's reduced cost is -1e-12 of its price
     assert not optimality_violations(lp, np.array([size, 0.0]), np.array([rounding]))
 
 
-def test_a_wrong_sign_on_a_unit_quantity_below_the_floor_is_rounding():
-    """A reduced cost below 1e-14 of the part's money, on quantities of order one, moves no
-    more money than that: a price 1e-16 of its part's largest is not told from noise there."""
-    lp = _one_row([1e-16, 2e-16], 1.0)
-    assert not optimality_violations(lp, np.array([0.0, 1.0]), np.array([2e-16]))
+def test_a_cheap_pair_beside_a_far_dearer_offer_is_priced_not_rounded():
+    """Prices of 1e-16 and 2e-16 of the part's largest (an offer not bought): the floor is
+    1e-14 of the money of the offers in play, so buying the dearer of the two is refused, as
+    a scaled program with a back-stop 1e16 times dearer needs (tests/test_dear_backstop.py)."""
+    lp = LinearProgram.from_arrays(
+        cost=[1e-16, 2e-16, 1.0],
+        col_lower=[0.0, 0.0, 0.0],
+        col_upper=[np.inf, np.inf, np.inf],
+        row_lower=[1.0],
+        row_upper=[1.0],
+        row_start=[0, 3],
+        col_index=[0, 1, 2],
+        value=[1.0, 1.0, 1.0],
+    )
+    found = optimality_violations(lp, np.array([0.0, 1.0, 0.0]), np.array([2e-16]))
+    assert len(found) == 1 and found[0].startswith("column 0: its dual has a sign no bound")
+    assert not optimality_violations(lp, np.array([1.0, 0.0, 0.0]), np.array([1e-16]))

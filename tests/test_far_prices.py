@@ -386,3 +386,18 @@ def test_a_warm_solve_that_ends_undecided_is_decided_cold_in_a_sweep():
             market, china_cap=caps, policies=policies, exact=False, solver=solver, progress=False
         )
         assert set(table["status"]) == {"infeasible"}
+
+
+@pytest.mark.parametrize(
+    "solver", [s for s in ("highs", "auto", "cbc") if s in reopt.available_solvers()]
+)
+@pytest.mark.parametrize("min_order_t", [1.0, 1e6])
+def test_a_milp_whose_answer_breaks_a_row_is_infeasible_not_an_error(solver, min_order_t):
+    """`only_china` with a minimum order on the cheap offer: a MILP whose first answer
+    breaks the cap on the money and whose re-solve finds no plan. There is then no buy /
+    no-buy choice to fix for shadow prices: the verdict is infeasible, not an error."""
+    market = only_china()
+    offers = market.offers.assign(min_order_t=[0.0, min_order_t, 0.0])
+    milp = reopt.Market(offers, market.demand)
+    plan = reopt.solve(milp, policies=[VALUE_CAP], solver=solver)
+    assert plan.status is reopt.Status.INFEASIBLE

@@ -14,19 +14,21 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 import reopt
 from reopt.backends.greedy import GreedyStructure, greedy_structure
+from reopt.backends.highs import solve_highs
 from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, components, scaling_for
-from reopt.results import verify
+from reopt.results import array_check, verify
+from reopt.results.array_check import ArrayCheck
 from reopt.results.verify import (
-    FEASIBILITY_RTOL,
     OPTIMALITY_FLOOR,
     OPTIMALITY_RTOL,
+    REACH_RTOL,
     SHOWN,
     optimality_violations,
     row_activity,
@@ -36,7 +38,7 @@ from reopt.vectors import row_reduce, row_sums
 
 
 # --- the plain formulas ------------------------------------------------------------------------
-def plain_slacks(value, lower, upper, dual, tol, size):
+def plain_slacks(value, lower, upper, dual, tol, sign_tol, floor, size):
     positive = np.maximum(dual, 0.0)
     negative = positive - dual
     astray = np.zeros(len(value), dtype=bool)
@@ -44,11 +46,17 @@ def plain_slacks(value, lower, upper, dual, tol, size):
     sides = ((lower, value - lower, positive), (upper, upper - value, negative))
     for bound, distance, part in sides:
         distance = np.where(np.isfinite(bound), distance, np.inf)
-        astray |= (part > tol) & (distance > FEASIBILITY_RTOL * size)
+        astray |= (part > sign_tol) & (distance > REACH_RTOL * size)
         distance = np.where(np.isfinite(bound), distance, 0.0)
-        gap += np.maximum(distance, 0.0) * np.where(part > OPTIMALITY_FLOOR, part, 0.0)
+        gap += np.maximum(distance, 0.0) * np.where(part > floor, part, 0.0)
     gap[astray] = np.inf
     return astray, gap
+
+
+def plain_row_terms(lp, terms):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        per_entry = np.where(lp.value == 0, 0.0, terms[lp.col_index] / np.abs(lp.value))
+    return row_max(lp, per_entry)
 
 
 def plain_optimality(lp, x, y, col_dual):
@@ -58,33 +66,56 @@ def plain_optimality(lp, x, y, col_dual):
         lp.col_index, weights=np.abs(entry_y), minlength=lp.n_cols
     )
     found = []
-    tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
     if col_dual is not None:
+        tol = OPTIMALITY_RTOL * terms + OPTIMALITY_FLOOR
         for j in np.flatnonzero(np.abs(col_dual - d) > tol)[:SHOWN]:
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
-    col_slack = plain_slacks(x, lp.col_lower, lp.col_upper, d, tol, np.maximum(1.0, np.abs(x)))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        per_entry = np.where(lp.value == 0, 0.0, terms[lp.col_index] / np.abs(lp.value))
-    row_terms = row_max(lp, per_entry)
+    # a row's money: of its columns in play, or of all of them where none is
+    row_terms = plain_row_terms(lp, np.where(x != 0, terms, 0.0))
+    row_terms = np.where(row_terms == 0, plain_row_terms(lp, terms), row_terms)
+    # a column's floor: of the largest row money times |a_ij| over its rows; each at most 1
+    col_money = np.zeros(lp.n_cols)
+    for i, j, a in zip(lp.entry_row, lp.col_index, lp.value, strict=True):
+        col_money[j] = max(col_money[j], row_terms[i] * abs(a))
+    col_floor = OPTIMALITY_FLOOR * np.minimum(col_money, 1.0)
+    row_floor_ = OPTIMALITY_FLOOR * np.minimum(row_terms, 1.0)
+    largest = max(1.0, np.abs(x).max(initial=0.0))
+    col_slack = plain_slacks(
+        x,
+        lp.col_lower,
+        lp.col_upper,
+        d,
+        OPTIMALITY_RTOL * terms + col_floor,
+        OPTIMALITY_RTOL * terms + col_floor / largest,
+        col_floor,
+        np.maximum(1.0, np.abs(x)),
+    )
     ax = row_sums(lp.row_start, lp.value * x[lp.col_index])
     size = row_sums(lp.row_start, np.abs(lp.value * x[lp.col_index]))
     for bound in (lp.row_lower, lp.row_upper):
         size = np.maximum(size, np.where(np.isfinite(bound), np.abs(bound), 0.0))
     row_size = np.maximum(1.0, size)
     row_slack = plain_slacks(
-        ax, lp.row_lower, lp.row_upper, y, OPTIMALITY_RTOL * row_terms + OPTIMALITY_FLOOR, row_size
+        ax,
+        lp.row_lower,
+        lp.row_upper,
+        y,
+        OPTIMALITY_RTOL * row_terms + row_floor_,
+        OPTIMALITY_RTOL * row_terms + row_floor_ / largest,
+        row_floor_,
+        row_size,
     )
-    for what, (infeasible, gap), money in (
-        ("column", col_slack, terms * np.maximum(1.0, np.abs(x))),
-        ("row", row_slack, row_terms * row_size),
+    for what, (infeasible, gap), money, floor in (
+        ("column", col_slack, terms * np.maximum(1.0, np.abs(x)), col_floor),
+        ("row", row_slack, row_terms * row_size, row_floor_),
     ):
         for k in np.flatnonzero(infeasible)[:SHOWN]:
             found.append(
                 f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
             )
-        loose = gap > OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR
+        loose = gap > OPTIMALITY_RTOL * money + floor
         for k in np.flatnonzero(loose & ~infeasible)[:SHOWN]:
             found.append(
                 f"{what} {k}: a nonzero dual away from its bound (complementary slack "
@@ -92,7 +123,8 @@ def plain_optimality(lp, x, y, col_dual):
             )
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
     scale = float(np.abs(lp.cost * x).sum() + (np.abs(y) * row_size).sum())
-    if total_gap > OPTIMALITY_RTOL * scale + OPTIMALITY_FLOOR and not found:
+    total_floor = max(col_floor.max(initial=0.0), row_floor_.max(initial=0.0))
+    if total_gap > OPTIMALITY_RTOL * scale + total_floor and not found:
         found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
     return found
 
@@ -165,8 +197,10 @@ def programs_and_points(draw: st.DrawFn):
 
     col_lower, col_upper = bounds(n_cols)
     row_lower, row_upper = bounds(n_rows)
+    # money of the floor's size in some programs: its rounding, not rtol, then decides
+    tiny = draw(st.sampled_from([1.0, 1.0, 1e-13, 1e-15]))
     lp = LinearProgram.from_arrays(
-        cost=some(n_cols),
+        cost=some(n_cols) * tiny,
         col_lower=col_lower,
         col_upper=col_upper,
         row_lower=row_lower,
@@ -176,7 +210,7 @@ def programs_and_points(draw: st.DrawFn):
         value=some(len(index)),
     )
     x = np.clip(some(n_cols), np.where(np.isfinite(col_lower), col_lower, -9), 9)
-    y = some(n_rows)
+    y = some(n_rows) * tiny
     exact = draw(st.booleans())  # reduced costs as reported: the true ones, or spoilt
     col_dual = None if draw(st.booleans()) else lp.cost - lp.column_activity(y)
     if col_dual is not None and not exact:
@@ -367,3 +401,58 @@ def test_a_cap_is_one_number_times_a_sum_within_one_part_in_1e12(entries, greedy
         assert isinstance(found, GreedyStructure)
     else:
         assert found == "a row whose entries are not all one positive number"
+
+
+@st.composite
+def solved_programs(draw):
+    """A feasible program with costs from 1 to 1e-16 of its largest, HiGHS's answer to it,
+    and the answer's duals moved by noise of the floor's size (or not at all)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_rows, n_cols = draw(st.integers(1, 4)), draw(st.integers(2, 7))
+    a = np.round(rng.uniform(0.5, 2.0, (n_rows, n_cols)), 1) * (rng.random((n_rows, n_cols)) < 0.7)
+    a[:, 0] = 1.0  # every row has an entry
+    point = rng.uniform(0.0, 3.0, n_cols)
+    activity = a @ point
+    equal = rng.random(n_rows) < 0.5
+    row_lower = np.where(equal, activity, activity - rng.uniform(0.0, 1.0, n_rows))
+    row_upper = np.where(equal, activity, np.inf)
+    tiny = draw(st.sampled_from([1.0, 1e-13, 1e-16]))
+    cost = rng.uniform(1.0, 2.0, n_cols) * tiny
+    cost[rng.integers(n_cols)] = 1.0  # the part's largest
+    rows, cols = np.nonzero(a)
+    lp = LinearProgram.from_arrays(
+        cost=cost,
+        col_lower=np.zeros(n_cols),
+        col_upper=np.where(rng.random(n_cols) < 0.5, 4.0, np.inf),
+        row_lower=row_lower,
+        row_upper=row_upper,
+        row_start=np.searchsorted(rows, np.arange(n_rows + 1)),
+        col_index=cols,
+        value=a[rows, cols],
+    )
+    answer = solve_highs(lp)
+    assume(answer.x is not None and answer.row_dual is not None)
+    noise = draw(st.sampled_from([0.0, 1e-17, 1e-15, 1e-13]))
+    y = answer.row_dual + noise * rng.standard_normal(n_rows)
+    return lp, answer.x, y, None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(programs_and_points(), solved_programs()), st.booleans())
+def test_the_array_check_gives_the_full_checks_verdict(case, dense):
+    """`ArrayCheck` (dense and as entries) passes exactly the answers `verify` passes: the
+    same floors, in programs whose money is of the floor's size too."""
+    lp, x, y, col_dual = case
+    d = lp.cost - lp.column_activity(y) if col_dual is None else col_dual
+    objective = float(lp.cost @ x) + lp.objective_offset
+    within = not ((x < lp.col_lower) | (x > lp.col_upper)).any()
+    full = (
+        within
+        and not verify.violations(lp, x, objective)
+        and not optimality_violations(lp, x, y, d)
+    )
+    event(f"full check passes: {full}")
+    with mock.patch.object(array_check, "DENSE_UP_TO", 10**9 if dense else 0):
+        check = ArrayCheck.of(lp)
+    bounds = (lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
+    assert bool(check.passes(lp.cost, *bounds, x, y, d, objective)) is full

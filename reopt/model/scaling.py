@@ -13,7 +13,9 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
   1``);
 - the costs of each independent part of the program (a connected component of rows and
   columns: one product and period when policies are per product) are divided by their
-  largest, so every part's costs are O(1) too. Parts share no row, so this changes no
+  largest, so every part's costs are O(1) too (a MILP's by their median: branch and bound
+  prunes by absolute tolerances, so the offers a plan chooses between must not be made
+  tiny by a dear back-stop). Parts share no row, so this changes no
   optimum; each part's duals are unscaled with its own factor.
 
 `Scaling.unscale` turns the scaled answer back: ``x = col * x'``, row duals
@@ -238,6 +240,30 @@ def scaling_for(lp: LinearProgram) -> Scaling:
     return scaling_with(lp, col)
 
 
+def _typical_costs(
+    top: np.ndarray, col_label: np.ndarray, spend: np.ndarray, priced: np.ndarray | None
+) -> None:
+    """Put each part's median nonzero cost (of its ``priced`` columns, where any) in ``top``.
+
+    For a MILP: branch and bound prunes by absolute tolerances (HiGHS: 1e-7 on reduced
+    costs, 1e-6 on the gap), so a part whose costs were divided by a back-stop offer's 1e6
+    times the others' was solved to no better than its first choice of orders (12% above
+    the optimum, "optimal"). Its typical cost is of order one instead; the back-stop's is
+    large, which the solvers' tolerances measure rightly.
+    """
+    chosen = spend > 0
+    if priced is not None:
+        chosen &= priced
+    labels, values = col_label[chosen], spend[chosen]
+    if not len(values):
+        return
+    order = np.lexsort((values, labels))
+    labels, values = labels[order], values[order]
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+    counts = np.diff(np.r_[starts, len(labels)])
+    top[labels[starts]] = values[starts + (counts - 1) // 2]
+
+
 def scaling_with(
     lp: LinearProgram, col: np.ndarray, *, priced: np.ndarray | None = None
 ) -> Scaling:
@@ -278,6 +304,8 @@ def scaling_with(
         top_priced = np.zeros(lp.n_cols)
         np.maximum.at(top_priced, col_label[priced], spend[priced])
         top = np.where(top_priced > 0, top_priced, top)
+    if lp.is_mip:
+        _typical_costs(top, col_label, spend, priced)
     top[~(top > 0)] = 1.0
     factor = np.divide(1.0, top, out=top)
     row_cost = np.ones(lp.n_rows)  # a row in no part (no entries) keeps 1

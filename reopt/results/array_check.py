@@ -12,8 +12,9 @@ checks answers of that program with other costs and bounds, as plain arrays: no
 - optimality by the duals: the reported reduced costs against ``c - A^T y``, dual
   feasibility (no dual beyond its tolerance points at a bound that is missing or farther
   than the feasibility tolerance), complementary slackness of each row and column and the
-  duality gap, each to `OPTIMALITY_RTOL` of the money it is made of (plus
-  `OPTIMALITY_FLOOR`; a row's, of its columns in play).
+  duality gap, each to `OPTIMALITY_RTOL` of the money it is made of (a row's, of its
+  columns in play), plus `OPTIMALITY_FLOOR` of the money around it (a row's own, a
+  column's that of its rows, at most 1).
 
 It answers only yes or no. An answer it refuses goes to the full check
 (`reopt.results.planning.make_plan`), which says why, or moves the answer onto its vertex,
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reopt.model.program import LinearProgram
-from reopt.results.sizes import row_floor, row_max
+from reopt.results.sizes import column_money, row_floor, row_max
 from reopt.results.verify import (
     FEASIBILITY_RTOL,
     OBJECTIVE_RTOL,
@@ -147,6 +148,11 @@ class ArrayCheck:
             money = np.concatenate([terms, row_money], axis=-1)
             tol = OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR
             ok &= ~(np.abs(d - reduced) > tol[..., : lp.n_cols]).any(axis=-1)
+            # rounding is rounding of the money around a dual (`verify`): a row's own, a
+            # column's that of its rows, at most 1
+            floor = np.concatenate([self._column_money(row_money), row_money], axis=-1)
+            np.minimum(floor, 1.0, out=floor)
+            floor *= OPTIMALITY_FLOOR
             dual = np.concatenate([reduced, y], axis=-1)
             positive, negative = np.maximum(dual, 0.0), np.maximum(-dual, 0.0)
             # a positive dual belongs to a lower bound, a negative one to an upper bound, and
@@ -154,20 +160,21 @@ class ArrayCheck:
             reach = REACH_RTOL * size
             # the floor over the largest quantity, for a dual's sign (`verify`)
             largest = size[..., : lp.n_cols].max(axis=-1, keepdims=True, initial=1.0)
-            sign_tol = OPTIMALITY_RTOL * money + OPTIMALITY_FLOOR / largest
+            sign_tol = OPTIMALITY_RTOL * money + floor / largest
             astray = (positive > sign_tol) & (np.where(low_ok, above, np.inf) > reach)
             astray |= (negative > sign_tol) & (np.where(up_ok, below, np.inf) > reach)
             del sign_tol
             ok &= ~astray.any(axis=-1)
             del astray
-            positive[positive <= OPTIMALITY_FLOOR] = 0.0  # rounding: no slack, however far
-            negative[negative <= OPTIMALITY_FLOOR] = 0.0  # its bound
+            positive[positive <= floor] = 0.0  # rounding: no slack, however far its bound
+            negative[negative <= floor] = 0.0
             gap = np.where(low_ok, np.maximum(above, 0.0), 0.0) * positive
             gap += np.where(up_ok, np.maximum(below, 0.0), 0.0) * negative
-            ok &= ~(gap > OPTIMALITY_RTOL * money * size + OPTIMALITY_FLOOR).any(axis=-1)
+            ok &= ~(gap > OPTIMALITY_RTOL * money * size + floor).any(axis=-1)
             scale = np.abs(np.asarray(cost) * x).sum(axis=-1)
             scale += (np.abs(y) * size[..., lp.n_cols :]).sum(axis=-1)
-            ok &= gap.sum(axis=-1) <= OPTIMALITY_RTOL * scale + OPTIMALITY_FLOOR
+            total_floor = floor.max(axis=-1, initial=0.0)
+            ok &= gap.sum(axis=-1) <= OPTIMALITY_RTOL * scale + total_floor
         return ok
 
     def _times_a(self, x: np.ndarray) -> np.ndarray:
@@ -208,6 +215,12 @@ class ArrayCheck:
         with np.errstate(divide="ignore"):
             inverse = np.where(lp.value != 0, 1.0 / np.abs(lp.value), 0.0)
         return self._each(terms, lambda v: row_max(lp, v[lp.col_index] * inverse))
+
+    def _column_money(self, row_money: np.ndarray) -> np.ndarray:
+        """Per column, the largest ``row_money_i * |a_ij|`` over its rows (`column_money`)."""
+        if self.abs_dense is not None:
+            return (row_money[..., :, None] * self.abs_dense).max(axis=-2, initial=0.0)
+        return self._each(row_money, lambda v: column_money(self.lp, v))
 
     @staticmethod
     def _each(v: np.ndarray, f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

@@ -140,7 +140,8 @@ def make_plan(
             solution = replace(solution, status=Status.ERROR)
         else:
             solution = checked_answer(lp, solution, backend, options, notes, scaling=scaling)
-            if lp.is_mip:
+            # (a re-solve may have found the market infeasible: then there is nothing to fix)
+            if lp.is_mip and solution.status is Status.OPTIMAL and solution.x is not None:
                 solution = _fixed_lp_duals(lp, solution, backend, options, notes)
     return Plan(solution.status, market, policies, lp, solution, tuple(notes))
 

@@ -6,7 +6,8 @@ base of a policy's share); `row_terms_of` the money a row's dual is made of. The
 `reopt.results.verify` and `reopt.results.array_check` hold rows to these;
 `looser_standard` sets, for an answer no solve can bring to that standard, the one before
 it (share rows held to 1, duals to the money of all their row's columns), under which
-`shares_hold` must still hold.
+`shares_hold` must still hold. `column_money` carries a row's money back to its columns:
+what noise in the duals around a column is measured against.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reopt.model.program import LinearProgram
 from reopt.vectors import row_reduce, row_sums
 
 __all__ = [
+    "column_money",
     "looser_standard",
     "row_activity",
     "row_floor",
@@ -130,6 +132,22 @@ def row_terms_of(lp: LinearProgram, terms: np.ndarray) -> np.ndarray:
     if zero.any():
         per_entry[zero] = 0.0
     return row_max(lp, per_entry)
+
+
+def column_money(
+    lp: LinearProgram, row_money: np.ndarray, *, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The largest ``row_money_i * |a_ij|`` over each column's rows: its rows' money per unit.
+
+    0 for a column in no row. ``out``, if given, is overwritten with the result.
+    """
+    per_entry = row_money[lp.entry_row]
+    per_entry *= lp.value
+    np.abs(per_entry, out=per_entry)
+    money = np.zeros(lp.n_cols) if out is None else out
+    money.fill(0.0)
+    np.maximum.at(money, lp.col_index, per_entry)
+    return money
 
 
 _LOOSER: ContextVar[bool] = ContextVar("reopt_looser_standard", default=False)

@@ -13,7 +13,8 @@ from its own arrays in numpy:
   ``d = c - A^T y`` are recomputed from the row duals ``y``; each dual must have the sign its
   bound allows (dual feasibility) and be zero where its row or column is not at that bound
   (complementary slackness), each to `OPTIMALITY_RTOL` (1e-9) of the money it is made of
-  (plus `OPTIMALITY_FLOOR`; for a dual's sign, that over the point's largest quantity
+  (plus `OPTIMALITY_FLOOR` of the money around it: a row's own, a column's that of its
+  rows, at most 1; for a dual's sign, that over the point's largest quantity
   where it is above 1, since such a quantity may move to the column the dual prices); the
   duality gap (``c @ x`` minus the dual objective, the sum of
   those slacks) to the same share of the objective's terms. Where that holds, no plan is
@@ -37,6 +38,7 @@ import numpy as np
 from reopt.errors import SolverError
 from reopt.model.program import LinearProgram
 from reopt.results.sizes import (
+    column_money,
     looser_standard,
     row_activity,
     row_floor,
@@ -85,8 +87,11 @@ OPTIMALITY_RTOL = 1e-9
 #: The same for back ends whose answers are printed with fewer digits (CBC writes about
 #: eight): their duals, recomputed from a rounded point and rounded prices, carry 1e-8.
 PRINTED_OPTIMALITY_RTOL = 1e-7
-#: Dual noise allowed whatever the terms, in the scaled program's money (its costs are <= 1):
-#: below a cost of 1e-12 of its part's largest, which is a price, not rounding. For a dual's
+#: Dual noise allowed whatever the terms, as a share of the money around the dual (a row's
+#: money; a column's, the largest of its rows' per unit of it), at most 1 (the scaled
+#: program's costs are <= 1): below a cost of 1e-12 of that money, which is a price, not
+#: rounding. A cheap offer beside one 1e11 times dearer and not bought is held to the money
+#: of the offers bought, not of the dear one: its reduced cost of 1e-15 is a price. For a dual's
 #: sign it is divided by the point's largest quantity where that is above 1: a column priced
 #: 1e-16 of its part's largest (prices 1e9 apart, bought for a period demanding 1e7 times
 #: more) can be bought 1e7 times its unit, so its reduced cost is not noise however small.
@@ -207,48 +212,60 @@ def optimality_violations(
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
-    # noise in a dual's sign moves at most the floor's money: per unit, the floor over the
-    # largest quantity the point holds (a column can take that much from the others)
-    sign_floor = OPTIMALITY_FLOOR / max(1.0, float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
-    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, sign_floor=sign_floor)
     # the money a row's dual is made of: the terms per unit of the row of its columns in play
     # (nonzero), or of all its columns where none is; an offer 1e9 times dearer than those
     # bought, and not bought, does not make a dual of the cheap ones' size rounding
     in_play = strict_standard() if in_play is None else in_play
-    row_terms = row_terms_of(lp, np.multiply(terms, x != 0, out=d) if in_play else terms)
-    del d  # (done with: it held the terms in play)
+    work = np.multiply(terms, x != 0) if in_play else None
+    row_terms = row_terms_of(lp, terms if work is None else work)
     idle = row_terms == 0
     if in_play and idle.any():
         row_terms[idle] = row_terms_of(lp, terms)[idle]
+    # rounding in a dual is rounding of the money around it: each column's floor is
+    # `OPTIMALITY_FLOOR` of its rows' money (`column_money`), each row's of its own, at most
+    # of the part's largest cost (1); a cheap offer beside one 1e11 times dearer is priced,
+    # not rounded, in a reduced cost of 1e-15
+    col_floor = column_money(lp, row_terms, out=work)
+    del work
+    np.minimum(col_floor, 1.0, out=col_floor)
+    col_floor *= OPTIMALITY_FLOOR
+    row_floor_ = np.minimum(row_terms, 1.0)
+    row_floor_ *= OPTIMALITY_FLOOR
+    # for a dual's sign, the floor over the largest quantity the point holds: a column can
+    # take that much from the others
+    largest = max(1.0, float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
+    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, col_floor, largest)
+    del d
     ax, size = row_activity(lp, x) if activity is None else activity
     row_size = np.maximum(1.0, size)
     row_slack = _slacks(
-        ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_size, sign_floor=sign_floor
+        ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_floor_, largest, row_size
     )
     col_money = np.abs(x)
     np.maximum(col_money, 1.0, out=col_money)
     col_money *= terms  # the terms times the column's size
     del terms
 
-    for what, (astray, gap), money in (
-        ("column", col_slack, col_money),
-        ("row", row_slack, row_terms * row_size),
+    for what, (astray, gap), money, floor in (
+        ("column", col_slack, col_money, col_floor),
+        ("row", row_slack, row_terms * row_size, row_floor_),
     ):
         for k in np.flatnonzero(astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
             )
-        (loose,) = _in_chunks(_beyond, (np.empty(len(gap), dtype=bool),), gap, money, rtol)
+        (loose,) = _in_chunks(_beyond, (np.empty(len(gap), dtype=bool),), gap, money, rtol, floor)
         for k in np.flatnonzero(loose & ~astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: a nonzero dual away from its bound (complementary slack "
                 f"{gap[k]:.3g} USD against {money[k]:.3g})"
             )
-    del col_money, money
+    total_floor = max(float(col_floor.max(initial=0.0)), float(row_floor_.max(initial=0.0)))
+    del col_money, money, floor, col_floor
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
     spent = np.multiply(lp.cost, x)  # |c_j x_j|, made in place
     scale = float(np.abs(spent, out=spent).sum() + (np.abs(y) * row_size).sum())
-    if total_gap > rtol * scale + OPTIMALITY_FLOOR and not found:
+    if total_gap > rtol * scale + total_floor and not found:
         found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
     return found
 
@@ -277,7 +294,7 @@ def _beyond(
     amount: np.ndarray,
     money: np.ndarray,
     rtol: float,
-    floor: float = OPTIMALITY_FLOOR,
+    floor: float | np.ndarray = OPTIMALITY_FLOOR,
 ) -> None:
     """Where ``amount`` exceeds ``rtol`` of its ``money`` plus ``floor`` (into ``out``)."""
     limit = money * rtol
@@ -300,25 +317,25 @@ def _slacks(
     dual: np.ndarray,
     terms: np.ndarray,
     rtol: float,
+    floor: np.ndarray,
+    largest: float,
     size: np.ndarray | None = None,
-    *,
-    sign_floor: float = OPTIMALITY_FLOOR,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(a dual pointing where it may not, complementary slack in USD) of each value.
 
     A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
     the dual times the distance to that bound. A dual beyond its tolerance (``rtol`` of the
-    money it is made of, ``terms``, plus ``sign_floor``) may not point at an infinite
-    bound, nor at one farther than the feasibility tolerance (`FEASIBILITY_RTOL` of ``size``,
-    by default ``max(|value|, 1)``): a column 3e-7 of its product's demand below its capacity
-    with a reduced cost of half its price is not at the vertex its dual stands for, however
-    small that slack. A dual within `OPTIMALITY_FLOOR` is rounding and leaves no slack,
-    however far its bound (a reduced cost of 1e-17 against a bound of 3e14 is not a gap of
-    3e-3).
+    money it is made of, ``terms``, plus its ``floor`` over the point's ``largest``
+    quantity) may not point at an infinite bound, nor at one farther than the feasibility
+    tolerance (`FEASIBILITY_RTOL` of ``size``, by default ``max(|value|, 1)``): a column
+    3e-7 of its product's demand below its capacity with a reduced cost of half its price
+    is not at the vertex its dual stands for, however small that slack. A dual within its
+    ``floor`` is rounding and leaves no slack, however far its bound (a reduced cost of
+    1e-17 against a bound of 3e14 is not a gap of 3e-3).
     """
     out = (np.empty(len(value), dtype=bool), np.empty(len(value)))
     astray, gap = _in_chunks(
-        _slacks_of_part, out, value, lower, upper, dual, terms, rtol, size, sign_floor
+        _slacks_of_part, out, value, lower, upper, dual, terms, rtol, floor, largest, size
     )
     return astray, gap
 
@@ -332,13 +349,14 @@ def _slacks_of_part(
     dual: np.ndarray,
     terms: np.ndarray,
     rtol: float,
+    floor: np.ndarray,
+    largest: float,
     size: np.ndarray | None,
-    sign_floor: float,
 ) -> None:
     """`_slacks` of one part, into ``astray`` and ``gap``."""
     # a dual is its lower bound's when positive, else its upper bound's
     magnitude = np.abs(dual)
-    _beyond(astray, magnitude, terms, rtol, sign_floor)
+    _beyond(astray, magnitude, terms, rtol, floor / largest)
     work = np.abs(value)
     if size is None:
         size = np.maximum(work, 1.0, out=work)
@@ -349,7 +367,7 @@ def _slacks_of_part(
     astray &= np.greater(distance, reach, out=lower_side)
     np.maximum(distance, 0.0, out=distance)
     distance[np.isinf(distance)] = 0.0  # no such bound: no slack
-    magnitude[magnitude <= OPTIMALITY_FLOOR] = 0.0
+    magnitude[magnitude <= floor] = 0.0
     np.multiply(distance, magnitude, out=distance)
     if astray.any():
         gap[astray] = np.inf
