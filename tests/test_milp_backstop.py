@@ -157,3 +157,34 @@ def test_glpk_refuses_a_milp_whose_prices_spread_too_far():
     lp_rows = [(*row[:6], 0.0) for row in SPREAD]
     plan = reopt.solve(market_of(lp_rows, SPREAD_DEMAND_T), china_cap=0.6, solver="glpk")
     assert plan.status is reopt.Status.OPTIMAL
+
+
+# Minimum orders, a floor on Australia's share of the money and a back-stop 1e6 times
+# dearer: CBC's MILP answer, printed with eight digits, bought 0.33629456 of the demand
+# from an offer whose capacity is 0.33629455612 of it (4e-9 over, beyond reopt's 1e-9)
+VALUE_FLOOR = [
+    ("o0", "Nd", "CN", "mine", 151.5422159206251, 28.4, 0.0),
+    ("o1", "Nd", "AU", "mine", 315.2500829407653, 43.94, 0.0),
+    ("o2", "Nd", "VN", "mine", 327.1033048741554, 35.03, 142.38216190518156),
+    ("o3", "Nd", "KZ", "mine", 211.88478139291442, 43.06, 0.0),
+    ("o4", "Nd", "CN", "mine", 104.18990283816574, 29.08, 35.3161189413026),
+    ("o5", "Nd", "AU", "mine", 247.03152375813326, 39.95, 165.60904781308082),
+    ("backstop", "Nd", "US", "mine", np.inf, 1.2e8, 0.0),
+]
+VALUE_FLOOR_SHARE = 0.37973958867727425
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_a_milp_point_printed_with_few_digits_gives_way_to_its_fixed_lp(solver):
+    """The LP its buy / no-buy choices leave, solved and checked, gives CBC's plan; every
+    back end then agrees with a MILP solved by highspy in the market's own units with no
+    gap (15,119,550.325 USD), and the floor on the money holds."""
+    floor = reopt.min_share(VALUE_FLOOR_SHARE, country="AU", basis="value")
+    market = market_of(VALUE_FLOOR, 450.62345840215653)
+    plan = reopt.solve(market, china_cap=0.6, policies=[floor], solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(15_119_550.325432071, rel=1e-7)
+    value_shares = plan.shares("country", basis="value")
+    assert float(value_shares["AU"].iloc[0]) >= VALUE_FLOOR_SHARE * (1 - 1e-9)
+    if solver == "cbc":
+        assert any("buy / no-buy choices leave, solved and checked" in n for n in plan.notes)

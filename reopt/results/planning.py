@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from reopt.backends import Backend, Solution
-from reopt.data.market import Market, readonly
+from reopt.data.market import Market
+from reopt.errors import SolverError
 from reopt.model.formulation import compile
 from reopt.model.policy import Policy, policies_for
 from reopt.model.program import LinearProgram
@@ -28,6 +27,7 @@ from reopt.results.answers import (
 )
 from reopt.results.methods import method_note
 from reopt.results.plan import Plan
+from reopt.results.polish import choices_fixed
 from reopt.results.risk import PlanPath
 from reopt.results.scenario_plan import CVaR, ScenarioFactors, ScenarioSet, solve_scenarios
 from reopt.results.verdicts import decided_again, without_presolve
@@ -138,11 +138,10 @@ def make_plan(
     if solution.status is Status.OPTIMAL:
         if solution.x is None:
             solution = replace(solution, status=Status.ERROR)
+        elif lp.is_mip:
+            solution = _checked_milp(lp, solution, backend, options, notes, scaling)
         else:
             solution = checked_answer(lp, solution, backend, options, notes, scaling=scaling)
-            # (a re-solve may have found the market infeasible: then there is nothing to fix)
-            if lp.is_mip and solution.status is Status.OPTIMAL and solution.x is not None:
-                solution = _fixed_lp_duals(lp, solution, backend, options, notes)
     return Plan(solution.status, market, policies, lp, solution, tuple(notes))
 
 
@@ -179,36 +178,59 @@ def _confirm_infeasible(
     return solution
 
 
-def _fixed_lp_duals(
+def _checked_milp(
     lp: LinearProgram,
     solution: Solution,
     backend: Backend,
     options: SolverOptions,
     notes: list[str],
+    scaling: Scaling | None,
 ) -> Solution:
-    """A MILP has no duals: fix its 0/1 choices, solve the LP that is left, use its duals."""
-    assert solution.x is not None
-    integer = lp.integrality == 1
-    choice = np.where(integer, np.round(solution.x), 0.0)
-    fixed = replace(
-        lp,
-        col_lower=readonly(np.where(integer, choice, lp.col_lower)),
-        col_upper=readonly(np.where(integer, choice, lp.col_upper)),
-        integrality=readonly(np.zeros(lp.n_cols, dtype=np.int32)),
-    )
+    """A MILP's answer, checked, with the duals of the LP its 0/1 choices leave.
+
+    A MILP has no duals: its choices are fixed and the LP that is left is solved and held
+    to the same checks; its duals are the plan's. Where the MILP's own point fails the
+    check (CBC prints about eight digits: a purchase 4e-9 of its product's demand above
+    its capacity), that LP's checked answer, with the same choices, stands for it.
+    """
+    try:
+        checked = checked_answer(lp, solution, backend, options, notes, scaling=scaling)
+    except SolverError as err:
+        failed: SolverError | None = err
+        checked = solution
+    else:
+        failed = None
+        if checked.status is not Status.OPTIMAL or checked.x is None:
+            return checked  # a re-solve found the market infeasible: no choices to fix
+    assert checked.x is not None
+    fixed = choices_fixed(lp, checked.x)
     gap = options.mip_gap if options.mip_gap is not None else "the solver's default"
     notes.append(
         f"minimum orders make this a MILP, solved to optimality within a relative gap of {gap}"
     )
     again = solve_with(backend, fixed, options.replace(presolve=False))
-    if again.status is not Status.OPTIMAL or again.x is None or again.row_dual is None:
+    if again.status is Status.OPTIMAL and again.x is not None:
+        try:
+            again = checked_answer(fixed, again, backend, options.replace(presolve=False), notes)
+        except SolverError:
+            if failed is None:
+                raise
+            again = replace(again, status=Status.ERROR)
+    if failed is not None:
+        if again.status is not Status.OPTIMAL or again.x is None:
+            raise failed
+        notes.append(
+            f"{solution.backend}'s point failed reopt's check; the LP its buy / no-buy "
+            "choices leave, solved and checked, gives the plan"
+        )
+        return again
+    if again.status is not Status.OPTIMAL or again.row_dual is None:
         notes.append("no shadow prices: the LP with the buy choices fixed did not solve")
-        return solution
-    again = checked_answer(fixed, again, backend, options.replace(presolve=False), notes)
+        return checked
     notes.append(
         "shadow prices and reduced costs come from the LP with every buy / no-buy choice "
         "fixed as in the MILP solution"
     )
-    if again.objective <= solution.objective:
+    if again.objective <= checked.objective:
         return again
-    return replace(solution, row_dual=again.row_dual, col_dual=again.col_dual)
+    return replace(checked, row_dual=again.row_dual, col_dual=again.col_dual)

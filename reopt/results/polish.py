@@ -10,6 +10,8 @@ makes every tight row exact (dense least squares, for at most `MAX_FREE` free co
 result is kept only when the move is small (`MAX_CHANGE` of each column's size) and the point
 is feasible to reopt's tolerances; otherwise the answer stays as it was. A polished point is
 no cheaper than the optimum, and it is held to the optimality check by duals like any other.
+A MILP's answer is polished with its 0/1 choices as they are (`choices_fixed`): the vertex
+of the LP those choices leave.
 
 `without_stray_signs` tidies a checked answer's duals the same way: a dual that points at a
 bound its row or column does not have is rounding, and set to zero.
@@ -33,6 +35,7 @@ __all__ = [
     "MAX_CHANGE",
     "MAX_FREE",
     "Polished",
+    "choices_fixed",
     "polish",
     "without_stray_signs",
 ]
@@ -43,6 +46,29 @@ AT_BOUND_RTOLS = (1e-9, 1e-7, 1e-5)
 MAX_CHANGE = 1e-4
 #: The most free columns (and tight rows) a dense solve is tried for.
 MAX_FREE = 4000
+
+
+def choices_fixed(lp: LinearProgram, x: np.ndarray) -> LinearProgram:
+    """The LP left when ``lp``'s 0/1 columns are fixed at ``x``'s values, rounded.
+
+    Examples
+    --------
+    >>> lp = LinearProgram.from_arrays(
+    ...     cost=[1.0, 0.0], col_lower=[0.0, 0.0], col_upper=[5.0, 1.0], row_lower=[-np.inf],
+    ...     row_upper=[0.0], row_start=[0, 2], col_index=[0, 1], value=[1.0, -5.0],
+    ...     integrality=[0, 1])
+    >>> fixed = choices_fixed(lp, np.array([2.0, 0.9999999]))
+    >>> fixed.is_mip, fixed.col_lower.tolist(), fixed.col_upper.tolist()
+    (False, [0.0, 1.0], [5.0, 1.0])
+    """
+    integer = lp.integrality == 1
+    choice = np.where(integer, np.round(x), 0.0)
+    return replace(
+        lp,
+        col_lower=readonly(np.where(integer, choice, lp.col_lower)),
+        col_upper=readonly(np.where(integer, choice, lp.col_upper)),
+        integrality=readonly(np.zeros(lp.n_cols, dtype=np.int32)),
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,8 @@ def polish(
     True
     """
     x = np.asarray(x, dtype=float)
+    if lp.is_mip:
+        lp = choices_fixed(lp, x)
     sizes = np.maximum(1.0, np.abs(x))
     for rtol, side in itertools.product(AT_BOUND_RTOLS, ("on or beyond", "beyond", "near")):
         vertex = _Vertex(lp, x, sizes, rtol, side=side)
