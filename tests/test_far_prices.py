@@ -21,6 +21,7 @@ import reopt.backends.relaxed as relaxed
 import reopt.backends.split as split
 from reopt.backends import get_backend
 from reopt.backends.highs import solve_highs
+from reopt.model.program import RowFamily
 from reopt.model.scaling import scaling_for
 from reopt.options import SolverOptions
 from reopt.results.answers import checked_answer, solve_with
@@ -90,7 +91,9 @@ def test_a_share_row_is_held_to_its_base():
     base = 1e-10  # the value of the plan in the scaled program's units
     assert base <= floor[cap_row] <= 2.5 * base
     assert activity[cap_row] > 1e-9 * floor[cap_row]  # broken by far more than 1e-9 of it
-    others = np.setdiff1d(np.arange(lp.n_rows), [cap_row])
+    money = lp.family_rows(RowFamily.VALUE)  # held to the money they sum: no floor
+    assert len(money) and (floor[money] == 0.0).all()
+    others = np.setdiff1d(np.arange(lp.n_rows), np.r_[cap_row, money])
     assert (floor[others] == 1.0).all()
 
 
@@ -303,8 +306,10 @@ def test_a_plan_whose_shares_hold_is_kept_where_no_solve_meets_the_usual_standar
 
 def test_a_plan_that_breaks_a_share_of_its_base_is_never_kept():
     """A floor and a cap of 1% of the money on AU, at 1e8 times China's price, in a demand
-    of 2.4e-6 t: the only answers solvers give buy nothing from AU (0% against 1%), which
-    the looser standard would pass; reopt raises instead of calling it optimal."""
+    of 2.4e-6 t: HiGHS's answers in the scaled program and in its own units buy nothing
+    from AU (0% against 1%), which the looser standard would pass; the re-solve with costs
+    in units of the median price buys the 2.42e-16 t that make AU's share 1%, the optimum
+    by hand (99 a = 1e-8 (D - a) for AU's tonnes a of the demand D)."""
     rows = [
         ("s0", "P0", "CN", "recycler", np.inf, 1e-06),
         ("s4", "P0", "AU", "recycler", 8.037252579856208e-07, 100.0),
@@ -315,9 +320,17 @@ def test_a_plan_that_breaks_a_share_of_its_base_is_never_kept():
         reopt.min_share(0.01, country=["AU", "US"], basis="value"),
         reopt.cap_share(0.01, country=["AU", "US"], basis="value"),
     ]
+    d = 2.397888910647326e-06
+    australia = 1e-8 * d / (99 + 1e-8)
     for solver in ("highs", "auto"):
-        with pytest.raises(reopt.SolverError):
-            reopt.solve(market, policies=policies, solver=solver)
+        plan = reopt.solve(market, policies=policies, solver=solver)
+        assert plan.status is reopt.Status.OPTIMAL
+        bought = plan.allocation.set_index("source")["tonnes"]
+        assert bought["s4"] == pytest.approx(australia, rel=1e-6)
+        share = plan.shares("country", basis="value")["AU"].iloc[0]
+        assert share == pytest.approx(0.01, rel=1e-6)
+        expected = ((d - australia) * 1e-6 + australia * 100.0) * 1000.0
+        assert plan.cost_usd == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_warm_solve_that_ends_undecided_is_decided_cold_in_a_sweep():
@@ -392,12 +405,12 @@ def test_a_warm_solve_that_ends_undecided_is_decided_cold_in_a_sweep():
     "solver", [s for s in ("highs", "auto", "cbc") if s in reopt.available_solvers()]
 )
 @pytest.mark.parametrize("min_order_t", [1.0, 1e6])
-def test_a_milp_whose_answer_breaks_a_row_is_infeasible_not_an_error(solver, min_order_t):
-    """`only_china` with a minimum order on the cheap offer: a MILP whose first answer
-    breaks the cap on the money and whose re-solve finds no plan. There is then no buy /
-    no-buy choice to fix for shadow prices: the verdict is infeasible, not an error."""
+def test_a_milp_with_a_policy_on_the_money_and_prices_1e7_apart_is_refused(solver, min_order_t):
+    """`only_china` with a minimum order on the cheap offer: a MILP with a cap on the money
+    whose prices spread 1e7 beyond the median. Branch and bound cannot be trusted there
+    (`reopt.model.spread`): an `InputError` that says what to do, not a verdict."""
     market = only_china()
     offers = market.offers.assign(min_order_t=[0.0, min_order_t, 0.0])
     milp = reopt.Market(offers, market.demand)
-    plan = reopt.solve(milp, policies=[VALUE_CAP], solver=solver)
-    assert plan.status is reopt.Status.INFEASIBLE
+    with pytest.raises(reopt.InputError, match="a policy on the money"):
+        reopt.solve(milp, policies=[VALUE_CAP], solver=solver)

@@ -12,14 +12,22 @@ choice of orders, each filled in price order (exact for one cap).
 from __future__ import annotations
 
 import itertools
+import math
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from planted import PlantedBackend
 
 import reopt
+from reopt.backends import Solution, registry
+from reopt.backends.highs import solve_highs
+from reopt.data.market import readonly
+from reopt.options import SolverOptions
+from reopt.status import Status
 
 COLUMNS = ["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg", "min_order_t"]
 #: HiGHS's and CBC's default relative MIP gap, within which "optimal" is promised
@@ -49,6 +57,8 @@ def enumerated_optimum_usd(rows: list[tuple], demand_t: float, cap: float) -> fl
             continue
         bought, left = list(low), demand_t - sum(low)
         for j in sorted(range(len(rows)), key=lambda j: rows[j][5]):
+            if left <= 1e-12 * demand_t:  # (rounding of the subtractions: done)
+                break
             take = min(high[j] - bought[j], left)
             if rows[j][2] == "CN":
                 take = min(take, china_room)
@@ -146,8 +156,9 @@ def test_glpk_refuses_a_milp_whose_prices_spread_too_far():
     with pytest.raises(reopt.InputError) as info:
         reopt.solve(market, china_cap=0.6, solver="glpk")
     (problem,) = info.value.problems
-    assert problem.column == "solver" and problem.value == "glpk"
-    assert "1.73e+09 times its product's median price" in str(info.value)
+    assert problem.table == "offers" and problem.column == "price_usd_per_kg"
+    assert problem.value == "1.73e+09 times the median"
+    assert "GLPK's branch and bound" in problem.rule and "1e+07 times" in problem.rule
     assert "solver='highs' or 'cbc'" in str(info.value)
     # HiGHS gets the optimum; and without minimum orders (an LP) GLPK is not refused
     expected = enumerated_optimum_usd(SPREAD, SPREAD_DEMAND_T, 0.6)
@@ -159,9 +170,9 @@ def test_glpk_refuses_a_milp_whose_prices_spread_too_far():
     assert plan.status is reopt.Status.OPTIMAL
 
 
-# Minimum orders, a floor on Australia's share of the money and a back-stop 1e6 times
-# dearer: CBC's MILP answer, printed with eight digits, bought 0.33629456 of the demand
-# from an offer whose capacity is 0.33629455612 of it (4e-9 over, beyond reopt's 1e-9)
+# Minimum orders, a floor on Australia's share of the money and a back-stop 2.5e4 times the
+# median price: CBC's MILP answer, printed with eight digits, can buy 0.33629456 of the
+# demand from an offer whose capacity is 0.33629455612 of it (4e-9 over, beyond 1e-9)
 VALUE_FLOOR = [
     ("o0", "Nd", "CN", "mine", 151.5422159206251, 28.4, 0.0),
     ("o1", "Nd", "AU", "mine", 315.2500829407653, 43.94, 0.0),
@@ -169,22 +180,151 @@ VALUE_FLOOR = [
     ("o3", "Nd", "KZ", "mine", 211.88478139291442, 43.06, 0.0),
     ("o4", "Nd", "CN", "mine", 104.18990283816574, 29.08, 35.3161189413026),
     ("o5", "Nd", "AU", "mine", 247.03152375813326, 39.95, 165.60904781308082),
-    ("backstop", "Nd", "US", "mine", np.inf, 1.2e8, 0.0),
+    ("backstop", "Nd", "US", "mine", np.inf, 1e6, 0.0),
 ]
+VALUE_FLOOR_T = 450.62345840215653
 VALUE_FLOOR_SHARE = 0.37973958867727425
+#: the optimum, from a MILP of this market built in highspy in its own units with no gap
+VALUE_FLOOR_USD = 15_119_550.325432071
+
+
+@dataclass(frozen=True)
+class Printed(PlantedBackend):
+    """HiGHS, answering a MILP with its values printed to ``digits`` significant digits
+    (CBC writes about eight); LPs exactly."""
+
+    digits: int = 8
+    name: str = "printed"
+
+    def solve(self, lp, options) -> Solution:
+        answer = replace(solve_highs(lp, SolverOptions()), backend=self.name)
+        if not lp.is_mip or answer.x is None:
+            return answer
+        x = readonly(np.array([float(f"{v:.{self.digits}g}") for v in answer.x]))
+        return replace(answer, x=x, objective=float(lp.cost @ x))
+
+
+@pytest.fixture
+def printed(monkeypatch):
+    """Register a `Printed` back end with so many digits, for one test."""
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+    def with_digits(digits: int) -> str:
+        registry.register(Printed(digits=digits))
+        return "printed"
+
+    return with_digits
+
+
+def value_floor_plan(solver: str) -> reopt.Plan:
+    floor = reopt.min_share(VALUE_FLOOR_SHARE, country="AU", basis="value")
+    market = market_of(VALUE_FLOOR, VALUE_FLOOR_T)
+    return reopt.solve(market, china_cap=0.6, policies=[floor], solver=solver)
 
 
 @pytest.mark.parametrize("solver", reopt.available_solvers())
-def test_a_milp_point_printed_with_few_digits_gives_way_to_its_fixed_lp(solver):
-    """The LP its buy / no-buy choices leave, solved and checked, gives CBC's plan; every
-    back end then agrees with a MILP solved by highspy in the market's own units with no
-    gap (15,119,550.325 USD), and the floor on the money holds."""
-    floor = reopt.min_share(VALUE_FLOOR_SHARE, country="AU", basis="value")
-    market = market_of(VALUE_FLOOR, 450.62345840215653)
-    plan = reopt.solve(market, china_cap=0.6, policies=[floor], solver=solver)
+def test_minimum_orders_with_a_floor_on_the_money(solver):
+    plan = value_floor_plan(solver)
     assert plan.status is reopt.Status.OPTIMAL
-    assert plan.cost_usd == pytest.approx(15_119_550.325432071, rel=1e-7)
+    assert plan.cost_usd == pytest.approx(VALUE_FLOOR_USD, rel=1e-7)
     value_shares = plan.shares("country", basis="value")
     assert float(value_shares["AU"].iloc[0]) >= VALUE_FLOOR_SHARE * (1 - 1e-9)
-    if solver == "cbc":
-        assert any("buy / no-buy choices leave, solved and checked" in n for n in plan.notes)
+
+
+def test_a_milp_point_printed_with_eight_digits_is_polished_with_its_choices(printed):
+    """A purchase 4e-9 over its capacity (0.33629456 against 0.33629455612 of the demand)
+    is put on its vertex, the 0/1 choices kept as they are: the optimum, within capacity."""
+    plan = value_floor_plan(printed(8))
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(VALUE_FLOOR_USD, rel=1e-9)
+    bought = plan.allocation.set_index("source")["tonnes"]
+    capacity = {row[0]: row[4] for row in VALUE_FLOOR}
+    assert all(t <= capacity[s] for s, t in bought.items())
+
+
+def test_a_milp_point_no_polish_can_mend_gives_way_to_its_fixed_lp(printed):
+    """Printed with three digits, the point is 5e-4 off (beyond what polishing may move);
+    its buy / no-buy choices are right, and the LP they leave, solved and checked, gives
+    the plan, at the optimum."""
+    plan = value_floor_plan(printed(3))
+    assert plan.status is reopt.Status.OPTIMAL
+    assert any("buy / no-buy choices leave, solved and checked" in n for n in plan.notes)
+    assert plan.cost_usd == pytest.approx(VALUE_FLOOR_USD, rel=1e-9)
+
+
+# A floor of 7.95% on Australia's share of the money, minimum orders and a back-stop 1.35e8
+# times the median price: HiGHS bought -5e-9 of the demand from the back-stop (within its
+# bound tolerance), which cancelled all the money and met the floor with no Australian
+# offer; its re-solves then called the market infeasible (it is not: 32,396,772 USD)
+MONEY_SPREAD = [
+    ("o0", "Nd", "CN", "mine", 140.3503385553722, 88.63, 106.616309255054),
+    ("o1", "Nd", "AU", "mine", 132.3337527840972, 46.85, 113.47009004475869),
+    ("o2", "Nd", "VN", "mine", 251.14727418199683, 31.76, 193.51528067487044),
+    ("o3", "Nd", "KZ", "mine", 205.95732793954733, 104.66, 120.4963607735804),
+    ("backstop", "Nd", "US", "mine", np.inf, 1.2e10, 0.0),
+]
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_a_policy_on_the_money_beside_a_far_dearer_offer_is_refused_with_minimum_orders(solver):
+    floor = reopt.min_share(0.0795394791700909, country="AU", basis="value")
+    market = market_of(MONEY_SPREAD, 404.1353129295521)
+    with pytest.raises(reopt.InputError) as info:
+        reopt.solve(market, china_cap=0.6, policies=[floor], solver=solver)
+    (problem,) = [p for p in info.value.problems if "a policy on the money" in p.rule]
+    assert "1e+06 times" in problem.rule
+    assert "basis='tonnes'" in problem.hint and "capacity 0" in problem.hint
+    # with the placeholder at capacity 0, or the floor on tonnes, it is solved
+    no_backstop = [
+        (*row[:4], 0.0, *row[5:]) if row[0] == "backstop" else row for row in MONEY_SPREAD
+    ]
+    plan = reopt.solve(
+        market_of(no_backstop, 404.1353129295521), china_cap=0.6, policies=[floor], solver=solver
+    )
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(32_396_771.675715644, rel=1e-7)
+
+
+@dataclass(frozen=True)
+class Breaking(PlantedBackend):
+    """A MILP back end whose first answer buys half of what HiGHS buys (breaking demand) and
+    whose re-solves find no plan; the LP its choices leave it solves exactly, or not."""
+
+    fixed_lp_solves: bool = True
+    name: str = "breaking"
+    calls: list[int] = field(default_factory=list)
+
+    def solve(self, lp, options) -> Solution:
+        none = Solution(Status.INFEASIBLE, "planted", None, None, None, math.nan, self.name)
+        if not lp.is_mip:
+            return (
+                replace(solve_highs(lp, SolverOptions()), backend=self.name)
+                if self.fixed_lp_solves
+                else none
+            )
+        self.calls.append(lp.n_cols)
+        if len(self.calls) > 1:
+            return none
+        right = solve_highs(lp, SolverOptions())
+        x = np.where(lp.integrality == 1, right.x, right.x * 0.5)
+        return replace(right, x=readonly(x), objective=float(lp.cost @ x), backend=self.name)
+
+
+@pytest.mark.parametrize("fixed_lp_solves", [False, True])
+def test_a_milp_answer_that_breaks_a_row_and_re_solves_that_find_no_plan(
+    fixed_lp_solves, monkeypatch
+):
+    """Its choices are the optimum's: where the LP they leave solves, that is a plan (so
+    the market is not infeasible, whatever the re-solves said); where it does not, the
+    verdict is infeasible, with a note, and no error."""
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    registry.register(Breaking(fixed_lp_solves=fixed_lp_solves))
+    plan = reopt.solve(market_of(GOLDEN, 100.0), china_cap=0.6, solver="breaking")
+    if fixed_lp_solves:
+        assert plan.status is reopt.Status.OPTIMAL
+        assert plan.cost_usd == pytest.approx(4_900_000.0, rel=1e-9)
+        assert any("choices leave, solved and checked" in n for n in plan.notes)
+        assert not any("found the market infeasible" in n for n in plan.notes)
+    else:
+        assert plan.status is reopt.Status.INFEASIBLE
+        assert any("found the market infeasible" in n for n in plan.notes)

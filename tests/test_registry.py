@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import pickle
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
+from planted import PlantedBackend
 
 import reopt
 from reopt.backends import Backend, Feature, Solution, StartBasis, available_solvers, get_backend
@@ -60,22 +61,11 @@ def test_option_problems_are_refused_before_solving():
 
 
 @dataclass(frozen=True)
-class CountingBackend:
+class CountingBackend(PlantedBackend):
     """A back end written outside reopt: HiGHS, counting its solves."""
 
-    calls: list[int]
+    calls: list[int] = field(default_factory=list)
     name: str = "counting"
-    features: frozenset[Feature] = frozenset({Feature.DUALS, Feature.VERTEX})
-    install_hint: str = ""
-
-    def is_available(self) -> bool:
-        return True
-
-    def option_problems(self, lp, options):
-        return []
-
-    def at_vertex(self, options) -> bool:
-        return True
 
     def solve(self, lp, options) -> Solution:
         self.calls.append(lp.n_cols)
@@ -83,7 +73,7 @@ class CountingBackend:
 
 
 def test_a_back_end_object_is_used_as_given(three_suppliers):
-    backend = CountingBackend([])
+    backend = CountingBackend()
     assert isinstance(backend, Backend)
     plan = reopt.solve(three_suppliers, china_cap=0.3, solver=backend)
     assert plan.cost_usd == pytest.approx(1_450_000)

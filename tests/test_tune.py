@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from planted import PlantedBackend
 
 import reopt
-from reopt.backends import Feature, Solution, registry
+from reopt.backends import Solution, registry
 from reopt.backends.highs import solve_highs
 from reopt.bench.tune import ALLOWANCE_S, TuneResult, tune
 from reopt.bench.tune_answers import Answer, reference_answer
@@ -48,25 +49,14 @@ def larger():
 
 
 @dataclass
-class Planted:
+class Planted(PlantedBackend):
     """A back end written outside reopt that answers ``how`` (wrongly unless "right")."""
 
     how: str
     name: str = "planted"
     delay_s: float = 0.0
     ignores_limit: bool = False  # its delay (say, building a model) is outside its time limit
-    features: frozenset[Feature] = frozenset({Feature.DUALS, Feature.VERTEX})
-    install_hint: str = ""
     cache: dict[tuple[int, int], Solution] = field(default_factory=dict)
-
-    def is_available(self) -> bool:
-        return True
-
-    def option_problems(self, lp, options):
-        return []
-
-    def at_vertex(self, options) -> bool:
-        return True
 
     def solve(self, lp, options) -> Solution:
         if self.delay_s:

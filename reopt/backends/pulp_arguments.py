@@ -11,17 +11,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
-
 from reopt.backends import pulp_adapter as adapter
 from reopt.backends.pulp_backend import cbc_knows, cbc_options, glpsol_options, unknown_option
 from reopt.errors import Problem
 from reopt.model.program import LinearProgram
-from reopt.model.scaling import scaling_for
+from reopt.model.spread import GLPK_MILP_SPREAD, spread_problems
 from reopt.options import Method, SolverOptions
 
 __all__ = [
-    "GLPK_MILP_SPREAD",
     "STRICT_TOLERANCE",
     "cbc_arguments",
     "cbc_strict_options",
@@ -32,12 +29,6 @@ __all__ = [
 
 #: CBC's primal and dual tolerances in reopt's second solve (its defaults are 1e-7).
 STRICT_TOLERANCE = 1e-10
-#: The most a MILP's costs may spread in one part (its largest over its median) for GLPK:
-#: its simplex judges reduced costs against the largest cost, so beside a back-stop 1.7e9
-#: times the median its relaxations stopped at reduced costs of -0.16 and its branch and
-#: bound at choices up to 2.5 times the optimum, "optimal" (none seen at 1.7e8; 1e7 leaves
-#: a margin). HiGHS and CBC, given the part's median as unit, are not so limited.
-GLPK_MILP_SPREAD = 1e7
 
 
 def cbc_strict_options(options: SolverOptions) -> SolverOptions:
@@ -143,8 +134,8 @@ def glpk_arguments(
         args += ["--mipgap", repr(float(options.mip_gap))]
     if options.seed is not None:
         problems.append(_unsupported("GLPK", "seed", options.seed, "its solvers take no seed"))
-    if lp.is_mip:
-        problems.extend(_glpk_milp_spread(lp))
+    hint = "or use solver='highs' or 'cbc'"
+    problems += spread_problems(lp, GLPK_MILP_SPREAD, "GLPK's branch and bound", hint)
     known = glpsol_options(adapter.glpk_solver(msg=False).path) if options.extra else None
     for key, value in options.extra.items():
         flag = key if key.startswith("-") else f"--{key}"
@@ -154,26 +145,3 @@ def glpk_arguments(
         if value is not None:
             args.append(str(value))
     return args, problems
-
-
-def _glpk_milp_spread(lp: LinearProgram) -> list[Problem]:
-    """The problem of a MILP whose costs spread too far in one part for GLPK (or none).
-
-    A MILP's scaled costs are each part's costs over its median, so their largest is the
-    spread `GLPK_MILP_SPREAD` bounds.
-    """
-    spread = float(np.abs(scaling_for(lp).apply(lp).cost).max(initial=0.0))
-    if spread <= GLPK_MILP_SPREAD:
-        return []
-    return [
-        Problem(
-            "options",
-            "solve()",
-            "solver",
-            "glpk",
-            f"GLPK cannot honour it: with minimum orders, an offer {spread:.3g} times its "
-            f"product's median price (above {GLPK_MILP_SPREAD:g}) makes its branch and bound "
-            "stop at a dearer choice of orders",
-            "use solver='highs' or 'cbc', or give the dear offer capacity 0 if it is a placeholder",
-        )
-    ]

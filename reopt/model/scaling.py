@@ -13,9 +13,10 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
   1``);
 - the costs of each independent part of the program (a connected component of rows and
   columns: one product and period when policies are per product) are divided by their
-  largest, so every part's costs are O(1) too (a MILP's by their median: branch and bound
-  prunes by absolute tolerances, so the offers a plan chooses between must not be made
-  tiny by a dear back-stop). Parts share no row, so this changes no
+  largest, so every part's costs are O(1) too. A MILP's costs, value columns and rows of
+  three or more entries are sized by their median instead: branch and bound prunes by
+  absolute tolerances, so the offers a plan chooses between must not be made tiny by a
+  dear back-stop. Parts share no row, so this changes no
   optimum; each part's duals are unscaled with its own factor.
 
 `Scaling.unscale` turns the scaled answer back: ``x = col * x'``, row duals
@@ -196,12 +197,13 @@ def components(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
     return col_label, row_label
 
 
-def scaling_for(lp: LinearProgram) -> Scaling:
+def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     """The scaling of ``lp`` (see the module docstring).
 
     An offer column's size is the demand of its demand row (1 for zero demand or no row);
     value columns are sized by the money their defining rows can reach; 0/1 columns and the
-    columns of a program with no demand rows keep 1.
+    columns of a program with no demand rows keep 1. With ``typical`` (default: for a MILP)
+    costs, value columns and rows of three or more entries are sized by their median.
 
     Examples
     --------
@@ -225,19 +227,22 @@ def scaling_for(lp: LinearProgram) -> Scaling:
     if lp.n_offers:  # columns after the offers, not 0/1: ColumnFamily.VALUE
         value_cols = lp.n_offers + np.flatnonzero(lp.integrality[lp.n_offers :] == 0)
     if len(value_cols):
-        # a value column V = sum p x: its size is the largest term p * (product size)
+        # a value column V = sum p x: its size is the largest term p * (product size) (a
+        # MILP's: the median term, as its costs are scaled by their median)
         reach = np.zeros(lp.n_rows)
         offer_entry = lp.col_index < lp.n_offers
-        np.maximum.at(
-            reach,
-            rows[offer_entry],
-            np.abs(lp.value[offer_entry]) * col[lp.col_index[offer_entry]],
-        )
+        term = np.abs(lp.value[offer_entry]) * col[lp.col_index[offer_entry]]
+        typical = lp.is_mip if typical is None else typical
+        if typical:
+            labels, middle = _middles(rows[offer_entry], term)
+            reach[labels] = middle
+        else:
+            np.maximum.at(reach, rows[offer_entry], term)
         defines = np.isin(lp.col_index, value_cols)
         size_of = np.zeros(lp.n_cols)
         np.maximum.at(size_of, lp.col_index[defines], reach[rows[defines]])
         col[value_cols] = np.where(size_of[value_cols] > 0, size_of[value_cols], 1.0)
-    return scaling_with(lp, col)
+    return scaling_with(lp, col, typical=typical)
 
 
 def _typical_costs(
@@ -254,18 +259,45 @@ def _typical_costs(
     chosen = spend > 0
     if priced is not None:
         chosen &= priced
-    labels, values = col_label[chosen], spend[chosen]
+    labels, middle = _middles(col_label[chosen], spend[chosen])
+    top[labels] = middle
+
+
+def _middles(labels: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each label's median value (the lower of the middle two): (labels, medians)."""
     if not len(values):
-        return
+        return labels, values
     order = np.lexsort((values, labels))
     labels, values = labels[order], values[order]
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
     counts = np.diff(np.r_[starts, len(labels)])
-    top[labels[starts]] = values[starts + (counts - 1) // 2]
+    return labels[starts], values[starts + (counts - 1) // 2]
+
+
+def _typical_entries(lp: LinearProgram, magnitude: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """A MILP's row sizes: each row's median nonzero entry where it has three or more.
+
+    Its value rows (``V = sum p x``) hold a back-stop's price beside the others': divided by
+    that, the others' entries were 4e-7, below the feasibility tolerance of HiGHS's branch
+    and bound, which then passed over the cheapest choice of orders (7% dearer, "optimal").
+    A row of one or two entries (a minimum order's) keeps its largest.
+    """
+    rows = lp.entry_row
+    nonzero = magnitude > 0
+    count = np.bincount(rows[nonzero], minlength=lp.n_rows)
+    labels, middle = _middles(rows[nonzero], magnitude[nonzero])
+    typical = entries.copy()
+    wide = count[labels] >= 3
+    typical[labels[wide]] = middle[wide]
+    return typical
 
 
 def scaling_with(
-    lp: LinearProgram, col: np.ndarray, *, priced: np.ndarray | None = None
+    lp: LinearProgram,
+    col: np.ndarray,
+    *,
+    priced: np.ndarray | None = None,
+    typical: bool | None = None,
 ) -> Scaling:
     """The scaling of ``lp`` for the column sizes ``col``: rows and costs follow from them.
 
@@ -273,13 +305,16 @@ def scaling_with(
     as the module docstring says); each connected part's costs (`components`) by its
     largest cost in those units -- among the columns ``priced`` marks, where given and
     priced at all (so that far dearer columns, such as shortage, do not make the purchase
-    prices small).
+    prices small). With ``typical`` (default: for a MILP), by medians instead (see the
+    module docstring).
     """
+    typical = lp.is_mip if typical is None else typical
     col = np.asarray(col, dtype=float)
     per_entry = col[lp.col_index]
     per_entry *= lp.value
     magnitude = np.abs(per_entry, out=per_entry)
     entries = row_reduce(np.maximum, lp.row_start, magnitude)
+    sized = _typical_entries(lp, magnitude, entries) if typical else entries
     bounds = np.zeros(lp.n_rows)
     for bound in (lp.row_lower, lp.row_upper):
         np.maximum(bounds, np.where(np.isfinite(bound), np.abs(bound), 0.0), out=bounds)
@@ -293,7 +328,7 @@ def scaling_with(
         reach = np.minimum(BOUND_REACH * entries, smallest / SMALLEST_SCALED)
         np.minimum(bounds, reach, out=bounds, where=beyond)
     del per_entry, magnitude
-    largest = np.maximum(entries, bounds)
+    largest = np.maximum(sized, bounds)
     row = 1.0 / np.where(largest > 0, largest, 1.0)
     col_label, row_label = components(lp)
     spend = lp.cost * col
@@ -304,7 +339,7 @@ def scaling_with(
         top_priced = np.zeros(lp.n_cols)
         np.maximum.at(top_priced, col_label[priced], spend[priced])
         top = np.where(top_priced > 0, top_priced, top)
-    if lp.is_mip:
+    if typical:
         _typical_costs(top, col_label, spend, priced)
     top[~(top > 0)] = 1.0
     factor = np.divide(1.0, top, out=top)

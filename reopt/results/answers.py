@@ -18,6 +18,7 @@ from reopt.data.market import readonly
 from reopt.errors import InputError, Problem, SolverError
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import Scaling, scaling_for
+from reopt.model.spread import money_spread_problems
 from reopt.options import Method, SolverOptions
 from reopt.results.polish import polish, without_stray_signs
 from reopt.results.sizes import shares_hold
@@ -82,11 +83,12 @@ def solve_with(
 ) -> Solution:
     """``lp`` solved by ``backend`` in scaled form, answered in ``lp``'s own units.
 
-    The options ``backend`` cannot honour are refused first. ``scaling`` defaults to
+    The options ``backend`` cannot honour are refused first, and a MILP with a policy on the
+    money whose prices spread too far (`reopt.model.spread`). ``scaling`` defaults to
     `reopt.model.scaling.scaling_for` (pass one to reuse it across many solves); the
     solution's objective is recomputed as ``c @ x`` in ``lp``'s units.
     """
-    problems = backend.option_problems(lp, options)
+    problems = backend.option_problems(lp, options) + money_spread_problems(lp)
     if problems:
         raise InputError(problems)
     if lp.n_cols == 0:  # nothing to choose (HiGHS calls it "model empty", feasible or not)
@@ -198,8 +200,10 @@ def _checked(
         polished = _polished(lp, scaled, scaling, solution, rtol)
         if polished is not None:
             return polished
-    for own_units, how in _RETRIES:
-        again = _retry(lp, scaled, scaling, backend, options, own_units=own_units)
+    for units, how in _RETRIES:
+        if units == "typical" and lp.is_mip:
+            continue  # (a MILP's costs are in those units already)
+        again = _retry(lp, scaled, scaling, backend, options, units=units)
         if again is None:
             continue
         if again.status is Status.OPTIMAL:
@@ -217,18 +221,24 @@ def _checked(
     )
 
 
-#: The re-solves an answer that fails the check gets, in order: (in the program's own units,
-#: what the plan's note says happened).
+#: The re-solves an answer that fails the check gets, in order: (the units the back end is
+#: given, what the plan's note says happened).
 _RETRIES = (
     (
-        False,
+        "scaled",
         "first answer failed reopt's check; a second solve (another method, presolve off, "
         "tighter tolerances)",
     ),
     (
-        True,
+        "own",
         "first two answers failed reopt's check; a solve of the program in its own units "
         "(another method, presolve off, tighter tolerances)",
+    ),
+    (
+        "typical",
+        "first three answers failed reopt's check; a solve of the program with each "
+        "product's costs in units of its median price (another method, presolve off, "
+        "tighter tolerances)",
     ),
 )
 
@@ -240,12 +250,13 @@ def _retry(
     backend: Backend,
     options: SolverOptions,
     *,
-    own_units: bool = False,
+    units: str = "scaled",
 ) -> Solution | None:
     """A re-solve (another method, presolve off, tighter tolerances) that passes, or None.
 
-    With ``own_units`` the back end gets the program unscaled; the answer is checked on the
-    scaled program all the same. A re-solve that finds the program infeasible is returned
+    With ``units="own"`` the back end gets the program unscaled, with ``"typical"`` scaled
+    by medians (`reopt.model.scaling.scaling_for`); the answer is checked on the scaled
+    program all the same. A re-solve that finds the program infeasible is returned
     as it is (the caller decides whether that verdict stands).
     """
     method = Method.IPM if options.method is Method.SIMPLEX else Method.SIMPLEX
@@ -255,7 +266,8 @@ def _retry(
         retry = strict(retry)
     if backend.option_problems(lp, retry):
         return None
-    again = solve_with(backend, lp, retry, scaling=Scaling.identity(lp) if own_units else scaling)
+    given = {"scaled": scaling, "own": Scaling.identity(lp)}.get(units)
+    again = solve_with(backend, lp, retry, scaling=given or scaling_for(lp, typical=True))
     if again.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
         # prices are >= 0 and every column is bounded below, so cost cannot fall forever
         return replace(again, status=Status.INFEASIBLE, x=None, row_dual=None, col_dual=None)

@@ -191,46 +191,73 @@ def _checked_milp(
     A MILP has no duals: its choices are fixed and the LP that is left is solved and held
     to the same checks; its duals are the plan's. Where the MILP's own point fails the
     check (CBC prints about eight digits: a purchase 4e-9 of its product's demand above
-    its capacity), that LP's checked answer, with the same choices, stands for it.
+    its capacity; HiGHS's branch and bound holds rows to 1e-6), that LP's checked answer,
+    with the same choices, stands for it: it is a plan, so the market is not infeasible
+    however the re-solves ended.
     """
-    try:
-        checked = checked_answer(lp, solution, backend, options, notes, scaling=scaling)
-    except SolverError as err:
-        failed: SolverError | None = err
-        checked = solution
-    else:
-        failed = None
-        if checked.status is not Status.OPTIMAL or checked.x is None:
-            return checked  # a re-solve found the market infeasible: no choices to fix
-    assert checked.x is not None
-    fixed = choices_fixed(lp, checked.x)
     gap = options.mip_gap if options.mip_gap is not None else "the solver's default"
     notes.append(
         f"minimum orders make this a MILP, solved to optimality within a relative gap of {gap}"
     )
-    again = solve_with(backend, fixed, options.replace(presolve=False))
-    if again.status is Status.OPTIMAL and again.x is not None:
-        try:
-            again = checked_answer(fixed, again, backend, options.replace(presolve=False), notes)
-        except SolverError:
-            if failed is None:
-                raise
-            again = replace(again, status=Status.ERROR)
-    if failed is not None:
-        if again.status is not Status.OPTIMAL or again.x is None:
-            raise failed
-        notes.append(
-            f"{solution.backend}'s point failed reopt's check; the LP its buy / no-buy "
-            "choices leave, solved and checked, gives the plan"
-        )
-        return again
-    if again.status is not Status.OPTIMAL or again.row_dual is None:
+    told: list[str] = []  # what the checks say, kept only where their answer stands
+    try:
+        checked = checked_answer(lp, solution, backend, options, told, scaling=scaling)
+    except SolverError:
+        fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
+        if fixed is None:
+            raise
+        return _stands_for(fixed, solution, notes)
+    if checked.status is not Status.OPTIMAL or checked.x is None:
+        fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
+        if fixed is None:
+            notes.extend(told)
+            return checked
+        return _stands_for(fixed, solution, notes)
+    notes.extend(told)
+    fixed = _fixed_lp_answer(lp, checked, backend, options, notes, strict=True)
+    if fixed is None or fixed.row_dual is None:
         notes.append("no shadow prices: the LP with the buy choices fixed did not solve")
         return checked
     notes.append(
         "shadow prices and reduced costs come from the LP with every buy / no-buy choice "
         "fixed as in the MILP solution"
     )
-    if again.objective <= checked.objective:
-        return again
-    return replace(checked, row_dual=again.row_dual, col_dual=again.col_dual)
+    if fixed.objective <= checked.objective:
+        return fixed
+    return replace(checked, row_dual=fixed.row_dual, col_dual=fixed.col_dual)
+
+
+def _stands_for(fixed: Solution, solution: Solution, notes: list[str]) -> Solution:
+    """``fixed``, noted as standing for the MILP answer ``solution`` that failed the check."""
+    notes.append(
+        f"{solution.backend}'s point failed reopt's check; the LP its buy / no-buy choices "
+        "leave, solved and checked, gives the plan"
+    )
+    return fixed
+
+
+def _fixed_lp_answer(
+    lp: LinearProgram,
+    solution: Solution,
+    backend: Backend,
+    options: SolverOptions,
+    notes: list[str],
+    *,
+    strict: bool = False,
+) -> Solution | None:
+    """The checked optimum of the LP ``solution``'s 0/1 choices leave, or None.
+
+    With ``strict``, an optimal answer that fails the check is a `SolverError`, not None.
+    """
+    assert solution.x is not None
+    fixed = choices_fixed(lp, solution.x)
+    unpresolved = options.replace(presolve=False)
+    again = solve_with(backend, fixed, unpresolved)
+    if again.status is not Status.OPTIMAL or again.x is None:
+        return None
+    try:
+        return checked_answer(fixed, again, backend, unpresolved, notes)
+    except SolverError:
+        if strict:
+            raise
+        return None

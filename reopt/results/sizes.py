@@ -18,10 +18,12 @@ from contextvars import ContextVar
 
 import numpy as np
 
-from reopt.model.program import LinearProgram
+from reopt.model.program import LinearProgram, RowFamily
 from reopt.vectors import row_reduce, row_sums
 
 __all__ = [
+    "SHARE_ATOL",
+    "SHARE_RTOL",
     "column_money",
     "looser_standard",
     "row_activity",
@@ -59,8 +61,10 @@ def _sizes(lp: LinearProgram, magnitudes: np.ndarray) -> np.ndarray:
     return size
 
 
-def row_floor(lp: LinearProgram, activity: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """The least size each row's feasibility is held to: 1, or the base of a share.
+def row_floor(
+    lp: LinearProgram, activity: np.ndarray, size: np.ndarray, *, to_base: bool = True
+) -> np.ndarray:
+    """The least size each row's feasibility is held to: 1, the base of a share, or none.
 
     A policy's share row (labelled with its share ``s > 0``, bounds 0) weighs the group's
     terms against ``s`` times a base: the tonnes or the money of the purchases it covers.
@@ -69,11 +73,16 @@ def row_floor(lp: LinearProgram, activity: np.ndarray, size: np.ndarray) -> np.n
     of the money), not to 1: a cap on China's share of the money is not met by Chinese
     purchases that are a billionth of the dearest offer's price times the demand, and a
     floor of 1e-14 of the tonnes is met to 1e-9 of the tonnes, as any other share.
-    ``activity`` and ``size`` are `row_activity` of the point (or one row of them per
-    point, for many points).
+    A row that defines a value column (``V = sum p x``, `RowFamily.VALUE`) has no floor:
+    it is held to the money it sums, however small beside its largest entry (a back-stop's
+    price times the demand, 1e10 times a plan's money, once let ``V = 0`` through, and a
+    floor on a share of the money was met by nothing). ``to_base=False`` leaves share rows
+    at 1. ``activity`` and ``size`` are `row_activity` of the point (or one row of them
+    per point, for many points).
     """
     floor = np.ones(np.shape(activity))
-    rows, share = _share_rows(lp)
+    floor[..., lp.family_rows(RowFamily.VALUE)] = 0.0
+    rows, share = _share_rows(lp) if to_base else (np.zeros(0, dtype=np.int64), np.zeros(0))
     if len(rows):
         positive = (size[..., rows] + activity[..., rows]) / 2  # x >= 0: sum |a x| +- sum a x
         negative = (size[..., rows] - activity[..., rows]) / 2

@@ -36,8 +36,10 @@ from typing import Any
 import numpy as np
 
 from reopt.errors import SolverError
-from reopt.model.program import LinearProgram
+from reopt.model.program import LinearProgram, RowFamily
 from reopt.results.sizes import (
+    SHARE_ATOL,
+    SHARE_RTOL,
     column_money,
     looser_standard,
     row_activity,
@@ -87,14 +89,12 @@ OPTIMALITY_RTOL = 1e-9
 #: The same for back ends whose answers are printed with fewer digits (CBC writes about
 #: eight): their duals, recomputed from a rounded point and rounded prices, carry 1e-8.
 PRINTED_OPTIMALITY_RTOL = 1e-7
-#: Dual noise allowed whatever the terms, as a share of the money around the dual (a row's
-#: money; a column's, the largest of its rows' per unit of it), at most 1 (the scaled
-#: program's costs are <= 1): below a cost of 1e-12 of that money, which is a price, not
-#: rounding. A cheap offer beside one 1e11 times dearer and not bought is held to the money
-#: of the offers bought, not of the dear one: its reduced cost of 1e-15 is a price. For a dual's
-#: sign it is divided by the point's largest quantity where that is above 1: a column priced
-#: 1e-16 of its part's largest (prices 1e9 apart, bought for a period demanding 1e7 times
-#: more) can be bought 1e7 times its unit, so its reduced cost is not noise however small.
+#: Dual noise allowed whatever the terms, as a share of the money around the dual (a row's;
+#: a column's, its rows' per unit of it), at most 1 (scaled costs are <= 1): a cheap offer
+#: beside one 1e11 times dearer, not bought, is held to the money of the offers bought, so
+#: its reduced cost of 1e-15 is a price. For a dual's sign it is divided by the point's
+#: largest quantity where that is above 1: a column priced 1e-16 of its part's largest can
+#: be bought 1e7 times its unit, so its reduced cost is not noise however small.
 OPTIMALITY_FLOOR = 1e-14
 #: How many violations a message lists.
 SHOWN = 10
@@ -115,7 +115,8 @@ def violations(
 
     ``activity`` is `row_activity` of ``x``, where the caller has it; with ``to_base=False``
     (default: under `looser_standard`) a share row is held to 1e-9 of 1, as any other row,
-    not of its base (`row_floor`).
+    not of its base (`row_floor`), and a row defining a product's money to `SHARE_RTOL` of
+    the money it sums.
 
     Examples
     --------
@@ -141,8 +142,11 @@ def violations(
 
     ax, size = row_activity(lp, x) if activity is None else activity
     to_base = strict_standard() if to_base is None else to_base
-    floor = row_floor(lp, ax, size) if to_base else 1.0
+    floor = row_floor(lp, ax, size, to_base=to_base)
     row_tol = FEASIBILITY_RTOL * np.maximum(floor, size)
+    if not to_base:  # the looser standard: a row defining money to a share's tolerance
+        money = lp.family_rows(RowFamily.VALUE)
+        row_tol[money] = SHARE_RTOL * size[money] + SHARE_ATOL
     bad = (ax < lp.row_lower - row_tol) | (ax > lp.row_upper + row_tol)
     for i in np.flatnonzero(bad)[:SHOWN]:
         found.append(
@@ -221,10 +225,8 @@ def optimality_violations(
     idle = row_terms == 0
     if in_play and idle.any():
         row_terms[idle] = row_terms_of(lp, terms)[idle]
-    # rounding in a dual is rounding of the money around it: each column's floor is
-    # `OPTIMALITY_FLOOR` of its rows' money (`column_money`), each row's of its own, at most
-    # of the part's largest cost (1); a cheap offer beside one 1e11 times dearer is priced,
-    # not rounded, in a reduced cost of 1e-15
+    # rounding in a dual is rounding of the money around it (`OPTIMALITY_FLOOR`): a column's
+    # is its rows' money (`column_money`), a row's its own, each at most 1
     col_floor = column_money(lp, row_terms, out=work)
     del work
     np.minimum(col_floor, 1.0, out=col_floor)
