@@ -27,6 +27,7 @@ from reopt.backends import Solution, registry
 from reopt.backends.highs import solve_highs
 from reopt.data.market import readonly
 from reopt.options import SolverOptions
+from reopt.results.verify import violations
 from reopt.status import Status
 
 COLUMNS = ["source", "product", "country", "kind", "capacity_t", "price_usd_per_kg", "min_order_t"]
@@ -328,3 +329,69 @@ def test_a_milp_answer_that_breaks_a_row_and_re_solves_that_find_no_plan(
     else:
         assert plan.status is reopt.Status.INFEASIBLE
         assert any("found the market infeasible" in n for n in plan.notes)
+
+
+# Four cheap offers with minimum orders (2.3-2.8 USD/kg) and five 2e5 times dearer: scaled
+# by the median price, the cheap offers' costs were 1e-5 and HiGHS stopped 13% above the
+# optimum; a MILP's costs are now in units of the cheapest
+DEAR_MEDIAN = [
+    ("s0", "Nd", "CN", "mine", 698.86, 2.84561, 479.92),
+    ("s1", "Nd", "AU", "mine", 346.73, 2.78448, 278.89),
+    ("s2", "Nd", "US", "mine", 653.38, 2.30242, 603.08),
+    ("s3", "Nd", "IN", "mine", 495.23, 2.73132, 369.58),
+    ("s4", "Nd", "US", "mine", 343.6, 523194.98, 0.0),
+    ("s5", "Nd", "JP", "mine", 474.18, 525975.29, 0.0),
+    ("s6", "Nd", "AU", "mine", 59.93, 553676.04, 0.0),
+    ("s7", "Nd", "CN", "mine", 386.59, 428131.06, 0.0),
+    ("s8", "Nd", "US", "mine", np.inf, 500873.4, 0.0),
+]
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_minimum_orders_where_most_offers_are_far_dearer(solver):
+    plan = reopt.solve(market_of(DEAR_MEDIAN, 1067.0), solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    expected = enumerated_optimum_usd(DEAR_MEDIAN, 1067.0, 1.0)
+    assert expected == pytest.approx(653.38 * 2302.42 + 413.62 * 2731.32, rel=1e-9)
+    assert plan.cost_usd == pytest.approx(expected, rel=1e-7)
+
+
+# A floor of 0.1% on Australia's share of the money, which its one offer meets only with its
+# 37.27 t minimum order at 102,379 USD/kg. HiGHS's branch and bound, holding 0/1 choices to
+# 1e-6, chose 1e-6 of it and bought 4.1e-5 t: 4.17e6 USD, "optimal", against 3.82e9 for any
+# plan. reopt's check reads the rows with the choices rounded, and HiGHS now holds them to
+# 1e-9.
+MIN_ORDER_FLOOR = [
+    ("s0", "Nd", "CN", "mine", np.inf, 43.6264, 0.0),
+    ("s1", "Nd", "AU", "mine", np.inf, 102378.7724, 37.27),
+]
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_a_minimum_order_is_never_opened_by_a_choice_of_1e_6(solver):
+    floor = reopt.min_share(0.001, country="AU", basis="value")
+    market = market_of(MIN_ORDER_FLOOR, 95.5)
+    try:
+        plan = reopt.solve(market, policies=[floor], solver=solver)
+    except reopt.SolverError:  # GLPK's answer breaks the minimum order: refused, not a plan
+        assert solver == "glpk"
+        return
+    assert plan.status is reopt.Status.OPTIMAL
+    expected = (37.27 * 102378.7724 + (95.5 - 37.27) * 43.6264) * 1000.0
+    assert plan.cost_usd == pytest.approx(expected, rel=1e-9)
+    bought = plan.allocation.set_index("source")["tonnes"]
+    assert bought["s1"] == pytest.approx(37.27, rel=1e-9)
+
+
+def test_the_check_reads_a_milps_rows_with_its_choices_rounded():
+    """A choice of 1e-6 within the integrality tolerance, and 1e-6 of the capacity bought:
+    with the choice rounded to 0, the offer is closed and the purchase breaks its row."""
+    market = market_of(MIN_ORDER_FLOOR, 95.5)
+    lp = reopt.compile(market)
+    x = np.zeros(lp.n_cols)
+    x[0], x[1], x[2] = 95.5 - 9.55e-5, 9.55e-5, 1e-6  # U = 95.5 t: 1e-6 of it
+    objective = float(lp.cost @ x)
+    found = violations(lp, x, objective)
+    assert any("(min_order)" in f for f in found), found
+    x[1], x[0] = 0.0, 95.5
+    assert not violations(lp, x, float(lp.cost @ x))

@@ -24,6 +24,10 @@ IPM_FROM_OFFERS_PER_PRODUCT = 8_000
 #: HiGHS's primal feasibility tolerance: below reopt's own check (1e-9 of each row's size
 #: in the scaled program), where HiGHS's default (1e-7) is above it.
 PRIMAL_TOLERANCE = 1e-10
+#: HiGHS's feasibility tolerance in branch and bound (rows, bounds and integrality): its
+#: default (1e-6) let a 0/1 choice of 1e-6 open 1e-6 of an offer's capacity below its
+#: minimum order, and a purchase of -1e-6 at a dear price cancel the money of a plan.
+MIP_FEASIBILITY_TOLERANCE = 1e-9
 #: HiGHS drops matrix entries below its ``small_matrix_value`` (1e-9 by default), and takes
 #: none below this.
 SMALLEST_MATRIX_VALUE = 1e-12
@@ -55,6 +59,7 @@ def default_settings(lp: LinearProgram, options: SolverOptions) -> dict[str, obj
     if lp.is_mip:
         settings["presolve"] = "choose"
         settings["solver"] = "choose"
+        settings["mip_feasibility_tolerance"] = MIP_FEASIBILITY_TOLERANCE
     else:
         settings["presolve"] = "off"
         settings["solver"] = (

@@ -211,7 +211,8 @@ class LinearProgram:
         """The `ColumnFamily` of every column (an object array)."""
         if self.n_offers == 0:  # built from arrays, or read from a file
             return np.full(self.n_cols, ColumnFamily.OTHER, dtype=object)
-        out = np.where(self.integrality == 1, ColumnFamily.BUY, ColumnFamily.VALUE)
+        buy = (self.integrality == 1) | (self.col_offer >= 0)  # (a choice fixed: still one)
+        out = np.where(buy, ColumnFamily.BUY, ColumnFamily.VALUE)
         out = out.astype(object)
         out[: self.n_offers] = ColumnFamily.OFFER
         return out

@@ -13,10 +13,10 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
   1``);
 - the costs of each independent part of the program (a connected component of rows and
   columns: one product and period when policies are per product) are divided by their
-  largest, so every part's costs are O(1) too. A MILP's costs, value columns and rows of
-  three or more entries are sized by their median instead: branch and bound prunes by
-  absolute tolerances, so the offers a plan chooses between must not be made tiny by a
-  dear back-stop. Parts share no row, so this changes no
+  largest, so every part's costs are O(1) too. A MILP's costs are divided by their least
+  instead, and its value columns and rows of three or more entries sized by their median:
+  branch and bound prunes by absolute tolerances, so the offers a plan chooses between
+  must not be made tiny by dear ones. Parts share no row, so this changes no
   optimum; each part's duals are unscaled with its own factor.
 
 `Scaling.unscale` turns the scaled answer back: ``x = col * x'``, row duals
@@ -35,7 +35,15 @@ from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.vectors import row_reduce
 
-__all__ = ["BOUND_REACH", "SMALLEST_SCALED", "Scaling", "components", "scaling_for", "scaling_with"]
+__all__ = [
+    "BOUND_REACH",
+    "SMALLEST_SCALED",
+    "Scaling",
+    "components",
+    "cost_spread",
+    "scaling_for",
+    "scaling_with",
+]
 
 #: A row is divided by its largest bound up to this many times its largest entry ...
 BOUND_REACH = 1e6
@@ -222,10 +230,13 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     demand_t[~(demand_t > 0)] = 1.0
     col[lp.col_index[on_demand]] = demand_t
     del demand_t
-    col[lp.integrality == 1] = 1.0
+    # 0/1 columns, and buy choices fixed as made (`reopt.results.polish.choices_fixed`)
+    buy = (lp.integrality == 1) | (lp.col_offer >= 0)
+    buy[: lp.n_offers] = False
+    col[buy] = 1.0
     value_cols = np.zeros(0, dtype=np.int64)
-    if lp.n_offers:  # columns after the offers, not 0/1: ColumnFamily.VALUE
-        value_cols = lp.n_offers + np.flatnonzero(lp.integrality[lp.n_offers :] == 0)
+    if lp.n_offers:  # columns after the offers, not 0/1 choices: ColumnFamily.VALUE
+        value_cols = lp.n_offers + np.flatnonzero(~buy[lp.n_offers :])
     if len(value_cols):
         # a value column V = sum p x: its size is the largest term p * (product size) (a
         # MILP's: the median term, as its costs are scaled by their median)
@@ -248,30 +259,49 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
 def _typical_costs(
     top: np.ndarray, col_label: np.ndarray, spend: np.ndarray, priced: np.ndarray | None
 ) -> None:
-    """Put each part's median nonzero cost (of its ``priced`` columns, where any) in ``top``.
+    """Put each part's least nonzero cost (of its ``priced`` columns, where any) in ``top``.
 
     For a MILP: branch and bound prunes by absolute tolerances (HiGHS: 1e-7 on reduced
     costs, 1e-6 on the gap), so a part whose costs were divided by a back-stop offer's 1e6
     times the others' was solved to no better than its first choice of orders (12% above
-    the optimum, "optimal"). Its typical cost is of order one instead; the back-stop's is
-    large, which the solvers' tolerances measure rightly.
+    the optimum, "optimal"), and so was one divided by its median where half its offers
+    were 2e5 times dearer than the rest (13% above). Its cheapest cost is one instead; the
+    dear offers' are large, which the solvers' tolerances measure rightly.
     """
     chosen = spend > 0
     if priced is not None:
         chosen &= priced
-    labels, middle = _middles(col_label[chosen], spend[chosen])
-    top[labels] = middle
+    labels, least = _middles(col_label[chosen], spend[chosen], lowest=True)
+    top[labels] = least
 
 
-def _middles(labels: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each label's median value (the lower of the middle two): (labels, medians)."""
+def _middles(
+    labels: np.ndarray, values: np.ndarray, *, lowest: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each label's median value (the lower of the middle two), or its least: (labels, values)."""
     if not len(values):
         return labels, values
     order = np.lexsort((values, labels))
     labels, values = labels[order], values[order]
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
     counts = np.diff(np.r_[starts, len(labels)])
-    return labels[starts], values[starts + (counts - 1) // 2]
+    return labels[starts], values[starts if lowest else starts + (counts - 1) // 2]
+
+
+def cost_spread(lp: LinearProgram) -> float:
+    """The largest of each part's costs over its median (of its movable priced columns).
+
+    Columns that cannot move (an offer of capacity 0) do not count; 1 for no costs.
+    """
+    spend = np.abs(lp.cost * scaling_for(lp).col)
+    movable = (lp.col_upper > lp.col_lower) & (spend > 0)
+    label = components(lp)[0][movable]
+    labels, median = _middles(label, spend[movable])
+    if not len(labels):
+        return 1.0
+    top = np.zeros(lp.n_cols)
+    np.maximum.at(top, label, spend[movable])
+    return float((top[labels] / median).max())
 
 
 def _typical_entries(lp: LinearProgram, magnitude: np.ndarray, entries: np.ndarray) -> np.ndarray:

@@ -1,9 +1,9 @@
 """How far a MILP's prices spread, and the spreads past which its solve is refused.
 
-Branch and bound judges rows and reduced costs by absolute tolerances. A MILP's costs and
-rows are scaled by each part's median (`reopt.model.scaling`), so a back-stop offer far
-dearer than the rest keeps its size there: `milp_spread` is the largest scaled cost, the
-dearest offer over its product's median price. Past two spreads the answers measured were
+Branch and bound judges rows and reduced costs by absolute tolerances, and a MILP's rows
+defining money are scaled by their median entry (`reopt.model.scaling`), so a back-stop
+offer far dearer than the rest keeps its size there: `milp_spread` is the dearest offer
+over its product's median price. Past two spreads the answers measured were
 not the optimum, though called so:
 
 - `GLPK_MILP_SPREAD` (1e7), for GLPK, whose simplex judges reduced costs against the
@@ -21,11 +21,9 @@ not the optimum, though called so:
 
 from __future__ import annotations
 
-import numpy as np
-
 from reopt.errors import Problem
 from reopt.model.program import LinearProgram, RowFamily
-from reopt.model.scaling import scaling_for
+from reopt.model.scaling import cost_spread
 
 __all__ = [
     "GLPK_MILP_SPREAD",
@@ -42,7 +40,7 @@ MONEY_MILP_SPREAD = 1e6
 
 
 def milp_spread(lp: LinearProgram) -> float:
-    """The largest of each part's costs over its median: the largest scaled cost of a MILP.
+    """The largest of each part's costs over its median (`reopt.model.scaling.cost_spread`).
 
     Columns that cannot move (an offer of capacity 0) do not count.
 
@@ -58,9 +56,7 @@ def milp_spread(lp: LinearProgram) -> float:
     """
     if not lp.is_mip:
         raise ValueError("milp_spread measures a MILP's costs (one with minimum orders)")
-    movable = lp.col_upper > lp.col_lower
-    cost = scaling_for(lp).apply(lp).cost
-    return float(np.abs(cost, where=movable, out=np.zeros(lp.n_cols)).max(initial=0.0))
+    return cost_spread(lp)
 
 
 def money_spread_problems(lp: LinearProgram) -> list[Problem]:

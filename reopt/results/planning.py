@@ -30,7 +30,7 @@ from reopt.results.plan import Plan
 from reopt.results.polish import choices_fixed
 from reopt.results.risk import PlanPath
 from reopt.results.scenario_plan import CVaR, ScenarioFactors, ScenarioSet, solve_scenarios
-from reopt.results.verdicts import decided_again, without_presolve
+from reopt.results.verdicts import decided_again, infeasible_by_highs, without_presolve
 from reopt.status import Status
 
 __all__ = [
@@ -141,7 +141,7 @@ def make_plan(
         elif lp.is_mip:
             solution = _checked_milp(lp, solution, backend, options, notes, scaling)
         else:
-            solution = checked_answer(lp, solution, backend, options, notes, scaling=scaling)
+            solution = _checked_lp(lp, solution, backend, options, notes, scaling)
     return Plan(solution.status, market, policies, lp, solution, tuple(notes))
 
 
@@ -176,6 +176,28 @@ def _confirm_infeasible(
         # prices are >= 0 and every column is bounded below, so cost cannot fall forever
         solution = replace(solution, status=Status.INFEASIBLE)
     return solution
+
+
+def _checked_lp(
+    lp: LinearProgram,
+    solution: Solution,
+    backend: Backend,
+    options: SolverOptions,
+    notes: list[str],
+    scaling: Scaling | None,
+) -> Solution:
+    """An LP's answer, checked; where no answer passes, HiGHS's verdict of infeasibility."""
+    try:
+        return checked_answer(lp, solution, backend, options, notes, scaling=scaling)
+    except SolverError:
+        verdict = infeasible_by_highs(lp, scaling)
+        if verdict is None:
+            raise
+        notes.append(
+            f"no answer of {solution.backend}'s passed reopt's check; HiGHS, without "
+            "presolve, finds the market infeasible"
+        )
+        return verdict
 
 
 def _checked_milp(
