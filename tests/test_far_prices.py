@@ -308,7 +308,7 @@ def test_a_plan_that_breaks_a_share_of_its_base_is_never_kept():
     """A floor and a cap of 1% of the money on AU, at 1e8 times China's price, in a demand
     of 2.4e-6 t: HiGHS's answers in the scaled program and in its own units buy nothing
     from AU (0% against 1%), which the looser standard would pass; the re-solve with costs
-    in units of the median price buys the 2.42e-16 t that make AU's share 1%, the optimum
+    in units of the cheapest price buys the 2.42e-16 t that make AU's share 1%, the optimum
     by hand (99 a = 1e-8 (D - a) for AU's tonnes a of the demand D)."""
     rows = [
         ("s0", "P0", "CN", "recycler", np.inf, 1e-06),

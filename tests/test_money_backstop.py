@@ -6,7 +6,7 @@ row's unit: HiGHS returned ``V = 0``, which met a 29% floor on Australia's share
 money with 18% of it, and reopt's check, holding the row to 1e-9 of its unit, called that
 optimal on an infeasible market. A row that defines the money is now held to the money it
 sums. And CBC, whose answers to such a market bought the dearest offers (its costs scaled
-to 1e-8, under its tolerance), gets a re-solve with costs in units of the median price,
+to 1e-8, under its tolerance), gets a re-solve with costs in units of the cheapest price,
 whose answer (eight digits, a purchase 4e-9 below its capacity) is polished by each value's
 own size.
 """

@@ -353,7 +353,7 @@ def test_a_feasible_point_its_duals_do_not_prove_optimal_is_refused(three_suppli
     with pytest.raises(reopt.SolverError, match="duals do not prove optimal"):
         reopt.solve(three_suppliers, china_cap=0.6, solver=backend)
     # and it was given a second chance with another method, a third in its own units and a
-    # fourth with costs in units of the median price, at the usual standard and again at
+    # fourth with costs in units of the cheapest price, at the usual standard and again at
     # the looser one (shares to 1e-6 of their base)
     assert backend.calls == 7
 

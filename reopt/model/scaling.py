@@ -211,7 +211,8 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     An offer column's size is the demand of its demand row (1 for zero demand or no row);
     value columns are sized by the money their defining rows can reach; 0/1 columns and the
     columns of a program with no demand rows keep 1. With ``typical`` (default: for a MILP)
-    costs, value columns and rows of three or more entries are sized by their median.
+    costs are in units of each part's cheapest, and value columns and rows of three or more
+    entries are sized by their median.
 
     Examples
     --------
@@ -335,8 +336,8 @@ def scaling_with(
     as the module docstring says); each connected part's costs (`components`) by its
     largest cost in those units -- among the columns ``priced`` marks, where given and
     priced at all (so that far dearer columns, such as shortage, do not make the purchase
-    prices small). With ``typical`` (default: for a MILP), by medians instead (see the
-    module docstring).
+    prices small). With ``typical`` (default: for a MILP), by its cheapest cost, and rows
+    by their median entry (see the module docstring).
     """
     typical = lp.is_mip if typical is None else typical
     col = np.asarray(col, dtype=float)

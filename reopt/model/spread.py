@@ -9,11 +9,11 @@ not the optimum, though called so:
 - `GLPK_MILP_SPREAD` (1e7), for GLPK, whose simplex judges reduced costs against the
   largest cost: beside a back-stop 1.7e9 times the median it stopped at choices of orders
   up to 2.5 times the optimum (none seen at 1.7e8);
-- `MONEY_MILP_SPREAD` (1e6), for every back end, where a policy is on the money (its
+- `MONEY_MILP_SPREAD` (1e7), for every back end, where a policy is on the money (its
   rows hold ``V = sum p x``): a purchase of -5e-9 of the demand at a back-stop's price,
-  within the solver's bound tolerance, moves the money by as much as all other offers,
-  and HiGHS and CBC stopped at dearer choices, or none, in 14 of 40 markets at a spread
-  of 1.7e7 (none of 120 at 1.7e6).
+  within a solver's bound tolerance, moves the money by as much as all other offers. At a
+  spread of 1.7e9 HiGHS stopped at dearer choices, or none, in 9 of 40 markets and CBC in
+  3 (none of 40 at 1.7e8, nor of 80 at 1.7e7).
 
 `spread_problems` says so as a `Problem`, which `reopt.solve` raises as an `InputError`:
 `money_spread_problems` for every back end, GLPK's option check for its own limit.
@@ -36,7 +36,7 @@ __all__ = [
 #: The most a MILP's prices may spread in one product (dearest over median) for GLPK.
 GLPK_MILP_SPREAD = 1e7
 #: The most they may spread, for any back end, in a MILP with a policy on the money.
-MONEY_MILP_SPREAD = 1e6
+MONEY_MILP_SPREAD = 1e7
 
 
 def milp_spread(lp: LinearProgram) -> float:

@@ -237,7 +237,7 @@ _RETRIES = (
     (
         "typical",
         "first three answers failed reopt's check; a solve of the program with each "
-        "product's costs in units of its median price (another method, presolve off, "
+        "product's costs in units of its cheapest price (another method, presolve off, "
         "tighter tolerances)",
     ),
 )
@@ -255,7 +255,7 @@ def _retry(
     """A re-solve (another method, presolve off, tighter tolerances) that passes, or None.
 
     With ``units="own"`` the back end gets the program unscaled, with ``"typical"`` scaled
-    by medians (`reopt.model.scaling.scaling_for`); the answer is checked on the scaled
+    as a MILP is (`reopt.model.scaling.scaling_for`); the answer is checked on the scaled
     program all the same. A re-solve that finds the program infeasible is returned
     as it is (the caller decides whether that verdict stands).
     """
