@@ -112,3 +112,30 @@ def test_both_checks_refuse_money_of_zero(dense, monkeypatch):
     bounds = (scaled.col_lower, scaled.col_upper, scaled.row_lower, scaled.row_upper)
     zeros = np.zeros(scaled.n_rows), np.zeros(scaled.n_cols)
     assert not check.passes(scaled.cost, *bounds, point, *zeros, objective)
+
+
+# A floor of 0.1% on Australia's share of the money and a cap of 53.08% on China's, over all
+# products, beside offers 1e6-6e6 times dearer than the cheap ones. GLPK bought 3.5e-7 t of
+# China's 4e7 USD/kg offer (2.5e-10 of the demand): 26,309 USD, 0.156% above the optimum.
+# Its duals passed while a row's money was counted as at least 1 (a billion times this
+# plan's, in the scaled program); a row's size is now its feasibility's (its own money).
+SPREAD_SHARES = [
+    ("s0", "Nd", "CN", "recycler", 1200.0, 9.5057),
+    ("s1", "Nd", "AU", "mine", np.inf, 54014939.526),
+    ("s2", "Nd", "IN", "mine", 1123.0, 10217615.647),
+    ("s3", "Nd", "US", "mine", 453.57, 16.0159),
+    ("s4", "Nd", "CN", "mine", 599.0, 39900429.9607),
+]
+#: the optimum, from HiGHS in the market's own units (and every back end below)
+SPREAD_SHARES_USD = 16_823_547.81
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_shares_of_the_money_beside_offers_a_million_times_dearer(solver):
+    policies = [
+        reopt.min_share(0.001, country="AU", basis="value", scope="total"),
+        reopt.cap_share(0.5308, country="CN", basis="value", scope="total"),
+    ]
+    plan = reopt.solve(market_of(SPREAD_SHARES, 1393.0), policies=policies, solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(SPREAD_SHARES_USD, rel=1e-9)

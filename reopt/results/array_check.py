@@ -127,11 +127,12 @@ class ArrayCheck:
                 [np.ones(x.shape), row_floor(lp, value[..., lp.n_cols :], size[..., lp.n_cols :])],
                 axis=-1,
             )
-            held = np.maximum(floor, size)  # a share row: its base, not 1
-            size = np.maximum(1.0, size)
+            # a share row: its base, not 1; a row defining money: the money it sums; and the
+            # duals are held to the same sizes (`verify`)
+            size = np.maximum(floor, size)
             above, below = value - lower, upper - value
-            ok &= ~(np.minimum(above, below) < -FEASIBILITY_RTOL * held).any(axis=-1)
-            del floor, held
+            ok &= ~(np.minimum(above, below) < -FEASIBILITY_RTOL * size).any(axis=-1)
+            del floor
             # a value beyond its column bound goes to the full check, which puts it on it
             ok &= ~((x < col_lower) | (x > col_upper)).any(axis=-1)
             recomputed = (np.asarray(cost) * x).sum(axis=-1) + lp.objective_offset

@@ -240,7 +240,8 @@ def optimality_violations(
     col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, col_floor, largest)
     del d
     ax, size = row_activity(lp, x) if activity is None else activity
-    row_size = np.maximum(1.0, size)
+    # a row's size as its feasibility is held to: a share's base, the money a row sums
+    row_size = np.maximum(row_floor(lp, ax, size, to_base=in_play), size)
     row_slack = _slacks(
         ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_floor_, largest, row_size
     )
