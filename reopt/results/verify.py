@@ -218,8 +218,7 @@ def optimality_violations(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
             )
     # the money a row's dual is made of: the terms per unit of the row of its columns in play
-    # (nonzero), or of all its columns where none is; an offer 1e9 times dearer than those
-    # bought, and not bought, does not make a dual of the cheap ones' size rounding
+    # (nonzero), or of all its columns where none is
     in_play = strict_standard() if in_play is None else in_play
     work = np.multiply(terms, x != 0) if in_play else None
     row_terms = row_terms_of(lp, terms if work is None else work)
@@ -234,8 +233,7 @@ def optimality_violations(
     col_floor *= OPTIMALITY_FLOOR
     row_floor_ = np.minimum(row_terms, 1.0)
     row_floor_ *= OPTIMALITY_FLOOR
-    # for a dual's sign, the floor over the largest quantity the point holds: a column can
-    # take that much from the others
+    # for a dual's sign, the floor over the point's largest quantity (`OPTIMALITY_FLOOR`)
     largest = max(1.0, float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
     col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, col_floor, largest)
     del d
