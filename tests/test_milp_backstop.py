@@ -288,8 +288,9 @@ def test_a_policy_on_the_money_beside_a_far_dearer_offer_is_refused_with_minimum
 
 @dataclass(frozen=True)
 class Breaking(PlantedBackend):
-    """A MILP back end whose first answer buys half of what HiGHS buys (breaking demand) and
-    whose re-solves find no plan; the LP its choices leave it solves exactly, or not."""
+    """A MILP back end whose first answer buys half of what HiGHS buys (breaking demand), or
+    nothing where HiGHS finds no plan, and whose re-solves find no plan; the LP its choices
+    leave it solves exactly, or not."""
 
     fixed_lp_solves: bool = True
     name: str = "breaking"
@@ -307,6 +308,9 @@ class Breaking(PlantedBackend):
         if len(self.calls) > 1:
             return none
         right = solve_highs(lp, SolverOptions())
+        if right.x is None:  # no plan: "optimal" at buying nothing
+            x = np.zeros(lp.n_cols)
+            return Solution(Status.OPTIMAL, "planted", readonly(x), None, None, 0.0, self.name)
         x = np.where(lp.integrality == 1, right.x, right.x * 0.5)
         return replace(right, x=readonly(x), objective=float(lp.cost @ x), backend=self.name)
 
@@ -316,19 +320,55 @@ def test_a_milp_answer_that_breaks_a_row_and_re_solves_that_find_no_plan(
     fixed_lp_solves, monkeypatch
 ):
     """Its choices are the optimum's: where the LP they leave solves, that is a plan (so
-    the market is not infeasible, whatever the re-solves said); where it does not, the
-    verdict is infeasible, with a note, and no error."""
+    the market is not infeasible, whatever the re-solves said); where it does not, HiGHS,
+    which finds a plan, denies the verdict: a `SolverError`, never "infeasible"."""
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     registry.register(Breaking(fixed_lp_solves=fixed_lp_solves))
+    if not fixed_lp_solves:
+        with pytest.raises(reopt.SolverError, match="does not find the market infeasible"):
+            reopt.solve(market_of(GOLDEN, 100.0), china_cap=0.6, solver="breaking")
+        return
     plan = reopt.solve(market_of(GOLDEN, 100.0), china_cap=0.6, solver="breaking")
-    if fixed_lp_solves:
-        assert plan.status is reopt.Status.OPTIMAL
-        assert plan.cost_usd == pytest.approx(4_900_000.0, rel=1e-9)
-        assert any("choices leave, solved and checked" in n for n in plan.notes)
-        assert not any("found the market infeasible" in n for n in plan.notes)
-    else:
-        assert plan.status is reopt.Status.INFEASIBLE
-        assert any("found the market infeasible" in n for n in plan.notes)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert plan.cost_usd == pytest.approx(4_900_000.0, rel=1e-9)
+    assert any("choices leave, solved and checked" in n for n in plan.notes)
+    assert not any("found the market infeasible" in n for n in plan.notes)
+
+
+def test_a_verdict_of_infeasible_that_highs_confirms_stands(monkeypatch):
+    """The same back end on a market no plan fits (200 t against the 170 t of the three
+    offers without the back-stop): HiGHS confirms the verdict."""
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    registry.register(Breaking(fixed_lp_solves=False))
+    plan = reopt.solve(market_of(GOLDEN[:3], 200.0), china_cap=0.6, solver="breaking")
+    assert plan.status is reopt.Status.INFEASIBLE
+
+
+# A floor of 9.91% on Australia's share of the money over all products: only Australia's
+# 42 t minimum order at 143.7 million USD/kg meets it, beside 68 t of Australia's cheap
+# offer and 20.81 t from China. CBC's re-solves called the market infeasible, and so did the
+# LP its first answer's choices leave; HiGHS finds the plan, so CBC's verdict is refused
+FLOOR_BY_ORDER = [
+    ("s0", "Nd", "CN", "mine", 36.9, 155265147.1906, 27.976),
+    ("s1", "Nd", "AU", "mine", 73.27, 143685754.1915, 42.0),
+    ("s2", "Nd", "AU", "mine", 68.0, 1.5243, 0.0),
+    ("s3", "Nd", "CN", "mine", np.inf, 88.6798, 0.0),
+    ("s4", "Nd", "US", "spot", np.inf, 10438636602.46, 0.0),
+]
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_a_feasible_milp_is_never_called_infeasible(solver):
+    floor = reopt.min_share(0.0991, country="AU", basis="value", scope="total")
+    market = market_of(FLOOR_BY_ORDER, 130.81)
+    try:
+        plan = reopt.solve(market, policies=[floor], solver=solver)
+    except reopt.SolverError:  # no plan passed and no verdict stands: an error, not a status
+        assert solver in ("cbc", "glpk")
+        return
+    assert plan.status is reopt.Status.OPTIMAL
+    expected = (42.0 * 143685754.1915 + 68.0 * 1.5243 + 20.81 * 88.6798) * 1000.0
+    assert plan.cost_usd == pytest.approx(expected, rel=1e-9)
 
 
 # Four cheap offers with minimum orders (2.3-2.8 USD/kg) and five 2e5 times dearer: scaled

@@ -231,10 +231,15 @@ def _checked_milp(
         return _stands_for(fixed, solution, notes)
     if checked.status is not Status.OPTIMAL or checked.x is None:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
-        if fixed is None:
-            notes.extend(told)
-            return checked
-        return _stands_for(fixed, solution, notes)
+        if fixed is not None:
+            return _stands_for(fixed, solution, notes)
+        if infeasible_by_highs(lp, scaling) is None:  # (CBC has said so of feasible MILPs)
+            raise SolverError(
+                f"{solution.backend}'s answer broke a row and its re-solves found no plan, "
+                "but HiGHS, without presolve, does not find the market infeasible: no verdict"
+            )
+        notes.extend(told)
+        return checked
     notes.extend(told)
     fixed = _fixed_lp_answer(lp, checked, backend, options, notes, strict=True)
     if fixed is None or fixed.row_dual is None:
@@ -277,9 +282,14 @@ def _fixed_lp_answer(
     again = solve_with(backend, fixed, unpresolved)
     if again.status is not Status.OPTIMAL or again.x is None:
         return None
+    told: list[str] = []  # kept only with an answer
     try:
-        return checked_answer(fixed, again, backend, unpresolved, notes)
+        again = checked_answer(fixed, again, backend, unpresolved, told)
     except SolverError:
         if strict:
             raise
         return None
+    if again.status is not Status.OPTIMAL or again.x is None:
+        return None  # (a re-solve of the fixed LP found it infeasible)
+    notes.extend(told)
+    return again
