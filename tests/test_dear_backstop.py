@@ -116,4 +116,5 @@ def test_near_ties_beside_a_dear_backstop_are_priced(gap, au_dearer, ratio, cn_s
     plan = reopt.solve(market, china_cap=0.6, solver="highs")
     assert plan.status is reopt.Status.OPTIMAL
     expected = hand_optimum_usd(cn_price, au_price, cn_t, demand_t)
-    assert plan.cost_usd == pytest.approx(expected, rel=1e-9)
+    # never dearer than the optimum; cheaper only by rows met to reopt's tolerance (1e-9)
+    assert expected * (1 - 1e-8) <= plan.cost_usd <= expected * (1 + 1e-9)
