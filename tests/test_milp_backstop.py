@@ -446,3 +446,45 @@ def test_the_check_reads_a_milps_rows_with_its_choices_rounded():
     assert any("(min_order)" in f for f in found), found
     x[1], x[0] = 0.0, 95.5
     assert not violations(lp, x, float(lp.cost @ x))
+
+
+# Two products with minimum orders, a 32.2% floor on Australia's tonnes and China capped at
+# 55%: each product's costs in units of its own cheapest spend (17 times apart) made the
+# solver's relative gap no gap of the money, and HiGHS stopped 1.9e-4 above the optimum
+TWO_PRODUCTS = [
+    ("s0", "Nd", "CN", "mine", 135.32, 3.02739, 84.69),
+    ("s1", "Nd", "AU", "mine", 46.32, 2.65245, 30.92),
+    ("s2", "Nd", "US", "mine", 108.43, 2.58053, 45.24),
+    ("s3", "Nd", "IN", "mine", 147.97, 2.65088, 80.5),
+    ("s4", "Nd", "US", "mine", 95.84, 37738.62, 0.0),
+    ("s5", "Nd", "JP", "mine", np.inf, 74108.45, 0.0),
+    ("s6", "Nd", "AU", "mine", 84.09, 46776.39, 0.0),
+    ("s7", "Nd", "CN", "mine", np.inf, 88182.92, 0.0),
+    ("s8", "Nd", "US", "mine", 41.36, 74273.17, 0.0),
+    ("s9", "Nd", "JP", "mine", 56.21, 52057.43, 0.0),
+    ("s10", "Dy", "CN", "mine", 1543.34, 2.74615, 716.29),
+    ("s11", "Dy", "AU", "mine", 1734.77, 2.7959, 675.44),
+    ("s12", "Dy", "US", "mine", 2340.23, 2.86558, 1747.98),
+    ("s13", "Dy", "IN", "mine", 1707.97, 2.9449, 0.0),
+    ("s14", "Dy", "CN", "mine", 621.3, 2.88205, 538.2),
+    ("s15", "Dy", "AU", "mine", 1805.55, 3.36143, 1459.9),
+    ("s16", "Dy", "US", "mine", np.inf, 39320.88, 0.0),
+    ("s17", "Dy", "JP", "mine", 499.64, 27401.9, 0.0),
+    ("s18", "Dy", "AU", "mine", np.inf, 47749.04, 0.0),
+    ("s19", "Dy", "CN", "mine", 265.15, 65750.16, 0.0),
+    ("s20", "Dy", "US", "mine", np.inf, 30920.67, 0.0),
+    ("s21", "Dy", "JP", "mine", np.inf, 61701.07, 0.0),
+    ("s22", "Dy", "AU", "mine", 1120.37, 34980.28, 0.0),
+]
+#: the optimum, from a MILP of this market built in highspy in its own units with no gap
+TWO_PRODUCTS_USD = 1_050_134_981.0254864
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_the_gap_is_one_of_the_money_across_products(solver):
+    rows = pd.DataFrame(TWO_PRODUCTS, columns=COLUMNS)
+    demand = pd.DataFrame({"product": ["Nd", "Dy"], "demand_t": [212.9, 3457.6]})
+    floor = reopt.min_share(0.322, country="AU")
+    plan = reopt.solve(reopt.Market(rows, demand), china_cap=0.55, policies=[floor], solver=solver)
+    assert plan.status is reopt.Status.OPTIMAL
+    assert TWO_PRODUCTS_USD * (1 - 1e-9) <= plan.cost_usd <= TWO_PRODUCTS_USD * (1 + MIP_GAP)
