@@ -13,8 +13,9 @@ and dollars, a demand of 1e-7 t is "met" by buying nothing, and a product whose 
   1``);
 - the costs of each independent part of the program (a connected component of rows and
   columns: one product and period when policies are per product) are divided by their
-  largest, so every part's costs are O(1) too. A MILP's costs are divided by their least
-  instead, and its value columns and rows of three or more entries sized by their median:
+  largest, so every part's costs are O(1) too. A MILP's costs are all divided by the least
+  of them instead (one unit, so that a relative gap is one of the money), and its value
+  columns and rows of three or more entries sized by their median:
   branch and bound prunes by absolute tolerances, so the offers a plan chooses between
   must not be made tiny by dear ones. Parts share no row, so this changes no
   optimum; each part's duals are unscaled with its own factor.
@@ -211,7 +212,7 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     An offer column's size is the demand of its demand row (1 for zero demand or no row);
     value columns are sized by the money their defining rows can reach; 0/1 columns and the
     columns of a program with no demand rows keep 1. With ``typical`` (default: for a MILP)
-    costs are in units of each part's cheapest, and value columns and rows of three or more
+    costs are in units of the cheapest of all, and value columns and rows of three or more
     entries are sized by their median.
 
     Examples
@@ -240,7 +241,7 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
         value_cols = lp.n_offers + np.flatnonzero(~buy[lp.n_offers :])
     if len(value_cols):
         # a value column V = sum p x: its size is the largest term p * (product size) (a
-        # MILP's: the median term, as its costs are scaled by their median)
+        # MILP's: the median term, not a back-stop's)
         reach = np.zeros(lp.n_rows)
         offer_entry = lp.col_index < lp.n_offers
         term = np.abs(lp.value[offer_entry]) * col[lp.col_index[offer_entry]]
@@ -260,7 +261,7 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
 def _typical_costs(
     top: np.ndarray, col_label: np.ndarray, spend: np.ndarray, priced: np.ndarray | None
 ) -> None:
-    """Put each part's least nonzero cost (of its ``priced`` columns, where any) in ``top``.
+    """Put the least nonzero cost of all parts in ``top`` for each part (``priced`` only).
 
     For a MILP: branch and bound prunes by absolute tolerances (HiGHS: 1e-7 on reduced
     costs, 1e-6 on the gap), so a part whose costs were divided by a back-stop offer's 1e6
@@ -272,24 +273,23 @@ def _typical_costs(
     chosen = spend > 0
     if priced is not None:
         chosen &= priced
-    labels, least = _middles(col_label[chosen], spend[chosen], lowest=True)
+    if not chosen.any():
+        return
     # one unit for every part, so that the solver's relative gap is one of the money (two
     # products, each in units of its own cheapest spend, 17 times apart: HiGHS stopped
     # 1.9e-4 above the optimum against its gap of 1e-4)
-    top[labels] = least.min(initial=np.inf)
+    top[np.unique(col_label[chosen])] = spend[chosen].min()
 
 
-def _middles(
-    labels: np.ndarray, values: np.ndarray, *, lowest: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each label's median value (the lower of the middle two), or its least: (labels, values)."""
+def _middles(labels: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each label's median value (the lower of the middle two): (labels, medians)."""
     if not len(values):
         return labels, values
     order = np.lexsort((values, labels))
     labels, values = labels[order], values[order]
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
     counts = np.diff(np.r_[starts, len(labels)])
-    return labels[starts], values[starts if lowest else starts + (counts - 1) // 2]
+    return labels[starts], values[starts + (counts - 1) // 2]
 
 
 def cost_spread(lp: LinearProgram) -> float:

@@ -75,7 +75,7 @@ def spread_problems(lp: LinearProgram, limit: float, what: str, hint: str) -> li
     """
     if not lp.is_mip:
         return []
-    spread = milp_spread(lp)
+    spread = cost_spread(lp)
     if spread <= limit:
         return []
     return [

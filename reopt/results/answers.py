@@ -266,8 +266,10 @@ def _retry(
         retry = strict(retry)
     if backend.option_problems(lp, retry):
         return None
-    given = {"scaled": scaling, "own": Scaling.identity(lp)}.get(units)
-    again = solve_with(backend, lp, retry, scaling=given or scaling_for(lp, typical=True))
+    solved_in = scaling  # the back end's units; the check stays in ``scaling``'s
+    if units != "scaled":
+        solved_in = Scaling.identity(lp) if units == "own" else scaling_for(lp, typical=True)
+    again = solve_with(backend, lp, retry, scaling=solved_in)
     if again.status in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
         # prices are >= 0 and every column is bounded below, so cost cannot fall forever
         return replace(again, status=Status.INFEASIBLE, x=None, row_dual=None, col_dual=None)
