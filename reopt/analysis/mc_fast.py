@@ -317,7 +317,7 @@ class Limits:
             lo = np.minimum.reduceat(np.where(positive, sorted_p, np.inf), starts, axis=1)
             ratio = np.asarray((np.isfinite(lo) & (hi > MAX_PRICE_RATIO * lo)).any(axis=1))
             rules["price_usd_per_kg", f"prices of one product {MAX_PRICE_RATIO:g}x"] = ratio
-        failed = np.logical_or.reduce(list(rules.values()))
+        failed = np.stack(list(rules.values())).any(axis=0)
         if not failed.any():
             return None
         j = int(np.argmax(failed))

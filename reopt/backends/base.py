@@ -47,6 +47,10 @@ class Feature(StrEnum):
     #: returns duals with at least 15 significant digits (in memory, or printed so), which
     #: reopt's optimality check holds to 1e-9 of their money rather than 1e-7
     PRECISE_DUALS = "precise_duals"
+    #: holds an LP's rows and bounds to 1e-10 of their size (HiGHS's primal tolerance under
+    #: reopt's settings), so that a plan it calls optimal needs no second word on whether the
+    #: market has one (`reopt.results.verdicts.infeasible_past_tolerance`)
+    TIGHT_ROWS = "tight_rows"
 
 
 @dataclass(frozen=True)

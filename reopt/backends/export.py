@@ -249,7 +249,7 @@ def _row_words(
     buys = np.flatnonzero(lp.col_family == ColumnFamily.BUY)
     sources = market.offers["source"].to_numpy()
     for i in np.flatnonzero(family == RowFamily.MIN_ORDER):
-        cols = lp.col_index[lp.row_start[i] : lp.row_start[i + 1]]
+        cols = lp.col_index[lp.row_start[int(i)] : lp.row_start[int(i) + 1]]
         buy = cols[np.isin(cols, buys)]
         source = sources[lp.col_offer[buy[0]]] if len(buy) else ""
         bound = "order_min" if np.isfinite(lp.row_lower[i]) else "order_max"

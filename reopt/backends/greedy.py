@@ -219,7 +219,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     parent[used] = parent_hi[used]
 
     del in_cap
-    levels = range(1, int(depth.max(initial=0)) + 1)
+    levels = range(1, int(np.max(depth, initial=0)) + 1)
     if len(levels) == 1:  # no cap inside another
         level_rows, level_cols = (cap_row,), (cap_col,)
     else:

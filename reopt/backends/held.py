@@ -151,7 +151,7 @@ def _used_up(lp: LinearProgram, stock: np.ndarray, at: np.ndarray) -> np.ndarray
     on = np.isin(cols, stock) & balance[rows] & (lp.value < 0)  # s[t] leaving period t
     out_col = np.full(lp.n_rows, -1, dtype=np.int64)
     out_coef = np.zeros(lp.n_rows)
-    if np.bincount(rows[on], minlength=lp.n_rows).max(initial=0) > 1:
+    if (np.bincount(rows[on], minlength=lp.n_rows) > 1).any():
         return None
     out_col[rows[on]], out_coef[rows[on]] = cols[on], lp.value[on]
     for _ in range(len(stock) + 1):  # each round moves each surplus on by one period

@@ -269,9 +269,9 @@ def _linopy(inst: Instance, limit_s: float) -> Measurement:
     is_china = (offers["country"] == "CN").to_numpy()
     units = zip(*(demand[k] for k in keys), strict=True)
     for unit, d in zip(units, demand["demand_t"], strict=True):  # product (and period)
-        mine = np.logical_and.reduce(
+        mine: Any = np.stack(
             [(offers[k] == v).to_numpy() for k, v in zip(keys, unit, strict=True)]
-        )
+        ).all(axis=0)
         m.add_constraints(x.loc[mine].sum() == d)
         m.add_constraints(x.loc[mine & is_china].sum() <= CHINA_CAP * d)
     t2 = time.perf_counter()

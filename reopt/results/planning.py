@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from reopt.backends import Backend, Solution
+from reopt.backends import Backend, Feature, Solution
+from reopt.backends.highs_settings import PRIMAL_TOLERANCE
 from reopt.data.market import Market
 from reopt.errors import SolverError
 from reopt.model.formulation import compile
@@ -30,7 +31,13 @@ from reopt.results.plan import Plan
 from reopt.results.polish import choices_fixed
 from reopt.results.risk import PlanPath
 from reopt.results.scenario_plan import CVaR, ScenarioFactors, ScenarioSet, solve_scenarios
-from reopt.results.verdicts import decided_again, infeasible_by_highs, without_presolve
+from reopt.results.verdicts import (
+    decided_again,
+    infeasible_by_highs,
+    infeasible_past_tolerance,
+    loosest_fit,
+    without_presolve,
+)
 from reopt.status import Status
 
 __all__ = [
@@ -142,6 +149,9 @@ def make_plan(
             solution = _checked_milp(lp, solution, backend, options, notes, scaling)
         else:
             solution = _checked_lp(lp, solution, backend, options, notes, scaling)
+    tight = Feature.TIGHT_ROWS in backend.features and not lp.is_mip
+    if solution.status is Status.OPTIMAL and solution.x is not None and not tight:
+        solution = _fits_tightly(lp, solution, notes, scaling)
     return Plan(solution.status, market, policies, lp, solution, tuple(notes))
 
 
@@ -189,15 +199,48 @@ def _checked_lp(
     """An LP's answer, checked; where no answer passes, HiGHS's verdict of infeasibility."""
     try:
         return checked_answer(lp, solution, backend, options, notes, scaling=scaling)
-    except SolverError:
-        verdict = infeasible_by_highs(lp, scaling)
-        if verdict is None:
-            raise
-        notes.append(
-            f"no answer of {solution.backend}'s passed reopt's check; HiGHS, without "
-            "presolve, finds the market infeasible"
-        )
-        return verdict
+    except SolverError as error:
+        return _highs_verdict(lp, solution, error, notes, scaling)
+
+
+def _highs_verdict(
+    lp: LinearProgram,
+    solution: Solution,
+    error: SolverError,
+    notes: list[str],
+    scaling: Scaling | None,
+) -> Solution:
+    """HiGHS's verdict of infeasibility where no answer of a back end passed; else ``error``."""
+    verdict = infeasible_by_highs(lp, scaling)
+    if verdict is None:
+        raise error
+    notes.append(
+        f"no answer of {solution.backend}'s passed reopt's check; HiGHS, without "
+        "presolve, finds the market infeasible"
+    )
+    return verdict
+
+
+def _fits_tightly(
+    lp: LinearProgram, solution: Solution, notes: list[str], scaling: Scaling | None
+) -> Solution:
+    """``solution``, or HiGHS's verdict of infeasibility where its plan fits only loosely.
+
+    A plan within reopt's check (1e-9 of each row) but outside HiGHS's tolerance (1e-10)
+    is asked of HiGHS without presolve (`infeasible_past_tolerance`): a market short of its
+    demand by 5e-10 of it is infeasible from every back end. (Not asked of an LP's plan
+    from a back end that holds rows to that tolerance itself, `Feature.TIGHT_ROWS`.)
+    """
+    assert solution.x is not None
+    verdict = infeasible_past_tolerance(lp, solution.x, scaling)
+    if verdict is None:
+        return solution
+    notes.append(
+        f"{solution.backend}'s plan met a row or bound only to {loosest_fit(lp, solution.x):.2g}"
+        f" of its size, looser than HiGHS's {PRIMAL_TOLERANCE:g}; HiGHS, without presolve, "
+        "finds the market infeasible"
+    )
+    return verdict
 
 
 def _checked_milp(
@@ -224,10 +267,10 @@ def _checked_milp(
     told: list[str] = []  # what the checks say, kept only where their answer stands
     try:
         checked = checked_answer(lp, solution, backend, options, told, scaling=scaling)
-    except SolverError:
+    except SolverError as error:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
         if fixed is None:
-            raise
+            return _highs_verdict(lp, solution, error, notes, scaling)
         return _stands_for(fixed, solution, notes)
     if checked.status is not Status.OPTIMAL or checked.x is None:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)

@@ -6,22 +6,37 @@ undecided end once more by another method without presolve; `without_presolve` c
 verdict presolve reached (by the other method, where the first re-solve ends undecided).
 `infeasible_by_highs` asks HiGHS, without presolve, whether a market whose answers no check
 passed has a plan at all: CBC answered "optimal", short of a demand by 3e-9 of it, at every
-tolerance, where HiGHS finds no plan.
+tolerance, where HiGHS finds no plan. `infeasible_past_tolerance` asks it the same of a
+market whose plan meets a row or a bound only more loosely than HiGHS holds them
+(`PRIMAL_TOLERANCE` of their size), so that a market short of its demand by 5e-10 of it is
+infeasible whichever back end solved it, not "optimal" from CBC, GLPK or a MILP's branch and
+bound (which holds rows to 1e-9) and "infeasible" from HiGHS.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from reopt.backends import Backend, Solution
 from reopt.backends.highs import HIGHS
+from reopt.backends.highs_settings import PRIMAL_TOLERANCE
+from reopt.data.encoding import readonly
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import Scaling
 from reopt.options import Method, SolverOptions
 from reopt.results.answers import solve_with
+from reopt.results.sizes import row_activity, row_floor
 from reopt.status import Status
 
-__all__ = ["decided_again", "infeasible_by_highs", "without_presolve"]
+__all__ = [
+    "decided_again",
+    "infeasible_by_highs",
+    "infeasible_past_tolerance",
+    "loosest_fit",
+    "without_presolve",
+]
 
 
 def without_presolve(
@@ -70,6 +85,49 @@ def infeasible_by_highs(lp: LinearProgram, scaling: Scaling | None = None) -> So
         return None
     # prices are >= 0 and every column is bounded below, so cost cannot fall forever
     return replace(again, status=Status.INFEASIBLE, x=None, row_dual=None, col_dual=None)
+
+
+def loosest_fit(lp: LinearProgram, x: np.ndarray) -> float:
+    """How far ``x`` is outside its loosest bound or row, in shares of that one's size.
+
+    A column's size is ``max(1, |x_j|)``; a row's is its size as reopt's check holds it to
+    (`reopt.results.sizes.row_floor`, at least `row_activity`'s size); a MILP's 0/1 choices
+    are read rounded, as the check reads them. 0 where ``x`` meets every one exactly.
+
+    Examples
+    --------
+    >>> import numpy as np, reopt
+    >>> lp = reopt.compile(reopt.datasets.japan_2025())
+    >>> loosest_fit(lp, np.zeros(lp.n_cols))
+    1.0
+    """
+    x = np.asarray(x, dtype=float)
+    if lp.is_mip:
+        x = np.where(lp.integrality == 1, np.round(x), x)
+    column = np.maximum(lp.col_lower - x, x - lp.col_upper) / np.maximum(1.0, np.abs(x))
+    activity, size = row_activity(lp, x)
+    row = np.maximum(lp.row_lower - activity, activity - lp.row_upper)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row = np.where(row > 0, row / np.maximum(row_floor(lp, activity, size), size), 0.0)
+    return max(0.0, float(column.max(initial=0.0)), float(row.max(initial=0.0)))
+
+
+def infeasible_past_tolerance(
+    lp: LinearProgram, x: np.ndarray, scaling: Scaling | None = None
+) -> Solution | None:
+    """HiGHS's verdict that ``lp`` is infeasible, where ``x`` fits it only loosely; else None.
+
+    Loosely: outside a bound or row by more than `PRIMAL_TOLERANCE` of its size
+    (`loosest_fit`), within which HiGHS holds its own answers. Without presolve, HiGHS then
+    says whether the program, or a MILP's LP relaxation (infeasible, so is the MILP), has a
+    plan within that tolerance. A plan that fits to it costs nothing more.
+    """
+    if loosest_fit(lp, x) <= PRIMAL_TOLERANCE:
+        return None
+    relaxed = lp
+    if lp.is_mip:
+        relaxed = replace(lp, integrality=readonly(np.zeros(lp.n_cols, dtype=np.int32)))
+    return infeasible_by_highs(relaxed, scaling)
 
 
 #: Statuses that answer the question: a plan, or a verdict on the program.
