@@ -115,3 +115,37 @@ def test_loosest_fit_measures_a_row_against_its_size():
     assert loosest_fit(lp, x) == pytest.approx(1e-9, rel=1e-6)
     assert loosest_fit(lp, np.array([50.0, 50.0])) == 0.0
     assert loosest_fit(lp, np.array([50.0, 50.0 * (1 + 1e-6)])) == pytest.approx(1e-6, rel=1e-3)
+
+
+def two_period_milp() -> reopt.Market:
+    """Period 2's capacities are short of its 541.35 t by a hair; China capped at 81%."""
+    offers = pd.DataFrame(
+        {
+            "source": ["s0", "s1", "s2", "s3", "s4", "s5"],
+            "product": "Nd",
+            "period": [1, 1, 1, 2, 2, 2],
+            "country": ["CN", "AU", "US", "CN", "AU", "CN"],
+            "kind": "mine",
+            "capacity_t": [
+                402.1673306912531,
+                503.3932016391424,
+                1207.6813684100973,
+                209.48278396175897,
+                212.7016246468167,
+                119.16559131915773,
+            ],
+            "price_usd_per_kg": [1.5444, 5.0401, 27.9443, 10.7257, 1.9738, 84.3618],
+            "min_order_t": [0.0, 86.01, 116.2, 104.74139198087948, 0.0, 59.58279565957886],
+        }
+    )
+    demand = pd.DataFrame({"product": ["Nd", "Nd"], "period": [1, 2], "demand_t": [1508.0, 541.35]})
+    return reopt.Market(offers, demand)
+
+
+@pytest.mark.parametrize("solver", reopt.available_solvers())
+def test_a_milp_whose_fixed_lp_fails_the_check_gets_highs_verdict(solver):
+    """CBC's MILP point met period 2's demand to 1e-9; the LP its choices leave had duals
+    no check passed, and HiGHS's branch and bound (rows to 1e-9) found a plan: a
+    `SolverError`. The LP relaxation, held to 1e-10, has none: infeasible."""
+    plan = reopt.solve(two_period_milp(), china_cap=0.81, solver=solver)
+    assert plan.status is reopt.Status.INFEASIBLE

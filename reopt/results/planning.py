@@ -145,10 +145,12 @@ def make_plan(
     if solution.status is Status.OPTIMAL:
         if solution.x is None:
             solution = replace(solution, status=Status.ERROR)
-        elif lp.is_mip:
-            solution = _checked_milp(lp, solution, backend, options, notes, scaling)
         else:
-            solution = _checked_lp(lp, solution, backend, options, notes, scaling)
+            checked = _checked_milp if lp.is_mip else checked_answer
+            try:
+                solution = checked(lp, solution, backend, options, notes, scaling=scaling)
+            except SolverError as error:
+                solution = _highs_verdict(lp, solution, error, notes, scaling)
     tight = Feature.TIGHT_ROWS in backend.features and not lp.is_mip
     if solution.status is Status.OPTIMAL and solution.x is not None and not tight:
         solution = _fits_tightly(lp, solution, notes, scaling)
@@ -188,21 +190,6 @@ def _confirm_infeasible(
     return solution
 
 
-def _checked_lp(
-    lp: LinearProgram,
-    solution: Solution,
-    backend: Backend,
-    options: SolverOptions,
-    notes: list[str],
-    scaling: Scaling | None,
-) -> Solution:
-    """An LP's answer, checked; where no answer passes, HiGHS's verdict of infeasibility."""
-    try:
-        return checked_answer(lp, solution, backend, options, notes, scaling=scaling)
-    except SolverError as error:
-        return _highs_verdict(lp, solution, error, notes, scaling)
-
-
 def _highs_verdict(
     lp: LinearProgram,
     solution: Solution,
@@ -210,10 +197,16 @@ def _highs_verdict(
     notes: list[str],
     scaling: Scaling | None,
 ) -> Solution:
-    """HiGHS's verdict of infeasibility where no answer of a back end passed; else ``error``."""
+    """HiGHS's verdict of infeasibility where no answer of a back end passed; else ``error``.
+
+    CBC answered a market 3e-9 of its demand short "optimal" at every tolerance; on a MILP
+    short by a hair, its LP with the choices fixed had duals no check could pass.
+    """
     verdict = infeasible_by_highs(lp, scaling)
     if verdict is None:
-        raise error
+        raise SolverError(
+            f"{error}\n(HiGHS, without presolve, does not find the market infeasible: no verdict)"
+        ) from error
     notes.append(
         f"no answer of {solution.backend}'s passed reopt's check; HiGHS, without "
         "presolve, finds the market infeasible"
@@ -249,6 +242,7 @@ def _checked_milp(
     backend: Backend,
     options: SolverOptions,
     notes: list[str],
+    *,
     scaling: Scaling | None,
 ) -> Solution:
     """A MILP's answer, checked, with the duals of the LP its 0/1 choices leave.
@@ -270,19 +264,16 @@ def _checked_milp(
     except SolverError as error:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
         if fixed is None:
-            return _highs_verdict(lp, solution, error, notes, scaling)
+            raise error
         return _stands_for(fixed, solution, notes)
     if checked.status is not Status.OPTIMAL or checked.x is None:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
         if fixed is not None:
             return _stands_for(fixed, solution, notes)
-        if infeasible_by_highs(lp, scaling) is None:  # (CBC has said so of feasible MILPs)
-            raise SolverError(
-                f"{solution.backend}'s answer broke a row and its re-solves found no plan, "
-                "but HiGHS, without presolve, does not find the market infeasible: no verdict"
-            )
-        notes.extend(told)
-        return checked
+        # (CBC has called feasible MILPs infeasible): HiGHS's verdict, or none (`solve`)
+        raise SolverError(
+            f"{solution.backend}'s answer broke a row and its re-solves found no plan"
+        )
     notes.extend(told)
     fixed = _fixed_lp_answer(lp, checked, backend, options, notes, strict=True)
     if fixed is None or fixed.row_dual is None:
