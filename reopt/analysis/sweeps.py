@@ -20,12 +20,13 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from reopt.analysis.breakpoints import find_breakpoints
+from reopt.analysis.breakpoints import EDGE_TOL, find_breakpoints
 from reopt.analysis.engine import Engine, can_warm_start, grid_runs, map_cold, solve_run
 from reopt.analysis.executors import as_executor
 from reopt.analysis.greedy_sweep import greedy_sweep
@@ -36,7 +37,7 @@ from reopt.backends import Backend
 from reopt.data.market import Market
 from reopt.errors import InputError, Problem
 from reopt.model.policy import Policy
-from reopt.model.shares import Basis, SharePolicy
+from reopt.model.shares import Basis, Bound, SharePolicy
 from reopt.options import DEFAULT_SOLVER, Method, SolverOptions
 from reopt.progress import Progress
 from reopt.results.planning import check_solver
@@ -208,6 +209,8 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
     pieces = sorted((p for p in points if p.kind == "piece"), key=lambda p: p.value)
     rows = (p for p in points if p.kind != "piece")
     points = sorted(rows, key=lambda p: (p.value, order[p.kind]))
+    if pieces and setup.policy is not None:
+        points = _priced_on_the_loosening_side(points, pieces, setup.policy)
     products = demand_names(setup.market)
     names = offer_names(setup.market)
     n_offers = setup.market.n_offers
@@ -232,6 +235,34 @@ def sweep_table(setup: SweepSetup, points: list[SweepPoint]) -> pd.DataFrame:
     limits = [p.value for p in points if p.kind in ("min_feasible", "max_feasible")]
     breakpoints = sorted({p.value for p in points if p.kind == "breakpoint"})
     return _with_attrs(table, setup, breakpoints, limits[0] if limits else None)
+
+
+def _priced_on_the_loosening_side(
+    points: list[SweepPoint], pieces: list[SweepPoint], policy: SharePolicy
+) -> list[SweepPoint]:
+    """``points``, each at a kink priced as the piece on its loosening side prices it.
+
+    At a breakpoint the swept rows' dual is not unique: any price between the slopes of the
+    pieces either side proves the plan optimal, and HiGHS returned the tightening side's
+    (89,206 USD per point where loosening saves 25,442). The table's price is what
+    loosening saves: the price of the piece that starts there (above a cap, below a floor).
+    """
+    above = policy.bound is Bound.MAX
+    starts = {}
+    for piece in pieces:
+        if piece.span is None or piece.span[0] >= piece.span[1]:
+            continue  # (an end of the curve: a piece of no width)
+        starts[piece.span[0] if above else piece.span[1]] = piece.price_usd_per_pp
+    if not starts:
+        return points
+    kinks = np.array(sorted(starts))
+    out = []
+    for point in points:
+        k = int(np.argmin(np.abs(kinks - point.value)))
+        if point.status is Status.OPTIMAL and abs(kinks[k] - point.value) <= EDGE_TOL:
+            point = replace(point, price_usd_per_pp=starts[float(kinks[k])])
+        out.append(point)
+    return out
 
 
 def _with_attrs(
