@@ -10,7 +10,7 @@ asked, without presolve, whether the market has a plan at all.
 Short by less than reopt's tolerance, but more than HiGHS's (1e-10 of a row), CBC, GLPK,
 PuLP's HiGHS and every MILP's branch and bound returned a plan 3e-10 of the demand short and
 called it optimal, where HiGHS said infeasible: a plan that fits a row only more loosely
-than HiGHS holds them is asked of HiGHS (`reopt.results.verdicts.infeasible_past_tolerance`),
+than HiGHS holds them (`reopt.results.verdicts.loosest_fit`) is asked of HiGHS,
 and the verdict is the same from every back end.
 """
 

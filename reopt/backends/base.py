@@ -49,7 +49,7 @@ class Feature(StrEnum):
     PRECISE_DUALS = "precise_duals"
     #: holds an LP's rows and bounds to 1e-10 of their size (HiGHS's primal tolerance under
     #: reopt's settings), so that a plan it calls optimal needs no second word on whether the
-    #: market has one (`reopt.results.verdicts.infeasible_past_tolerance`)
+    #: market has one (`reopt.results.planning.make_plan` asks HiGHS where a plan fits loosely)
     TIGHT_ROWS = "tight_rows"
 
 

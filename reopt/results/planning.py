@@ -34,7 +34,6 @@ from reopt.results.scenario_plan import CVaR, ScenarioFactors, ScenarioSet, solv
 from reopt.results.verdicts import (
     decided_again,
     infeasible_by_highs,
-    infeasible_past_tolerance,
     loosest_fit,
     without_presolve,
 )
@@ -220,18 +219,19 @@ def _fits_tightly(
     """``solution``, or HiGHS's verdict of infeasibility where its plan fits only loosely.
 
     A plan within reopt's check (1e-9 of each row) but outside HiGHS's tolerance (1e-10)
-    is asked of HiGHS without presolve (`infeasible_past_tolerance`): a market short of its
-    demand by 5e-10 of it is infeasible from every back end. (Not asked of an LP's plan
-    from a back end that holds rows to that tolerance itself, `Feature.TIGHT_ROWS`.)
+    is asked of HiGHS without presolve (`infeasible_by_highs`; a MILP's LP relaxation
+    first): a market short of its demand by 5e-10 of it is infeasible from every back end.
+    (Not asked of an LP's plan from a back end that holds rows to that tolerance itself,
+    `Feature.TIGHT_ROWS`.)
     """
     assert solution.x is not None
-    verdict = infeasible_past_tolerance(lp, solution.x, scaling)
+    fit = loosest_fit(lp, solution.x)
+    verdict = infeasible_by_highs(lp, scaling) if fit > PRIMAL_TOLERANCE else None
     if verdict is None:
         return solution
     notes.append(
-        f"{solution.backend}'s plan met a row or bound only to {loosest_fit(lp, solution.x):.2g}"
-        f" of its size, looser than HiGHS's {PRIMAL_TOLERANCE:g}; HiGHS, without presolve, "
-        "finds the market infeasible"
+        f"{solution.backend}'s plan met a row or bound only to {fit:.2g} of its size, looser "
+        f"than HiGHS's {PRIMAL_TOLERANCE:g}; HiGHS, without presolve, finds the market infeasible"
     )
     return verdict
 
@@ -261,10 +261,10 @@ def _checked_milp(
     told: list[str] = []  # what the checks say, kept only where their answer stands
     try:
         checked = checked_answer(lp, solution, backend, options, told, scaling=scaling)
-    except SolverError as error:
+    except SolverError:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)
         if fixed is None:
-            raise error
+            raise
         return _stands_for(fixed, solution, notes)
     if checked.status is not Status.OPTIMAL or checked.x is None:
         fixed = _fixed_lp_answer(lp, solution, backend, options, notes)

@@ -6,11 +6,11 @@ undecided end once more by another method without presolve; `without_presolve` c
 verdict presolve reached (by the other method, where the first re-solve ends undecided).
 `infeasible_by_highs` asks HiGHS, without presolve, whether a market whose answers no check
 passed has a plan at all: CBC answered "optimal", short of a demand by 3e-9 of it, at every
-tolerance, where HiGHS finds no plan. `infeasible_past_tolerance` asks it the same of a
-market whose plan meets a row or a bound only more loosely than HiGHS holds them
-(`PRIMAL_TOLERANCE` of their size), so that a market short of its demand by 5e-10 of it is
-infeasible whichever back end solved it, not "optimal" from CBC, GLPK or a MILP's branch and
-bound (which holds rows to 1e-9) and "infeasible" from HiGHS.
+tolerance, where HiGHS finds no plan. It is asked the same of a market whose plan meets a
+row or a bound (`loosest_fit`) only more loosely than HiGHS holds them (`PRIMAL_TOLERANCE` of
+their size), so that a market short of its demand by 5e-10 of it is infeasible whichever
+back end solved it, not "optimal" from CBC, GLPK or a MILP's branch and bound (which holds
+rows to 1e-9) and "infeasible" from HiGHS.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numpy as np
 
 from reopt.backends import Backend, Solution
 from reopt.backends.highs import HIGHS
-from reopt.backends.highs_settings import PRIMAL_TOLERANCE
 from reopt.data.encoding import readonly
 from reopt.model.program import LinearProgram
 from reopt.model.scaling import Scaling
@@ -33,7 +32,6 @@ from reopt.status import Status
 __all__ = [
     "decided_again",
     "infeasible_by_highs",
-    "infeasible_past_tolerance",
     "loosest_fit",
     "without_presolve",
 ]
@@ -120,21 +118,6 @@ def loosest_fit(lp: LinearProgram, x: np.ndarray) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         row = np.where(row > 0, row / np.maximum(row_floor(lp, activity, size), size), 0.0)
     return max(0.0, float(column.max(initial=0.0)), float(row.max(initial=0.0)))
-
-
-def infeasible_past_tolerance(
-    lp: LinearProgram, x: np.ndarray, scaling: Scaling | None = None
-) -> Solution | None:
-    """HiGHS's verdict that ``lp`` is infeasible, where ``x`` fits it only loosely; else None.
-
-    Loosely: outside a bound or row by more than `PRIMAL_TOLERANCE` of its size
-    (`loosest_fit`), within which HiGHS holds its own answers. Without presolve, HiGHS then
-    says whether the program (a MILP's LP relaxation first) has a plan within that
-    tolerance (`infeasible_by_highs`).
-    """
-    if loosest_fit(lp, x) <= PRIMAL_TOLERANCE:
-        return None
-    return infeasible_by_highs(lp, scaling)
 
 
 #: Statuses that answer the question: a plan, or a verdict on the program.
