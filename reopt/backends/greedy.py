@@ -37,7 +37,7 @@ import numpy as np
 from reopt.backends.base import Solution
 from reopt.backends.greedy_duals import greedy_duals
 from reopt.backends.highs_settings import PRIMAL_TOLERANCE
-from reopt.backends.ordering import innermost_codes, node_codes, price_order
+from reopt.backends.ordering import cap_nesting, innermost_codes, node_codes, price_order
 from reopt.data.market import readonly
 from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram
@@ -81,9 +81,10 @@ class GreedyStructure:
         The cap rows and the equality rows.
     level_rows, level_cols : tuple of ndarray
         For each depth ``k = 1 .. max``: the entries (row, column) of the caps at depth ``k``.
-    level_code, level_in : tuple of ndarray
+    level_code, level_in, level_owner, level_count : tuple of ndarray
         For each depth ``k = 1 .. max`` and then the blocks: every column's node at that
-        depth as a small integer code (for a radix sort), and whether it has one.
+        depth as a small integer code (for a radix sort), whether it has one, each code's
+        row and how many columns it holds.
     level_nodes : tuple of ndarray
         For each depth ``k = 1 .. max``: its caps.
     block : ndarray
@@ -105,6 +106,7 @@ class GreedyStructure:
     level_code: tuple[np.ndarray, ...]
     level_in: tuple[np.ndarray, ...]
     level_owner: tuple[np.ndarray, ...]
+    level_count: tuple[np.ndarray, ...]
     level_nodes: tuple[np.ndarray, ...]
     block: np.ndarray
     cap_rows: np.ndarray
@@ -162,23 +164,21 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     top, bottom = np.maximum.reduceat(lp.value, starts), np.minimum.reduceat(lp.value, starts)
     if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
         return "a row whose entries are not all one positive number"
-    row_of = lp.entry_row
-    on_eq = row_entries(lp.row_start, equality)
     root = np.full(n_cols, -1, dtype=np.int64)
-    eq_cols = lp.col_index[on_eq]
-    root[eq_cols] = row_of[on_eq]
+    eq_cols = lp.col_index[row_entries(lp.row_start, equality)]
+    eq_rows = np.repeat(np.flatnonzero(equality), counts[equality])  # each entry's row
+    root[eq_cols] = eq_rows
     rootless = root < 0
     n_rootless = np.count_nonzero(rootless)
     some = n_rootless > 0  # columns in no block (else every column is in one)
     if n_cols - n_rootless < len(eq_cols):  # a column named twice
         return "a column in more than one equality row (stock or periods linked)"
-    del eq_cols
     if (rootless & (lp.cost < 0) & (lp.col_upper > 0)).any():
         return "a column in no demand row with a negative cost"
 
     # caps: every entry's column in one block, counting only columns in a block
-    on_cap = row_entries(lp.row_start, cap)
-    cap_row, cap_col = row_of[on_cap], lp.col_index[on_cap].astype(np.int64)
+    cap_row = np.repeat(np.flatnonzero(cap), counts[cap])
+    cap_col = lp.col_index[row_entries(lp.row_start, cap)].astype(np.int64)
     if some:
         in_block = ~rootless[cap_col]
         cap_row, cap_col = cap_row[in_block], cap_col[in_block]
@@ -186,58 +186,40 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     block_hi = np.full(n_rows, -1)
     np.minimum.at(block_lo, cap_row, root[cap_col])
     np.maximum.at(block_hi, cap_row, root[cap_col])
-    if (block_hi[cap_row] != block_lo[cap_row]).any():
+    size = np.bincount(cap_row, minlength=n_rows)
+    used = size > 0
+    if (block_hi[used] != block_lo[used]).any():
         return "a rule over several products or periods (scope='total')"
 
     # the caps holding each column, largest first: each must be the next one's parent
-    size = np.bincount(cap_row, minlength=n_rows)
     if (cap & (size == 0) & (upper < 0)).any():  # its columns, in no block, buy nothing
         return "a cap over columns in no demand row that cannot hold at 0"
     in_cap = np.zeros(n_cols, dtype=bool)
     in_cap[cap_col] = True
-    if np.count_nonzero(in_cap) < len(cap_col):  # a column in two caps: some caps nest
-        order = np.lexsort((cap_row, -size[cap_row], cap_col))
-        cap_row, cap_col = cap_row[order], cap_col[order]
-    first = np.ones(len(cap_col), dtype=bool)
-    first[1:] = cap_col[1:] != cap_col[:-1]
-    candidate = np.where(first, root[cap_col], np.roll(cap_row, 1))
-    position = np.arange(len(cap_col)) - np.maximum.accumulate(
-        np.where(first, np.arange(len(cap_col)), 0)
-    )
     parent = np.full(n_rows, -1, dtype=np.int64)
-    parent_hi = np.full(n_rows, -1, dtype=np.int64)
-    np.maximum.at(parent_hi, cap_row, candidate)
-    parent_lo = np.full(n_rows, np.iinfo(np.int64).max)
-    np.minimum.at(parent_lo, cap_row, candidate)
     depth = np.zeros(n_rows, dtype=np.int64)
-    np.maximum.at(depth, cap_row, position + 1)
-    depth_lo = np.full(n_rows, np.iinfo(np.int64).max)
-    np.minimum.at(depth_lo, cap_row, position + 1)
-    used = size > 0
-    if (parent_hi[used] != parent_lo[used]).any() or (depth[used] != depth_lo[used]).any():
-        return "caps that overlap without nesting (two families of groups)"
-    parent[used] = parent_hi[used]
-
+    if np.count_nonzero(in_cap) == len(cap_col):  # no column in two caps: none nests
+        parent[used], depth[used] = block_lo[used], 1
+        position = None
+    else:
+        found = cap_nesting(cap_row, cap_col, root, size, used, parent, depth)
+        if isinstance(found, str):
+            return found
+        cap_row, cap_col, position = found
     del in_cap
     levels = range(1, int(np.max(depth, initial=0)) + 1)
-    if len(levels) == 1:  # no cap inside another
+    if position is None or len(levels) == 1:  # no cap inside another
         level_rows, level_cols = (cap_row,), (cap_col,)
     else:
         level_rows = tuple(cap_row[position + 1 == k] for k in levels)
         level_cols = tuple(cap_col[position + 1 == k] for k in levels)
-    codes, members, owners = [], [], []
-    for rows, cols in zip(level_rows, level_cols, strict=True):
-        node = np.full(n_cols, -1, dtype=np.int64)
-        node[cols] = rows
-        code, owner = node_codes(node, n_rows)
-        codes.append(code)
-        members.append(node >= 0)
-        owners.append(owner)
-        del node  # (one at a time: each is the size of the program)
-    code, owner = node_codes(root, n_rows)  # the blocks: each column's node is its root
-    codes.append(code)
-    members.append(~rootless)
-    owners.append(owner)
+    # each level's nodes, then the blocks' (each column's node is its root)
+    levels_found = [
+        node_codes(rows, cols, n_rows, n_cols)
+        for rows, cols in ((*zip(level_rows, level_cols, strict=True), (eq_rows, eq_cols)))
+    ]
+    codes, members, owners = (list(found) for found in zip(*levels_found, strict=True))
+    del eq_rows, eq_cols
     level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
     block = np.full(n_rows, -1, dtype=np.int64)
     block[equality] = np.flatnonzero(equality)
@@ -256,6 +238,7 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         level_code=tuple(codes),
         level_in=tuple(members),
         level_owner=tuple(owners),
+        level_count=(*(size[owner] for owner in owners[:-1]), counts[owners[-1]]),
         level_nodes=level_nodes,
         block=block,
         cap_rows=cap_row,
@@ -269,29 +252,30 @@ def _fill(
     code: np.ndarray,
     member: np.ndarray,
     owner: np.ndarray,
+    counts: np.ndarray,
     bound: np.ndarray,
     tiny: float,
 ) -> np.ndarray:
     """Keep, for each node, its columns' cheapest amounts up to the node's bound (in place).
 
     ``by_price`` lists the columns by price (ties by position); ``code`` is each column's
-    node at this level as a small integer, ``member`` whether it has one, ``owner`` each
-    code's row; room of ``tiny`` or less counts as none. Returns what each code's columns
-    hold afterwards.
+    node at this level as a small integer, ``member`` whether it has one, ``owner`` and
+    ``counts`` each code's row and number of columns; room of ``tiny`` or less counts as
+    none. Returns what each code's columns hold afterwards.
     """
     cols = by_price if member.all() else by_price[member[by_price]]
     if not len(cols):
         return np.zeros(len(owner))
     codes = code[cols]
-    counts = np.bincount(codes, minlength=len(owner))
     c = cols[np.argsort(codes, kind="stable")]  # grouped by node, by price within
     del cols, codes  # (fresh memory costs more than these sums: keep the peak low)
     seq = amount[c]
     before = np.cumsum(seq)
     before -= seq  # what the cheaper columns of this node and of the nodes before took
     first = np.cumsum(counts) - counts
-    before -= np.repeat(before[np.minimum(first, len(c) - 1)], counts)  # ... of this node
-    room = np.repeat(bound[owner], counts)
+    # room: the node's bound less what its own cheaper columns took, which is the running
+    # sum less its value at the node's first column
+    room = np.repeat(bound[owner] + before[np.minimum(first, len(c) - 1)], counts)
     room -= before
     del before
     room[room <= tiny] = 0.0
@@ -312,10 +296,10 @@ def _fill_levels(
     tiny: float,
 ) -> np.ndarray:
     """Fill every level, innermost caps first, then the blocks; what each block holds."""
+    levels = tuple(zip(s.level_code, s.level_in, s.level_owner, s.level_count, strict=True))
     for k in reversed(range(len(s.level_rows))):
-        _fill(amount, by_price, s.level_code[k], s.level_in[k], s.level_owner[k], upper, tiny)
-    last = s.level_code[-1], s.level_in[-1], s.level_owner[-1]
-    return _fill(amount, by_price, *last, demand, tiny)
+        _fill(amount, by_price, *levels[k], upper, tiny)
+    return _fill(amount, by_price, *levels[-1], demand, tiny)
 
 
 def _units_apart(s: GreedyStructure, block_size: np.ndarray) -> np.ndarray | None:
@@ -378,10 +362,14 @@ def solve_greedy(
     short = demand[s.roots] - bought[s.roots]
     if (short > SHORT * np.maximum(block_size[s.roots], 1e-300)).any():
         return None
-    row_dual = greedy_duals(lp, s, amount, upper, block_size)
-    if row_dual is None:
+    duals = greedy_duals(lp, s, amount, upper, block_size)
+    if duals is None:
         return None
-    col_dual = lp.cost - lp.column_activity(row_dual)
+    row_dual, price = duals
+    if s.all_in_blocks:  # c - A^T y: each column's cost less its innermost node's price
+        col_dual = lp.cost - price[s.inner_owner][s.inner_code]
+    else:
+        col_dual = lp.cost - lp.column_activity(row_dual)
     return Solution(
         status=Status.OPTIMAL,
         raw_status="greedy: optimal",

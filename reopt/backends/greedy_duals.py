@@ -33,11 +33,13 @@ def greedy_duals(
     amount: np.ndarray,
     upper: np.ndarray,
     block_size: np.ndarray,
-) -> np.ndarray | None:
-    """Row duals of the greedy answer ``amount``, or None where no prices fit it.
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Row duals of the greedy answer ``amount`` and each node's price (None: no prices fit).
 
     ``upper`` is each row's bound over its coefficient and ``block_size`` each block row's
-    demand (the module docstring says how the prices are found).
+    demand (the module docstring says how the prices are found). A column in a block is
+    priced at its innermost node's price: ``sum_i a_ij y_i``, each of its rows' entries being
+    the row's one coefficient.
     """
     n_rows = lp.n_rows
     cols = slice(None) if s.all_in_blocks else s.block_cols
@@ -78,4 +80,4 @@ def greedy_duals(
         above = price[s.parent[rows]]
         price[rows] = np.where(tight[rows], np.minimum(above, hi[rows]), above)
         dual[rows] = price[rows] - above
-    return dual / s.coef
+    return dual / s.coef, price

@@ -3,9 +3,10 @@
 `price_order` sorts the columns by cost, ties by position. numpy's sorts release the
 interpreter lock, so the sort of a large program's costs (`price_order_beside`) runs on
 another core while the caller finds the program's structure; `Background.result` waits for it.
-`node_codes` numbers the nodes of one level of the tree of caps in a small integer type (so
-that a stable sort by node is a radix sort), and `innermost_codes` codes each column by
-the smallest cap that holds it.
+`cap_nesting` orders the caps that hold each column, largest first, and finds each cap's
+parent; `node_codes` numbers the nodes of one level of the tree of caps in a small integer
+type (so that a stable sort by node is a radix sort), and `innermost_codes` codes each
+column by the smallest cap that holds it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 __all__ = [
     "SORT_BESIDE_FROM_COLUMNS",
     "Background",
+    "cap_nesting",
     "innermost_codes",
     "node_codes",
     "price_order",
@@ -115,25 +117,69 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def node_codes(node: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """``node`` (rows, -1 for none) as dense codes in a small unsigned type, and each code's row.
+def node_codes(
+    rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nodes of one level: each column's node as a code, whether it has one, each code's row.
 
-    Codes follow the rows' order; a column with no node gets code 0 (callers mask it out).
+    The level is given by its entries (``rows``, ``cols``: each column at most once). Codes
+    follow the rows' order, in a small unsigned type; a column with no node gets code 0
+    (callers mask it out).
 
     Examples
     --------
-    >>> code, owner = node_codes(np.array([7, -1, 3, 7]), n_rows=9)
-    >>> code.tolist(), owner.tolist(), code.dtype.name
-    ([1, 0, 0, 1], [3, 7], 'uint8')
+    >>> code, member, owner = node_codes(np.array([7, 3, 7]), np.array([0, 2, 3]), 9, 4)
+    >>> code.tolist(), member.tolist(), owner.tolist(), code.dtype.name
+    ([1, 0, 0, 1], [True, False, True, True], [3, 7], 'uint8')
     """
-    used = np.zeros(n_rows + 1, dtype=bool)
-    used[node] = True  # -1 marks the last slot
-    owner = np.flatnonzero(used[:-1])
-    n_codes = len(owner)
-    dtype = _code_type(n_codes)
-    code_of = np.zeros(n_rows + 1, dtype=dtype)  # the last slot (node -1) keeps code 0
-    code_of[owner] = np.arange(n_codes, dtype=dtype)
-    return code_of[node], owner
+    used = np.zeros(n_rows, dtype=bool)
+    used[rows] = True
+    owner = np.flatnonzero(used)
+    dtype = _code_type(len(owner))
+    code_of = np.zeros(n_rows, dtype=dtype)
+    code_of[owner] = np.arange(len(owner), dtype=dtype)
+    code = np.zeros(n_cols, dtype=dtype)
+    code[cols] = code_of[rows]
+    member = np.zeros(n_cols, dtype=bool)
+    member[cols] = True
+    return code, member, owner
+
+
+def cap_nesting(
+    cap_row: np.ndarray,
+    cap_col: np.ndarray,
+    root: np.ndarray,
+    size: np.ndarray,
+    used: np.ndarray,
+    parent: np.ndarray,
+    depth: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str:
+    """Each cap's parent and depth (into ``parent`` and ``depth``) where caps nest, else why not.
+
+    The caps holding each column, largest first: each must be the next one's parent, for
+    every column it holds. Returns the caps' entries ordered so (column by column) and each
+    entry's position in its column's chain (0 for the outermost cap).
+    """
+    n_rows = len(size)
+    order = np.lexsort((cap_row, -size[cap_row], cap_col))
+    cap_row, cap_col = cap_row[order], cap_col[order]
+    first = np.ones(len(cap_col), dtype=bool)
+    first[1:] = cap_col[1:] != cap_col[:-1]
+    candidate = np.where(first, root[cap_col], np.roll(cap_row, 1))
+    position = np.arange(len(cap_col)) - np.maximum.accumulate(
+        np.where(first, np.arange(len(cap_col)), 0)
+    )
+    parent_hi = np.full(n_rows, -1, dtype=np.int64)
+    np.maximum.at(parent_hi, cap_row, candidate)
+    parent_lo = np.full(n_rows, np.iinfo(np.int64).max)
+    np.minimum.at(parent_lo, cap_row, candidate)
+    np.maximum.at(depth, cap_row, position + 1)
+    depth_lo = np.full(n_rows, np.iinfo(np.int64).max)
+    np.minimum.at(depth_lo, cap_row, position + 1)
+    if (parent_hi[used] != parent_lo[used]).any() or (depth[used] != depth_lo[used]).any():
+        return "caps that overlap without nesting (two families of groups)"
+    parent[used] = parent_hi[used]
+    return cap_row, cap_col, position
 
 
 def innermost_codes(
@@ -155,10 +201,10 @@ def innermost_codes(
     --------
     Columns 0-3 in block row 0; a cap (row 1) on columns 1-3, and inside it one (row 2) on 2:
 
-    >>> caps, inner, blocks = np.array([-1, 1, 1, 1]), np.array([-1, -1, 2, -1]), np.zeros(4, int)
-    >>> levels = [node_codes(node, 3) for node in (caps, inner, blocks)]
-    >>> found = innermost_codes([c for c, _ in levels], [caps >= 0, inner >= 0,
-    ...     blocks >= 0], [o for _, o in levels], np.arange(4))
+    >>> levels = [node_codes(np.array(rows), np.array(cols), 3, 4)
+    ...     for rows, cols in (([1, 1, 1], [1, 2, 3]), ([2], [2]), ([0] * 4, range(4)))]
+    >>> found = innermost_codes(*[[level[k] for level in levels] for k in range(3)],
+    ...     np.arange(4))
     >>> {k: v.tolist() for k, v in found.items()}
     {'inner_code': [0, 1, 2, 1], 'inner_owner': [0, 1, 2]}
     """

@@ -30,9 +30,6 @@ is reported in words, and `check_solution` / `check_optimality` raise `SolverErr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
 from reopt.errors import SolverError
@@ -48,6 +45,15 @@ from reopt.results.sizes import (
     row_sizes,
     row_terms_of,
     strict_standard,
+)
+from reopt.results.slacks import (
+    FEASIBILITY_RTOL,
+    REACH_RTOL,
+    ROUNDING_RTOL,
+    beyond,
+    in_chunks,
+    reported_off,
+    slacks,
 )
 from reopt.vectors import dot
 
@@ -72,15 +78,6 @@ __all__ = [
 ]
 
 
-#: Allowed violation of a bound or row, relative to max(1, |bound|, sum |a_ij x_j|).
-FEASIBILITY_RTOL = 1e-9
-#: The rounding of one subtraction, relative to the numbers subtracted (four units in the
-#: last place).
-ROUNDING_RTOL = 4 * float(np.finfo(float).eps)
-#: How far from its bound a value may be and still hold a dual there: the feasibility
-#: tolerance, and the rounding of the subtraction that measures it (a row the feasibility
-#: check passes, ``value <= bound + tol`` in floating point, is within reach of its bound).
-REACH_RTOL = FEASIBILITY_RTOL + ROUNDING_RTOL
 #: Allowed difference between the solver's objective and c @ x, relative to max(1, |c @ x|).
 OBJECTIVE_RTOL = 1e-6
 #: Allowed dual infeasibility and complementary slack, relative to the terms they are made of:
@@ -98,9 +95,6 @@ PRINTED_OPTIMALITY_RTOL = 1e-7
 OPTIMALITY_FLOOR = 1e-14
 #: How many violations a message lists.
 SHOWN = 10
-#: Columns (or rows) the optimality check's element-wise tests take at a time: a chunk's
-#: temporaries stay in the processor's cache, and none is the size of the program.
-CHUNK = 1 << 14
 
 
 def violations(
@@ -191,8 +185,8 @@ def optimality_violations(
     if y.shape != (lp.n_rows,) or not np.isfinite(y).all():
         return [f"the row duals are not {lp.n_rows} finite numbers"]
     # temporaries the size of the program are made in place and dropped as soon as used, and
-    # the element-wise tests run `CHUNK` columns at a time: at 200,000 offers each array is
-    # 1.6-2.2 MB of fresh memory, which costs more than the sums done in it
+    # the element-wise tests run `reopt.results.slacks.CHUNK` columns at a time: at 200,000
+    # offers each array is 1.6-2.2 MB of fresh memory, which costs more than the sums in it
     entry_y = y[lp.entry_row]
     entry_y *= lp.value
     # column sums by np.add.at, which takes the 32-bit column numbers as they are (bincount
@@ -210,8 +204,10 @@ def optimality_violations(
         reported = np.asarray(col_dual, dtype=float)
         if reported.shape != (lp.n_cols,):
             return [f"the reduced costs are not {lp.n_cols} numbers"]
-        (off,) = _in_chunks(
-            _reported_off, (np.empty(lp.n_cols, dtype=bool),), reported, d, terms, rtol
+        (off,) = in_chunks(
+            reported_off,
+            (np.empty(lp.n_cols, dtype=bool),),
+            *(reported, d, terms, rtol, OPTIMALITY_FLOOR),
         )
         for j in np.flatnonzero(off)[:SHOWN]:
             found.append(
@@ -235,143 +231,42 @@ def optimality_violations(
     row_floor_ *= OPTIMALITY_FLOOR
     # for a dual's sign, the floor over the point's largest quantity (`OPTIMALITY_FLOOR`)
     largest = max(1.0, float(x.max(initial=0.0)), -float(x.min(initial=0.0)))
-    col_slack = _slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, col_floor, largest)
+    col_slack = slacks(x, lp.col_lower, lp.col_upper, d, terms, rtol, col_floor, largest)
     del d
     ax, size = row_activity(lp, x) if activity is None else activity
     # a row's size as its feasibility is held to: a share's base, the money a row sums
     row_size = np.maximum(row_floor(lp, ax, size, to_base=in_play), size)
-    row_slack = _slacks(
+    row_slack = slacks(
         ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_floor_, largest, row_size
     )
-    col_money = np.maximum(np.abs(x), 1.0)
-    col_money *= terms  # the terms times the column's size
-    del terms
-
-    for what, (astray, gap), money, floor in (
-        ("column", col_slack, col_money, col_floor),
-        ("row", row_slack, row_terms * row_size, row_floor_),
+    # the money a slack is measured against: the terms times the column's size, or the row's
+    sized = ((x, terms, col_floor), (np.zeros(lp.n_rows), row_terms * row_size, row_floor_))
+    for what, (astray, gap, looked), (value, money, floor) in zip(
+        ("column", "row"), (col_slack, row_slack), sized, strict=True
     ):
         for k in np.flatnonzero(astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
             )
-        (loose,) = _in_chunks(_beyond, (np.empty(len(gap), dtype=bool),), gap, money, rtol, floor)
-        for k in np.flatnonzero(loose & ~astray)[:SHOWN]:
+        at = np.arange(len(gap)) if looked is None else looked  # the others have no slack
+        money_at = np.maximum(np.abs(value[at]), 1.0)
+        money_at *= money[at]
+        (loose,) = in_chunks(
+            beyond, (np.empty(len(at), dtype=bool),), gap[at], money_at, rtol, floor[at]
+        )
+        for i in np.flatnonzero(loose & ~astray[at])[:SHOWN]:
             found.append(
-                f"{what} {k}: a nonzero dual away from its bound (complementary slack "
-                f"{gap[k]:.3g} USD against {money[k]:.3g})"
+                f"{what} {at[i]}: a nonzero dual away from its bound (complementary slack "
+                f"{gap[at[i]]:.3g} USD against {money_at[i]:.3g})"
             )
     total_floor = max(float(col_floor.max(initial=0.0)), float(row_floor_.max(initial=0.0)))
-    del col_money, money, floor, col_floor
+    del sized, col_floor, terms
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
     spent = np.multiply(lp.cost, x)  # |c_j x_j|, made in place
     scale = float(np.abs(spent, out=spent).sum() + (np.abs(y) * row_size).sum())
     if total_gap > rtol * scale + total_floor and not found:
         found.append(f"duality gap {total_gap:.6g} USD against {scale:.6g}")
     return found
-
-
-def _in_chunks(
-    test: Callable[..., None], out: tuple[np.ndarray, ...], *arrays: Any
-) -> tuple[np.ndarray, ...]:
-    """``out``, filled by ``test(*out[part], *arrays[part])`` for each `CHUNK` of elements.
-
-    Arrays of ``out``'s length are cut into parts; anything else in ``arrays`` (a tolerance,
-    a number, a 0-d array or None) is passed whole.
-    """
-    n = len(out[0])
-    cut = [np.ndim(a) == 1 and len(a) == n for a in arrays]
-    for start in range(0, n, CHUNK):
-        part = slice(start, start + CHUNK)
-        test(
-            *(o[part] for o in out),
-            *(a[part] if c else a for a, c in zip(arrays, cut, strict=True)),
-        )
-    return out
-
-
-def _beyond(
-    out: np.ndarray,
-    amount: np.ndarray,
-    money: np.ndarray,
-    rtol: float,
-    floor: float | np.ndarray = OPTIMALITY_FLOOR,
-) -> None:
-    """Where ``amount`` exceeds ``rtol`` of its ``money`` plus ``floor`` (into ``out``)."""
-    limit = money * rtol
-    limit += floor
-    np.greater(amount, limit, out=out)
-
-
-def _reported_off(
-    out: np.ndarray, reported: np.ndarray, d: np.ndarray, terms: np.ndarray, rtol: float
-) -> None:
-    """Where a reported reduced cost is not ``d``, to ``rtol`` of its ``terms`` (into ``out``)."""
-    off = np.subtract(reported, d)
-    _beyond(out, np.abs(off, out=off), terms, rtol)
-
-
-def _slacks(
-    value: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    dual: np.ndarray,
-    terms: np.ndarray,
-    rtol: float,
-    floor: np.ndarray,
-    largest: float,
-    size: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(a dual pointing where it may not, complementary slack in USD) of each value.
-
-    A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
-    the dual times the distance to that bound. A dual beyond its tolerance (``rtol`` of the
-    money it is made of, ``terms``, plus its ``floor`` over the point's ``largest``
-    quantity) may not point at an infinite bound, nor at one farther than the feasibility
-    tolerance (`FEASIBILITY_RTOL` of ``size``, by default ``max(|value|, 1)``): a column
-    3e-7 of its product's demand below its capacity with a reduced cost of half its price
-    is not at the vertex its dual stands for, however small that slack. A dual within its
-    ``floor`` is rounding and leaves no slack, however far its bound (a reduced cost of
-    1e-17 against a bound of 3e14 is not a gap of 3e-3).
-    """
-    out = (np.empty(len(value), dtype=bool), np.empty(len(value)))
-    astray, gap = _in_chunks(
-        _slacks_of_part, out, value, lower, upper, dual, terms, rtol, floor, largest, size
-    )
-    return astray, gap
-
-
-def _slacks_of_part(
-    astray: np.ndarray,
-    gap: np.ndarray,
-    value: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    dual: np.ndarray,
-    terms: np.ndarray,
-    rtol: float,
-    floor: np.ndarray,
-    largest: float,
-    size: np.ndarray | None,
-) -> None:
-    """`_slacks` of one part, into ``astray`` and ``gap``."""
-    # a dual is its lower bound's when positive, else its upper bound's
-    magnitude = np.abs(dual)
-    _beyond(astray, magnitude, terms, rtol, floor / largest)
-    work = np.abs(value)
-    if size is None:
-        size = np.maximum(work, 1.0, out=work)
-    reach = np.multiply(size, REACH_RTOL, out=work)
-    lower_side = dual > 0
-    distance = np.subtract(upper, value, out=gap)  # infinite where that bound is missing
-    np.subtract(value, lower, out=distance, where=lower_side)
-    astray &= np.greater(distance, reach, out=lower_side)
-    np.maximum(distance, 0.0, out=distance)
-    distance[np.isinf(distance)] = 0.0  # no such bound: no slack
-    magnitude[magnitude <= floor] = 0.0
-    np.multiply(distance, magnitude, out=distance)
-    if astray.any():
-        gap[astray] = np.inf
 
 
 def check_solution(lp: LinearProgram, x: np.ndarray, objective: float, *, backend: str) -> None:
