@@ -239,18 +239,19 @@ def optimality_violations(
     row_slack = slacks(
         ax, lp.row_lower, lp.row_upper, y, row_terms, rtol, row_floor_, largest, row_size
     )
-    # the money a slack is measured against: the terms times the column's size, or the row's
-    sized = ((x, terms, col_floor), (np.zeros(lp.n_rows), row_terms * row_size, row_floor_))
-    for what, (astray, gap, looked), (value, money, floor) in zip(
-        ("column", "row"), (col_slack, row_slack), sized, strict=True
+    row_money = row_terms * row_size
+    # the money a slack is measured against, at the values looked at: a column's terms times
+    # its size, a row's terms times its own
+    for what, (astray, gap, looked), money_of, floor in (
+        ("column", col_slack, lambda at: np.maximum(np.abs(x[at]), 1.0) * terms[at], col_floor),
+        ("row", row_slack, lambda at: row_money[at], row_floor_),
     ):
         for k in np.flatnonzero(astray)[:SHOWN]:
             found.append(
                 f"{what} {k}: its dual has a sign no bound allows where it stands (dual infeasible)"
             )
         at = np.arange(len(gap)) if looked is None else looked  # the others have no slack
-        money_at = np.maximum(np.abs(value[at]), 1.0)
-        money_at *= money[at]
+        money_at = money_of(at)
         (loose,) = in_chunks(
             beyond, (np.empty(len(at), dtype=bool),), gap[at], money_at, rtol, floor[at]
         )
@@ -260,7 +261,7 @@ def optimality_violations(
                 f"{gap[at[i]]:.3g} USD against {money_at[i]:.3g})"
             )
     total_floor = max(float(col_floor.max(initial=0.0)), float(row_floor_.max(initial=0.0)))
-    del sized, col_floor, terms
+    del col_floor
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
     spent = np.multiply(lp.cost, x)  # |c_j x_j|, made in place
     scale = float(np.abs(spent, out=spent).sum() + (np.abs(y) * row_size).sum())
