@@ -21,8 +21,9 @@ import reopt
 from reopt.backends.greedy import GreedyStructure, greedy_structure
 from reopt.backends.highs import solve_highs
 from reopt.model.blocks import row_entries
+from reopt.model.parts import components
 from reopt.model.program import LinearProgram, RowFamily
-from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, components, scaling_for
+from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, scaling_for
 from reopt.results import array_check, slacks, verify
 from reopt.results.array_check import ArrayCheck
 from reopt.results.verify import (

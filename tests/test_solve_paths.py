@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import itertools
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import reopt
@@ -20,10 +21,14 @@ import reopt.backends.ordering as ordering
 from reopt.backends.ordering import (
     SORT_BESIDE_FROM_COLUMNS,
     Background,
+    node_codes,
     price_order,
     price_order_beside,
+    run_codes,
 )
-from reopt.model.scaling import components, scaling_for
+from reopt.model.parts import components
+from reopt.model.program import RowFamily
+from reopt.model.scaling import scaling_for
 from reopt.results.verify import optimality_violations, row_activity, violations
 
 
@@ -100,8 +105,13 @@ def sparse_programs(draw: st.DrawFn) -> reopt.LinearProgram:
     )
     if draw(st.booleans()):  # a chain from the last column down: labels travel far
         rows += [[j, j - 1] for j in range(n_cols - 1, 0, -1)][: draw(st.integers(0, n_cols))]
+    return _ones_program([sorted(r) for r in rows], n_cols)
+
+
+def _ones_program(rows: list[list[int]], n_cols: int) -> reopt.LinearProgram:
+    """A program whose rows hold the columns listed, each entry 1."""
     starts = np.cumsum([0] + [len(r) for r in rows])
-    index = np.array([j for r in rows for j in sorted(r)], dtype=np.int64)
+    index = np.array([j for r in rows for j in r], dtype=np.int64)
     return reopt.LinearProgram.from_arrays(
         cost=np.ones(n_cols),
         col_lower=np.zeros(n_cols),
@@ -114,15 +124,61 @@ def sparse_programs(draw: st.DrawFn) -> reopt.LinearProgram:
     )
 
 
-@settings(max_examples=150, deadline=None)
-@given(sparse_programs())
+@st.composite
+def programs_with_demand_rows(draw: st.DrawFn) -> reopt.LinearProgram:
+    """`sparse_programs` below demand rows that hold each column once, or nearly so.
+
+    The demand rows come first (a market's order) or last; a column may be left out of
+    them or named in two, so that their labels cannot be a start.
+    """
+    other = draw(sparse_programs())
+    n_cols = other.n_cols
+    group = draw(st.lists(st.integers(0, 3), min_size=n_cols, max_size=n_cols))
+    demand_rows = [sorted(j for j in range(n_cols) if group[j] == g) for g in range(4)]
+    demand_rows = [r for r in demand_rows if r]
+    flaw = draw(st.sampled_from(["none", "left out", "twice"]))
+    if flaw == "left out" and len(demand_rows[0]) > 1:
+        demand_rows[0] = demand_rows[0][1:]
+    elif flaw == "twice" and len(demand_rows) > 1:
+        demand_rows[1] = sorted({*demand_rows[1], demand_rows[0][0]})
+    rows = [
+        list(other.col_index[other.row_start[i] : other.row_start[i + 1]])
+        for i in range(other.n_rows)
+    ]
+    first = draw(st.booleans())
+    rows = demand_rows + rows if first else rows + demand_rows
+    lp = _ones_program(rows, n_cols)
+    family = lp.row_family.copy()
+    at = slice(0, len(demand_rows)) if first else slice(len(rows) - len(demand_rows), None)
+    family[at] = RowFamily.DEMAND
+    return replace(lp, row_labels=dict(lp.row_labels) | {"family": family})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(sparse_programs(), programs_with_demand_rows()))
 def test_the_parts_of_a_program_are_its_connected_components(lp):
+    # (from demand rows, labels start as each demand row's smallest column)
     col_label, row_label = components(lp)
     assert np.array_equal(col_label, _components_by_union(lp))
     filled = np.diff(lp.row_start) > 0
     first_col = lp.col_index[lp.row_start[:-1][filled]]
     assert np.array_equal(row_label[filled], col_label[first_col])
     assert (row_label[~filled] == -1).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 300), st.data())
+def test_codes_from_whole_rows_are_the_codes_from_each_entrys_row(n_cols, n_rows, data):
+    # whole rows of a CSR matrix, each column in at most one: codes by runs, none looked up
+    k = data.draw(st.integers(1, min(n_rows, n_cols)))
+    owner = np.array(sorted(data.draw(st.sets(st.integers(0, n_rows - 1), min_size=k, max_size=k))))
+    lengths = np.array(data.draw(st.lists(st.integers(1, 5), min_size=k, max_size=k)))
+    assume(lengths.sum() <= n_cols)
+    cols = np.array(data.draw(st.permutations(range(n_cols)))[: lengths.sum()], dtype=np.int32)
+    by_runs = run_codes(owner, lengths, cols, n_cols)
+    by_entries = node_codes(np.repeat(owner, lengths), cols, n_rows, n_cols)
+    for a, b in zip(by_runs, by_entries, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
 def test_the_scaled_program_shares_entry_rows_and_zero_lower_bounds(large_market):

@@ -37,7 +37,13 @@ import numpy as np
 from reopt.backends.base import Solution
 from reopt.backends.greedy_duals import greedy_duals
 from reopt.backends.highs_settings import PRIMAL_TOLERANCE
-from reopt.backends.ordering import cap_nesting, innermost_codes, node_codes, price_order
+from reopt.backends.ordering import (
+    cap_nesting,
+    innermost_codes,
+    node_codes,
+    price_order,
+    run_codes,
+)
 from reopt.data.market import readonly
 from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram
@@ -164,13 +170,15 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     top, bottom = np.maximum.reduceat(lp.value, starts), np.minimum.reduceat(lp.value, starts)
     if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
         return "a row whose entries are not all one positive number"
-    root = np.full(n_cols, -1, dtype=np.int64)
     eq_cols = lp.col_index[row_entries(lp.row_start, equality)]
-    eq_rows = np.repeat(np.flatnonzero(equality), counts[equality])  # each entry's row
-    root[eq_cols] = eq_rows
-    rootless = root < 0
+    blocks = run_codes(np.flatnonzero(equality), counts[equality], eq_cols, n_cols)
+    rootless = ~blocks[1]
     n_rootless = np.count_nonzero(rootless)
     some = n_rootless > 0  # columns in no block (else every column is in one)
+    # each column's equality row, -1 for none
+    root = blocks[2][blocks[0]] if len(blocks[2]) else np.full(n_cols, -1, dtype=np.int64)
+    if some:
+        root[rootless] = -1
     if n_cols - n_rootless < len(eq_cols):  # a column named twice
         return "a column in more than one equality row (stock or periods linked)"
     if (rootless & (lp.cost < 0) & (lp.col_upper > 0)).any():
@@ -198,9 +206,12 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
     in_cap[cap_col] = True
     parent = np.full(n_rows, -1, dtype=np.int64)
     depth = np.zeros(n_rows, dtype=np.int64)
+    by_runs = None  # the caps' level coded from whole rows, where it is made of them
     if np.count_nonzero(in_cap) == len(cap_col):  # no column in two caps: none nests
         parent[used], depth[used] = block_lo[used], 1
         position = None
+        if not some:  # every cap entry kept: the caps are whole rows
+            by_runs = run_codes(np.flatnonzero(cap), counts[cap], cap_col, n_cols)
     else:
         found = cap_nesting(cap_row, cap_col, root, size, used, parent, depth)
         if isinstance(found, str):
@@ -214,12 +225,16 @@ def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
         level_rows = tuple(cap_row[position + 1 == k] for k in levels)
         level_cols = tuple(cap_col[position + 1 == k] for k in levels)
     # each level's nodes, then the blocks' (each column's node is its root)
-    levels_found = [
-        node_codes(rows, cols, n_rows, n_cols)
-        for rows, cols in ((*zip(level_rows, level_cols, strict=True), (eq_rows, eq_cols)))
-    ]
-    codes, members, owners = (list(found) for found in zip(*levels_found, strict=True))
-    del eq_rows, eq_cols
+    levels_found = (
+        [by_runs]
+        if by_runs is not None
+        else [
+            node_codes(rows, cols, n_rows, n_cols)
+            for rows, cols in zip(level_rows, level_cols, strict=True)
+        ]
+    )
+    codes, members, owners = (list(found) for found in zip(*levels_found, blocks, strict=True))
+    del eq_cols
     level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
     block = np.full(n_rows, -1, dtype=np.int64)
     block[equality] = np.flatnonzero(equality)

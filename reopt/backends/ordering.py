@@ -26,6 +26,7 @@ __all__ = [
     "node_codes",
     "price_order",
     "price_order_beside",
+    "run_codes",
 ]
 
 T = TypeVar("T")
@@ -140,6 +141,28 @@ def node_codes(
     code_of[owner] = np.arange(len(owner), dtype=dtype)
     code = np.zeros(n_cols, dtype=dtype)
     code[cols] = code_of[rows]
+    member = np.zeros(n_cols, dtype=bool)
+    member[cols] = True
+    return code, member, owner
+
+
+def run_codes(
+    owner: np.ndarray, lengths: np.ndarray, cols: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`node_codes` for a level whose entries come row by row: ``lengths[k]`` of row ``owner[k]``.
+
+    ``owner`` is increasing and every length positive (whole rows of a CSR matrix, such as
+    the equality rows), so the codes are the runs' numbers, with no look-up by row.
+
+    Examples
+    --------
+    >>> code, member, owner = run_codes(np.array([3, 7]), np.array([1, 2]), np.array([2, 0, 3]), 4)
+    >>> code.tolist(), member.tolist(), owner.tolist()
+    ([1, 0, 0, 1], [True, False, True, True], [3, 7])
+    """
+    dtype = _code_type(len(owner))
+    code = np.zeros(n_cols, dtype=dtype)
+    code[cols] = np.repeat(np.arange(len(owner), dtype=dtype), lengths)
     member = np.zeros(n_cols, dtype=bool)
     member[cols] = True
     return code, member, owner

@@ -36,8 +36,8 @@ import numpy as np
 
 from reopt.backends.base import Solution
 from reopt.data.encoding import readonly
+from reopt.model.parts import components
 from reopt.model.program import LinearProgram
-from reopt.model.scaling import components
 from reopt.status import Status
 from reopt.vectors import dot
 

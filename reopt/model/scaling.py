@@ -33,6 +33,7 @@ import numpy as np
 
 from reopt.data.market import readonly
 from reopt.model.blocks import row_entries
+from reopt.model.parts import components
 from reopt.model.program import LinearProgram, RowFamily
 from reopt.vectors import row_reduce
 
@@ -40,7 +41,6 @@ __all__ = [
     "BOUND_REACH",
     "SMALLEST_SCALED",
     "Scaling",
-    "components",
     "cost_spread",
     "scaling_for",
     "scaling_with",
@@ -177,35 +177,6 @@ class Scaling:
         return out
 
 
-def components(lp: LinearProgram) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the program: a label per column and per row.
-
-    Two columns are in one component when some row has entries in both. Labels spread along
-    rows until they settle (a few rounds for procurement models: each part is one product and
-    period, or the products a total-scope rule ties together).
-    """
-    col_label = np.arange(lp.n_cols)
-    filled = np.diff(lp.row_start) > 0
-    starts = lp.row_start[:-1][filled]
-    lengths = np.diff(lp.row_start)[filled]
-    row_label = np.full(lp.n_rows, -1)
-    entry_label = lp.col_index.astype(np.int64)  # each column its own label to begin with
-    while len(starts):
-        row_min = np.minimum.reduceat(entry_label, starts)
-        if (row_min == np.maximum.reduceat(entry_label, starts)).all():
-            # every row holds one label, so each part holds one: a column of its own part,
-            # which spread it, so it keeps it; nothing moves any more
-            break
-        new = col_label  # lowered in place: the old labels are not needed again
-        np.minimum.at(new, lp.col_index, np.repeat(row_min, lengths))
-        col_label = new[new]  # jump along chains of labels
-        del new
-        np.take(col_label, lp.col_index, out=entry_label, mode="clip")  # unbuffered
-    if len(starts):
-        row_label[filled] = col_label[lp.col_index[starts]]
-    return col_label, row_label
-
-
 def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     """The scaling of ``lp`` (see the module docstring).
 
@@ -232,13 +203,14 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     demand_t[~(demand_t > 0)] = 1.0
     col[lp.col_index[on_demand]] = demand_t
     del demand_t
-    # 0/1 columns, and buy choices fixed as made (`reopt.results.polish.choices_fixed`)
-    buy = (lp.integrality == 1) | (lp.col_offer >= 0)
-    buy[: lp.n_offers] = False
-    col[buy] = 1.0
+    # after the offers: 0/1 columns, and buy choices fixed as made
+    # (`reopt.results.polish.choices_fixed`)
+    n = lp.n_offers
+    buy = (lp.integrality[n:] == 1) | (lp.col_offer[n:] >= 0)
+    col[n:][buy] = 1.0
     value_cols = np.zeros(0, dtype=np.int64)
-    if lp.n_offers:  # columns after the offers, not 0/1 choices: ColumnFamily.VALUE
-        value_cols = lp.n_offers + np.flatnonzero(~buy[lp.n_offers :])
+    if n:  # columns after the offers, not 0/1 choices: ColumnFamily.VALUE
+        value_cols = n + np.flatnonzero(~buy)
     if len(value_cols):
         # a value column V = sum p x: its size is the largest term p * (product size) (a
         # MILP's: the median term, not a back-stop's)
