@@ -26,6 +26,7 @@ from reopt.model.program import LinearProgram, RowFamily
 from reopt.model.scaling import BOUND_REACH, SMALLEST_SCALED, Scaling, scaling_for
 from reopt.results import array_check, slacks, verify
 from reopt.results.array_check import ArrayCheck
+from reopt.results.sizes import column_money, column_money_at, largest_column_money
 from reopt.results.verify import (
     OPTIMALITY_FLOOR,
     OPTIMALITY_RTOL,
@@ -274,12 +275,25 @@ def test_row_entries_are_a_slice_for_one_run_of_rows_and_refuse_what_is_no_mask(
 
 
 @settings(max_examples=200, deadline=None)
+@given(programs_and_points(), st.data())
+def test_a_columns_money_where_looked_at_is_its_money_among_all(case, data):
+    lp, _, y, _ = case
+    row_money = np.abs(y) * 10.0 ** data.draw(st.integers(-3, 3))
+    every = column_money(lp, row_money)
+    n = lp.n_cols
+    cols = np.flatnonzero(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    assert np.array_equal(column_money_at(lp, row_money, cols), every[cols])
+    assert largest_column_money(lp, row_money) == every.max(initial=0.0)
+
+
+@settings(max_examples=200, deadline=None)
 @given(programs_and_points())
 def test_the_products_with_the_matrix_are_the_plain_ones(case):
     lp, x, y, _ = case
     assert np.array_equal(lp.row_activity(x), row_sums(lp.row_start, lp.value * x[lp.col_index]))
     plain = np.bincount(lp.col_index, weights=lp.value * y[lp.entry_row], minlength=lp.n_cols)
     assert np.array_equal(lp.column_activity(y), plain)
+    assert np.array_equal(lp.on_entries(y), y[lp.entry_row])
     # integers in, floats out, as before
     assert lp.row_activity(np.ones(lp.n_cols, dtype=int)).dtype == np.float64
     col, row = np.abs(x) + 1.0, np.arange(1.0, lp.n_rows + 1.0)

@@ -183,11 +183,22 @@ def test_codes_from_whole_rows_are_the_codes_from_each_entrys_row(n_cols, n_rows
 
 def test_the_scaled_program_shares_entry_rows_and_zero_lower_bounds(large_market):
     lp = reopt.compile(large_market, [reopt.cap_share(0.6, country="CN")])
+    known = lp.entry_row  # worked out before the scaling: the scaled program shares it
     scaled = scaling_for(lp).apply(lp)
-    assert scaled.entry_row is lp.entry_row
+    assert scaled.entry_row is known
     assert scaled.col_lower is lp.col_lower and not lp.col_lower.any()
     recomputed = np.repeat(np.arange(lp.n_rows), np.diff(lp.row_start))
     assert np.array_equal(scaled.entry_row, recomputed)
+
+
+def test_a_greedy_solve_and_its_check_make_no_entry_rows(large_market):
+    # each entry's row's value is repeated from the rows (`LinearProgram.on_entries`): no
+    # 64-bit row number per entry is made on the way from a market to a checked plan
+    plan = reopt.solve(large_market, china_cap=0.6)
+    assert plan.methods["method"].eq("greedy").all()
+    assert "entry_row" not in plan.lp.__dict__
+    y = np.arange(1.0, plan.lp.n_rows + 1.0)
+    assert np.array_equal(plan.lp.on_entries(y), y[plan.lp.entry_row])
 
 
 def test_lower_bounds_other_than_zero_are_scaled():

@@ -10,8 +10,8 @@ A program is *greedy-exact* when, after dividing each row by its (one, positive)
 - no column is integer.
 
 Such a block is a polymatroid: buying in price order while every cap has room is optimal.
-`greedy_structure` finds the blocks and the tree of caps once (sorting the matrix entries;
-no Python loop over blocks or rows), and `solve_greedy` fills every block at once, level by
+`greedy_structure` (`reopt.backends.greedy_tree`) finds the blocks and the tree of caps
+once, and `solve_greedy` fills every block at once, level by
 level from the innermost caps outwards: at each node the cheapest amounts are kept up to the
 node's bound (a segmented running sum over all blocks; where the blocks' sizes lie far
 apart, as they may in a program from arrays, each block is filled in units of its size), the
@@ -29,31 +29,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from reopt.backends.base import Solution
 from reopt.backends.greedy_duals import greedy_duals
+from reopt.backends.greedy_tree import GreedyStructure, greedy_structure
 from reopt.backends.highs_settings import PRIMAL_TOLERANCE
-from reopt.backends.ordering import (
-    cap_nesting,
-    innermost_codes,
-    node_codes,
-    price_order,
-    run_codes,
-)
+from reopt.backends.ordering import price_order
 from reopt.data.market import readonly
-from reopt.model.blocks import row_entries
 from reopt.model.program import LinearProgram
 from reopt.status import Status
 from reopt.vectors import dot
 
 __all__ = ["ROUNDING", "SHORT", "GreedyStructure", "greedy_structure", "solve_greedy"]
 
-#: Coefficients of one row within this relative distance count as equal.
-_SAME = 1e-12
 #: Blocks whose sizes lie further apart than this are filled each in units of its size.
 _APART = 1e3
 #: A block may fall short of its demand by this much of it, as HiGHS's rows may (reopt's
@@ -63,202 +53,6 @@ SHORT = PRIMAL_TOLERANCE
 #: Room left in a node below this much of a block's demand is the rounding of the fill's
 #: running sum, not room: left as room, it would buy a dearer offer for nothing.
 ROUNDING = 1e-13
-
-
-@dataclass(frozen=True)
-class GreedyStructure:
-    """What `greedy_structure` found: blocks, the tree of caps, and the order of the entries.
-
-    Attributes
-    ----------
-    coef : ndarray
-        Each row's coefficient (1 for empty rows); rows are divided by it.
-    root : ndarray
-        Each column's block (its equality row), or -1 for a column in no equality row.
-    parent : ndarray
-        Each row's parent node: the next larger cap, or the block's equality row (-1 for
-        equality rows and rows that play no part).
-    depth : ndarray
-        Each cap row's depth below its block (1 for the outermost caps), 0 for equality rows.
-    inner_code, inner_owner : ndarray
-        Each column in a block (``block_cols``) coded by its innermost node (the smallest cap
-        holding it, or its block), and each code's row.
-    caps, roots : ndarray
-        The cap rows and the equality rows.
-    level_rows, level_cols : tuple of ndarray
-        For each depth ``k = 1 .. max``: the entries (row, column) of the caps at depth ``k``.
-    level_code, level_in, level_owner, level_count : tuple of ndarray
-        For each depth ``k = 1 .. max`` and then the blocks: every column's node at that
-        depth as a small integer code (for a radix sort), whether it has one, each code's
-        row and how many columns it holds.
-    level_nodes : tuple of ndarray
-        For each depth ``k = 1 .. max``: its caps.
-    block : ndarray
-        Each row's block (its equality row; -1 for rows in none).
-    cap_rows, cap_cols : ndarray
-        The caps' entries (row, column), over columns in a block.
-    """
-
-    coef: np.ndarray
-    root: np.ndarray
-    parent: np.ndarray
-    depth: np.ndarray
-    inner_code: np.ndarray
-    inner_owner: np.ndarray
-    caps: np.ndarray
-    roots: np.ndarray
-    level_rows: tuple[np.ndarray, ...]
-    level_cols: tuple[np.ndarray, ...]
-    level_code: tuple[np.ndarray, ...]
-    level_in: tuple[np.ndarray, ...]
-    level_owner: tuple[np.ndarray, ...]
-    level_count: tuple[np.ndarray, ...]
-    level_nodes: tuple[np.ndarray, ...]
-    block: np.ndarray
-    cap_rows: np.ndarray
-    cap_cols: np.ndarray
-
-    @cached_property
-    def block_cols(self) -> np.ndarray:
-        """The columns in a block, in order (made when first asked for).
-
-        Most solves need only `all_in_blocks`.
-        """
-        return np.flatnonzero(self.root >= 0)
-
-    @cached_property
-    def all_in_blocks(self) -> bool:
-        """Whether every column is in a block."""
-        return not (self.root < 0).any()
-
-
-def greedy_structure(lp: LinearProgram) -> GreedyStructure | str:
-    """The structure of ``lp`` when the greedy method solves it exactly, else the reason not.
-
-    Examples
-    --------
-    >>> import reopt
-    >>> lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
-    >>> isinstance(greedy_structure(lp), GreedyStructure)
-    True
-    >>> greedy_structure(reopt.compile(reopt.datasets.japan_2025(),
-    ...     [reopt.min_share(0.1, kind="recycler")]))
-    'a floor or a range row (min_share, or a row with two bounds)'
-    """
-    if lp.is_mip:
-        return "integer columns (minimum orders)"
-    if (lp.col_lower != 0).any():
-        return "a column with a lower bound other than 0"
-    n_rows, n_cols = lp.n_rows, lp.n_cols
-    counts = np.diff(lp.row_start)
-    filled = counts > 0
-    coef = np.ones(n_rows)
-    coef[filled] = lp.value[lp.row_start[:-1][filled]]
-    if (coef <= 0).any():
-        return "a row whose entries are not all one positive number"
-    # with positive rows, a row's kind is its bounds' (the cheap checks first)
-    lower, upper = lp.row_lower, lp.row_upper
-    equality = filled & (lower == upper) & np.isfinite(lower)
-    cap = filled & np.isneginf(lower) & np.isfinite(upper)
-    free = np.isneginf(lower) & np.isposinf(upper)
-    if (filled & ~(equality | cap | free)).any():
-        return "a floor or a range row (min_share, or a row with two bounds)"
-    if ((~filled) & ((lower > 0) | (upper < 0))).any():
-        return "an empty row that cannot hold"
-    # |a - coef| <= _SAME coef for every entry a: at each row's largest and smallest entry
-    starts, one = lp.row_start[:-1][filled], coef[filled]
-    top, bottom = np.maximum.reduceat(lp.value, starts), np.minimum.reduceat(lp.value, starts)
-    if not ((top - one <= _SAME * one).all() and (one - bottom <= _SAME * one).all()):
-        return "a row whose entries are not all one positive number"
-    eq_cols = lp.col_index[row_entries(lp.row_start, equality)]
-    blocks = run_codes(np.flatnonzero(equality), counts[equality], eq_cols, n_cols)
-    rootless = ~blocks[1]
-    n_rootless = np.count_nonzero(rootless)
-    some = n_rootless > 0  # columns in no block (else every column is in one)
-    # each column's equality row, -1 for none
-    root = blocks[2][blocks[0]] if len(blocks[2]) else np.full(n_cols, -1, dtype=np.int64)
-    if some:
-        root[rootless] = -1
-    if n_cols - n_rootless < len(eq_cols):  # a column named twice
-        return "a column in more than one equality row (stock or periods linked)"
-    if (rootless & (lp.cost < 0) & (lp.col_upper > 0)).any():
-        return "a column in no demand row with a negative cost"
-
-    # caps: every entry's column in one block, counting only columns in a block
-    cap_row = np.repeat(np.flatnonzero(cap), counts[cap])
-    cap_col = lp.col_index[row_entries(lp.row_start, cap)].astype(np.int64)
-    if some:
-        in_block = ~rootless[cap_col]
-        cap_row, cap_col = cap_row[in_block], cap_col[in_block]
-    block_lo = np.full(n_rows, np.iinfo(np.int64).max)
-    block_hi = np.full(n_rows, -1)
-    np.minimum.at(block_lo, cap_row, root[cap_col])
-    np.maximum.at(block_hi, cap_row, root[cap_col])
-    size = np.bincount(cap_row, minlength=n_rows)
-    used = size > 0
-    if (block_hi[used] != block_lo[used]).any():
-        return "a rule over several products or periods (scope='total')"
-
-    # the caps holding each column, largest first: each must be the next one's parent
-    if (cap & (size == 0) & (upper < 0)).any():  # its columns, in no block, buy nothing
-        return "a cap over columns in no demand row that cannot hold at 0"
-    in_cap = np.zeros(n_cols, dtype=bool)
-    in_cap[cap_col] = True
-    parent = np.full(n_rows, -1, dtype=np.int64)
-    depth = np.zeros(n_rows, dtype=np.int64)
-    by_runs = None  # the caps' level coded from whole rows, where it is made of them
-    if np.count_nonzero(in_cap) == len(cap_col):  # no column in two caps: none nests
-        parent[used], depth[used] = block_lo[used], 1
-        position = None
-        if not some:  # every cap entry kept: the caps are whole rows
-            by_runs = run_codes(np.flatnonzero(cap), counts[cap], cap_col, n_cols)
-    else:
-        found = cap_nesting(cap_row, cap_col, root, size, used, parent, depth)
-        if isinstance(found, str):
-            return found
-        cap_row, cap_col, position = found
-    del in_cap
-    levels = range(1, int(np.max(depth, initial=0)) + 1)
-    if position is None or len(levels) == 1:  # no cap inside another
-        level_rows, level_cols = (cap_row,), (cap_col,)
-    else:
-        level_rows = tuple(cap_row[position + 1 == k] for k in levels)
-        level_cols = tuple(cap_col[position + 1 == k] for k in levels)
-    # each level's nodes, then the blocks' (each column's node is its root)
-    levels_found = (
-        [by_runs]
-        if by_runs is not None
-        else [
-            node_codes(rows, cols, n_rows, n_cols)
-            for rows, cols in zip(level_rows, level_cols, strict=True)
-        ]
-    )
-    codes, members, owners = (list(found) for found in zip(*levels_found, blocks, strict=True))
-    del eq_cols
-    level_nodes = tuple(np.flatnonzero(used & (depth == k)) for k in levels)
-    block = np.full(n_rows, -1, dtype=np.int64)
-    block[equality] = np.flatnonzero(equality)
-    for nodes in level_nodes:  # parents come before children
-        block[nodes] = block[parent[nodes]]
-    return GreedyStructure(
-        coef=coef,
-        root=root,
-        parent=parent,
-        depth=depth,
-        **innermost_codes(codes, members, owners, np.flatnonzero(~rootless) if some else None),
-        caps=np.flatnonzero(used),
-        roots=np.flatnonzero(equality),
-        level_rows=level_rows,
-        level_cols=level_cols,
-        level_code=tuple(codes),
-        level_in=tuple(members),
-        level_owner=tuple(owners),
-        level_count=(*(size[owner] for owner in owners[:-1]), counts[owners[-1]]),
-        level_nodes=level_nodes,
-        block=block,
-        cap_rows=cap_row,
-        cap_cols=cap_col,
-    )
 
 
 def _fill(
@@ -351,7 +145,7 @@ def solve_greedy(
     if (demand[s.roots] < 0).any() or (upper[s.caps] < 0).any():
         return None
     if s.all_in_blocks:
-        amount = demand[s.root]
+        amount = s.block_of(demand)
         np.minimum(amount, lp.col_upper, out=amount)
     else:
         block_cols = s.block_cols

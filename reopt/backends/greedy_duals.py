@@ -17,7 +17,7 @@ import numpy as np
 from reopt.model.program import LinearProgram
 
 if TYPE_CHECKING:
-    from reopt.backends.greedy import GreedyStructure
+    from reopt.backends.greedy_tree import GreedyStructure
 
 __all__ = ["TIGHT", "greedy_duals"]
 

@@ -241,6 +241,13 @@ class LinearProgram:
         """The row of every matrix entry."""
         return readonly(entry_rows(self.row_start))
 
+    def on_entries(self, row_values: np.ndarray) -> np.ndarray:
+        """Each matrix entry's row's value: ``row_values[entry_row]``, made by repeating each.
+
+        A new array; it needs no `entry_row` (one 64-bit number per entry) and no gather.
+        """
+        return np.repeat(np.asarray(row_values), np.diff(self.row_start))
+
     # --- products with vectors ---------------------------------------------------------------
     def row_activity(self, x: np.ndarray) -> np.ndarray:
         """``A @ x``, computed from the row-wise arrays."""
@@ -250,7 +257,7 @@ class LinearProgram:
 
     def column_activity(self, y: np.ndarray) -> np.ndarray:
         """``A.T @ y``, computed from the row-wise arrays."""
-        terms = np.asarray(y, dtype=float)[self.entry_row]
+        terms = self.on_entries(np.asarray(y, dtype=float))
         terms *= self.value
         return np.bincount(self.col_index, weights=terms, minlength=self.n_cols)
 
@@ -368,7 +375,7 @@ class LinearProgram:
         """
         value = np.asarray(col_scale, dtype=float)[self.col_index]
         value *= self.value
-        value *= row_scale[self.entry_row]
+        value *= self.on_entries(row_scale)
         return self._sharing(
             replace(
                 self,

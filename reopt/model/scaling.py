@@ -113,7 +113,9 @@ class Scaling:
                 )
                 self._last[:] = [(lp, scaled)]
                 return scaled
-        scaled = lp.scaled(self.col, self.row).with_costs(lp.cost * self.col * self.col_cost)
+        cost = lp.cost * self.col
+        cost *= self.col_cost  # (in place: fresh memory is dear)
+        scaled = lp.scaled(self.col, self.row).with_costs(cost)
         self._last[:] = [(lp, scaled)]
         return scaled
 
@@ -195,9 +197,10 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
     1.0
     """
     col = np.ones(lp.n_cols)
-    rows = lp.entry_row
-    on_demand = row_entries(lp.row_start, lp.row_family == RowFamily.DEMAND)  # (a slice: views)
-    demand_t = lp.row_lower[rows[on_demand]]  # (in place below: fresh memory is dear)
+    demand = lp.row_family == RowFamily.DEMAND
+    on_demand = row_entries(lp.row_start, demand)  # (a slice: views)
+    # each demand entry's row's demand (in place below: fresh memory is dear)
+    demand_t = np.repeat(lp.row_lower[demand], np.diff(lp.row_start)[demand])
     demand_t /= lp.value[on_demand]
     np.abs(demand_t, out=demand_t)
     demand_t[~(demand_t > 0)] = 1.0
@@ -215,6 +218,7 @@ def scaling_for(lp: LinearProgram, *, typical: bool | None = None) -> Scaling:
         # a value column V = sum p x: its size is the largest term p * (product size) (a
         # MILP's: the median term, not a back-stop's)
         reach = np.zeros(lp.n_rows)
+        rows = lp.entry_row
         offer_entry = lp.col_index < lp.n_offers
         term = np.abs(lp.value[offer_entry]) * col[lp.col_index[offer_entry]]
         typical = lp.is_mip if typical is None else typical
@@ -347,9 +351,18 @@ def scaling_with(
         top = np.where(top_priced > 0, top_priced, top)
     if typical:
         _typical_costs(top, col_label, spend, priced)
-    top[~(top > 0)] = 1.0
-    factor = np.divide(1.0, top, out=top)
     row_cost = np.ones(lp.n_rows)  # a row in no part (no entries) keeps 1
     in_part = row_label >= 0
-    row_cost[in_part] = factor[row_label[in_part]]
-    return Scaling(col=col, row=row, col_cost=factor[col_label], row_cost=row_cost)
+    row_cost[in_part] = _factors(top, row_label[in_part])
+    return Scaling(col=col, row=row, col_cost=_factors(top, col_label), row_cost=row_cost)
+
+
+def _factors(top: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``1 / top`` at each of ``labels`` (1 where ``top`` is not positive), made in place.
+
+    Only the labels' places of ``top`` are read: the rest of it, one place per column, is
+    memory never touched.
+    """
+    factor = top[labels]
+    factor[~(factor > 0)] = 1.0
+    return np.divide(1.0, factor, out=factor)

@@ -25,6 +25,8 @@ __all__ = [
     "SHARE_ATOL",
     "SHARE_RTOL",
     "column_money",
+    "column_money_at",
+    "largest_column_money",
     "looser_standard",
     "row_activity",
     "row_floor",
@@ -129,15 +131,20 @@ def row_max(lp: LinearProgram, per_entry: np.ndarray) -> np.ndarray:
     return row_reduce(np.maximum, lp.row_start, per_entry)
 
 
-def row_terms_of(lp: LinearProgram, terms: np.ndarray) -> np.ndarray:
+def row_terms_of(
+    lp: LinearProgram, terms: np.ndarray, in_play: np.ndarray | None = None
+) -> np.ndarray:
     """The largest of each row's columns' ``terms`` per unit of the row: the money of its dual.
 
-    0 for a row without entries (or whose columns' terms are all 0).
+    0 for a row without entries (or whose columns' terms are all 0). With ``in_play`` (a
+    mask over the columns), only those columns count.
     """
     per_entry = terms[lp.col_index]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # 0s masked below
         np.abs(np.divide(per_entry, lp.value, out=per_entry), out=per_entry)  # terms >= 0
     zero = lp.value == 0
+    if in_play is not None:
+        zero |= ~in_play[lp.col_index]
     if zero.any():
         per_entry[zero] = 0.0
     return row_max(lp, per_entry)
@@ -150,13 +157,47 @@ def column_money(
 
     0 for a column in no row. ``out``, if given, is overwritten with the result.
     """
-    per_entry = row_money[lp.entry_row]
+    per_entry = lp.on_entries(row_money)
     per_entry *= lp.value
     np.abs(per_entry, out=per_entry)
     money = np.zeros(lp.n_cols) if out is None else out
     money.fill(0.0)
     np.maximum.at(money, lp.col_index, per_entry)
     return money
+
+
+def column_money_at(lp: LinearProgram, row_money: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """`column_money` at the columns ``cols`` only (increasing, each once).
+
+    Their entries are found by one look at every entry's column; the rest of the work is
+    as many entries as they have.
+    """
+    money = np.zeros(len(cols))
+    if not len(cols):
+        return money
+    marked = np.zeros(lp.n_cols, dtype=bool)
+    marked[cols] = True
+    entries = np.flatnonzero(marked[lp.col_index])
+    rows = np.searchsorted(lp.row_start, entries, side="right") - 1
+    per_entry = row_money[rows] * lp.value[entries]
+    np.abs(per_entry, out=per_entry)
+    np.maximum.at(money, np.searchsorted(cols, lp.col_index[entries]), per_entry)
+    return money
+
+
+def largest_column_money(lp: LinearProgram, row_money: np.ndarray) -> float:
+    """The largest of `column_money` (0 without entries), from each row's largest ``|a_ij|``.
+
+    The same number to the bit: ``row_money_i >= 0`` times the largest ``|a_ij|`` of row
+    ``i`` is the largest of its products with the row's entries, each rounded as they are.
+    """
+    filled = np.diff(lp.row_start) > 0
+    if not filled.any():
+        return 0.0
+    starts = lp.row_start[:-1][filled]
+    largest = np.maximum.reduceat(lp.value, starts)
+    np.maximum(largest, -np.minimum.reduceat(lp.value, starts), out=largest)
+    return float((row_money[filled] * largest).max())
 
 
 _LOOSER: ContextVar[bool] = ContextVar("reopt_looser_standard", default=False)

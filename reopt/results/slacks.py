@@ -93,11 +93,14 @@ def slacks(
     dual: np.ndarray,
     terms: np.ndarray,
     rtol: float,
-    floor: np.ndarray,
+    floor: np.ndarray | Callable[[np.ndarray], np.ndarray],
     largest: float,
     size: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(a dual pointing where it may not, complementary slack in USD, the values looked at).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Each value's dual against its bounds: ``(astray, gap, looked, floors)``.
+
+    ``astray`` marks a dual pointing where it may not, ``gap`` is the complementary slack in
+    USD, ``looked`` the values looked at and ``floors`` their floors.
 
     A positive dual belongs to a lower bound, a negative one to an upper bound: its slack is
     the dual times the distance to that bound. A dual beyond its tolerance (``rtol`` of the
@@ -109,21 +112,27 @@ def slacks(
     ``floor`` is rounding and leaves no slack, however far its bound (a reduced cost of
     1e-17 against a bound of 3e14 is not a gap of 3e-3). The values looked at are those not
     at the bound their dual points at (None: all of them); the others have neither.
+    ``floor`` is each value's, or a function giving those of the values at given places
+    (so that a floor is worked out only where it is looked at).
     """
     n = len(value)
-    arrays = (value, lower, upper, dual, terms, floor, size)
+    floor_at = floor if callable(floor) else floor.__getitem__
     if n <= CHUNK:
+        floors = floor_at(np.arange(n))
+        arrays = (value, lower, upper, dual, terms, floors, size)
         out = (np.empty(n, dtype=bool), np.empty(n))
         astray, gap = in_chunks(_slacks_of_part, out, *arrays, rtol, largest)
-        return astray, gap, None
+        return astray, gap, None, floors
     (looked,) = in_chunks(_off_its_bound, (np.empty(n, dtype=bool),), value, lower, upper, dual)
     at = np.flatnonzero(looked)
     astray, gap = np.zeros(n, dtype=bool), np.zeros(n)
+    floors = floor_at(at)
     if len(at):
-        picked = [None if a is None else a[at] for a in arrays]
+        picked = [None if a is None else a[at] for a in (value, lower, upper, dual, terms)]
+        sizes = None if size is None else size[at]
         out = (np.empty(len(at), dtype=bool), np.empty(len(at)))
-        astray[at], gap[at] = in_chunks(_slacks_of_part, out, *picked, rtol, largest)
-    return astray, gap, at
+        astray[at], gap[at] = in_chunks(_slacks_of_part, out, *picked, floors, sizes, rtol, largest)
+    return astray, gap, at, floors
 
 
 def _off_its_bound(

@@ -37,7 +37,8 @@ from reopt.model.program import LinearProgram, RowFamily
 from reopt.results.sizes import (
     SHARE_ATOL,
     SHARE_RTOL,
-    column_money,
+    column_money_at,
+    largest_column_money,
     looser_standard,
     row_activity,
     row_floor,
@@ -187,7 +188,7 @@ def optimality_violations(
     # temporaries the size of the program are made in place and dropped as soon as used, and
     # the element-wise tests run `reopt.results.slacks.CHUNK` columns at a time: at 200,000
     # offers each array is 1.6-2.2 MB of fresh memory, which costs more than the sums in it
-    entry_y = y[lp.entry_row]
+    entry_y = lp.on_entries(y)
     entry_y *= lp.value
     # column sums by np.add.at, which takes the 32-bit column numbers as they are (bincount
     # would convert them to a temporary the size of the matrix), in the same order
@@ -216,17 +217,20 @@ def optimality_violations(
     # the money a row's dual is made of: the terms per unit of the row of its columns in play
     # (nonzero), or of all its columns where none is
     in_play = strict_standard() if in_play is None else in_play
-    work = np.multiply(terms, x != 0) if in_play else None
-    row_terms = row_terms_of(lp, terms if work is None else work)
+    row_terms = row_terms_of(lp, terms, x != 0 if in_play else None)
     idle = row_terms == 0
     if in_play and idle.any():
         row_terms[idle] = row_terms_of(lp, terms)[idle]
+
     # rounding in a dual is rounding of the money around it (`OPTIMALITY_FLOOR`): a column's
-    # is its rows' money (`column_money`), a row's its own, each at most 1
-    col_floor = column_money(lp, row_terms, out=work)
-    del work
-    np.minimum(col_floor, 1.0, out=col_floor)
-    col_floor *= OPTIMALITY_FLOOR
+    # is its rows' money (`column_money`, worked out only where looked at), a row's its own,
+    # each at most 1
+    def col_floor(at: np.ndarray) -> np.ndarray:
+        floor = column_money_at(lp, row_terms, at)
+        np.minimum(floor, 1.0, out=floor)
+        floor *= OPTIMALITY_FLOOR
+        return floor
+
     row_floor_ = np.minimum(row_terms, 1.0)
     row_floor_ *= OPTIMALITY_FLOOR
     # for a dual's sign, the floor over the point's largest quantity (`OPTIMALITY_FLOOR`)
@@ -242,9 +246,9 @@ def optimality_violations(
     row_money = row_terms * row_size
     # the money a slack is measured against, at the values looked at: a column's terms times
     # its size, a row's terms times its own
-    for what, (astray, gap, looked), money_of, floor in (
-        ("column", col_slack, lambda at: np.maximum(np.abs(x[at]), 1.0) * terms[at], col_floor),
-        ("row", row_slack, lambda at: row_money[at], row_floor_),
+    for what, (astray, gap, looked, floor), money_of in (
+        ("column", col_slack, lambda at: np.maximum(np.abs(x[at]), 1.0) * terms[at]),
+        ("row", row_slack, lambda at: row_money[at]),
     ):
         for k in np.flatnonzero(astray)[:SHOWN]:
             found.append(
@@ -253,15 +257,15 @@ def optimality_violations(
         at = np.arange(len(gap)) if looked is None else looked  # the others have no slack
         money_at = money_of(at)
         (loose,) = in_chunks(
-            beyond, (np.empty(len(at), dtype=bool),), gap[at], money_at, rtol, floor[at]
+            beyond, (np.empty(len(at), dtype=bool),), gap[at], money_at, rtol, floor
         )
         for i in np.flatnonzero(loose & ~astray[at])[:SHOWN]:
             found.append(
                 f"{what} {at[i]}: a nonzero dual away from its bound (complementary slack "
                 f"{gap[at[i]]:.3g} USD against {money_at[i]:.3g})"
             )
-    total_floor = max(float(col_floor.max(initial=0.0)), float(row_floor_.max(initial=0.0)))
-    del col_floor
+    largest_floor = min(largest_column_money(lp, row_terms), 1.0) * OPTIMALITY_FLOOR
+    total_floor = max(largest_floor, float(row_floor_.max(initial=0.0)))
     total_gap = float(col_slack[1].sum() + row_slack[1].sum())
     spent = np.multiply(lp.cost, x)  # |c_j x_j|, made in place
     scale = float(np.abs(spent, out=spent).sum() + (np.abs(y) * row_size).sum())
