@@ -250,6 +250,41 @@ def test_the_optimality_check_refuses_reduced_costs_of_another_length():
         assert found == [f"the reduced costs are not {lp.n_cols} numbers"]
 
 
+@pytest.mark.parametrize("in_play", [True, False])
+def test_money_that_overflows_hides_no_finding_of_the_optimality_check(in_play):
+    # a row's money of inf beside an entry of 0 (inf * 0) once made column 1's floor, and
+    # the gap test's, NaN: column 1, at 5 between its bounds 0 and 10, has a reduced cost of 1
+    lp = LinearProgram.from_arrays(
+        cost=[-1.0, 1.0],
+        col_lower=[0.0, 0.0],
+        col_upper=[1.0, 10.0],
+        row_lower=[-np.inf],
+        row_upper=[10.0],
+        row_start=[0, 2],
+        col_index=[0, 1],
+        value=[1e-310, 0.0],
+    )
+    found = optimality_violations(lp, np.array([1.0, 5.0]), np.zeros(1), in_play=in_play)
+    assert found == [
+        "column 1: its dual has a sign no bound allows where it stands (dual infeasible)"
+    ]
+    assert column_money(lp, np.array([np.inf])).tolist() == [np.inf, 0.0]
+    assert column_money_at(lp, np.array([np.inf]), np.array([1])).tolist() == [0.0]
+    # an unbought column's terms of inf (|y a| past 1.8e308) once made its row's money NaN
+    lp = LinearProgram.from_arrays(
+        cost=[1.0, 1.0],
+        col_lower=[0.0, 0.0],
+        col_upper=[np.inf, np.inf],
+        row_lower=[-np.inf, 1.0],
+        row_upper=[10.0, np.inf],
+        row_start=[0, 2, 3],
+        col_index=[0, 1, 0],
+        value=[1.0, 1e10, 1.0],
+    )
+    found = optimality_violations(lp, np.array([1.0, 0.0]), np.array([1e300, 0.0]))
+    assert any("dual infeasible" in line for line in found)
+
+
 def test_the_optimality_check_takes_its_tolerance_as_a_0_d_array():
     lp = reopt.compile(reopt.datasets.japan_2025(), [reopt.cap_share(0.6, country="CN")])
     plan = reopt.solve(reopt.datasets.japan_2025(), china_cap=0.6, solver="highs")

@@ -155,11 +155,16 @@ def column_money(
 ) -> np.ndarray:
     """The largest ``row_money_i * |a_ij|`` over each column's rows: its rows' money per unit.
 
-    0 for a column in no row. ``out``, if given, is overwritten with the result.
+    0 for a column in no row, and from an entry of 0 (whatever the row's money, even one
+    that overflowed). ``out``, if given, is overwritten with the result.
     """
     per_entry = lp.on_entries(row_money)
-    per_entry *= lp.value
+    with np.errstate(invalid="ignore"):  # (inf * 0: set to 0 below)
+        per_entry *= lp.value
     np.abs(per_entry, out=per_entry)
+    zero = lp.value == 0
+    if zero.any():
+        per_entry[zero] = 0.0
     money = np.zeros(lp.n_cols) if out is None else out
     money.fill(0.0)
     np.maximum.at(money, lp.col_index, per_entry)
@@ -179,8 +184,11 @@ def column_money_at(lp: LinearProgram, row_money: np.ndarray, cols: np.ndarray) 
     marked[cols] = True
     entries = np.flatnonzero(marked[lp.col_index])
     rows = np.searchsorted(lp.row_start, entries, side="right") - 1
-    per_entry = row_money[rows] * lp.value[entries]
+    value = lp.value[entries]
+    with np.errstate(invalid="ignore"):  # (inf * 0: set to 0 below)
+        per_entry = row_money[rows] * value
     np.abs(per_entry, out=per_entry)
+    per_entry[value == 0] = 0.0
     np.maximum.at(money, np.searchsorted(cols, lp.col_index[entries]), per_entry)
     return money
 
@@ -189,7 +197,8 @@ def largest_column_money(lp: LinearProgram, row_money: np.ndarray) -> float:
     """The largest of `column_money` (0 without entries), from each row's largest ``|a_ij|``.
 
     The same number to the bit: ``row_money_i >= 0`` times the largest ``|a_ij|`` of row
-    ``i`` is the largest of its products with the row's entries, each rounded as they are.
+    ``i`` is the largest of its products with the row's entries, each rounded as they are
+    (and a row whose entries are all 0 gives 0, as they do).
     """
     filled = np.diff(lp.row_start) > 0
     if not filled.any():
@@ -197,7 +206,9 @@ def largest_column_money(lp: LinearProgram, row_money: np.ndarray) -> float:
     starts = lp.row_start[:-1][filled]
     largest = np.maximum.reduceat(lp.value, starts)
     np.maximum(largest, -np.minimum.reduceat(lp.value, starts), out=largest)
-    return float((row_money[filled] * largest).max())
+    money = np.zeros(len(largest))
+    np.multiply(row_money[filled], largest, out=money, where=largest > 0)
+    return float(np.max(money))
 
 
 _LOOSER: ContextVar[bool] = ContextVar("reopt_looser_standard", default=False)
