@@ -150,13 +150,11 @@ def row_terms_of(
     return row_max(lp, per_entry)
 
 
-def column_money(
-    lp: LinearProgram, row_money: np.ndarray, *, out: np.ndarray | None = None
-) -> np.ndarray:
+def column_money(lp: LinearProgram, row_money: np.ndarray) -> np.ndarray:
     """The largest ``row_money_i * |a_ij|`` over each column's rows: its rows' money per unit.
 
     0 for a column in no row, and from an entry of 0 (whatever the row's money, even one
-    that overflowed). ``out``, if given, is overwritten with the result.
+    that overflowed).
     """
     per_entry = lp.on_entries(row_money)
     with np.errstate(invalid="ignore"):  # (inf * 0: set to 0 below)
@@ -165,8 +163,7 @@ def column_money(
     zero = lp.value == 0
     if zero.any():
         per_entry[zero] = 0.0
-    money = np.zeros(lp.n_cols) if out is None else out
-    money.fill(0.0)
+    money = np.zeros(lp.n_cols)
     np.maximum.at(money, lp.col_index, per_entry)
     return money
 
@@ -200,15 +197,11 @@ def largest_column_money(lp: LinearProgram, row_money: np.ndarray) -> float:
     ``i`` is the largest of its products with the row's entries, each rounded as they are
     (and a row whose entries are all 0 gives 0, as they do).
     """
-    filled = np.diff(lp.row_start) > 0
-    if not filled.any():
-        return 0.0
-    starts = lp.row_start[:-1][filled]
-    largest = np.maximum.reduceat(lp.value, starts)
-    np.maximum(largest, -np.minimum.reduceat(lp.value, starts), out=largest)
-    money = np.zeros(len(largest))
-    np.multiply(row_money[filled], largest, out=money, where=largest > 0)
-    return float(np.max(money))
+    largest = row_reduce(np.maximum, lp.row_start, lp.value)  # 0 for an empty row
+    np.maximum(largest, -row_reduce(np.minimum, lp.row_start, lp.value), out=largest)
+    money = np.zeros(lp.n_rows)
+    np.multiply(row_money, largest, out=money, where=largest > 0)
+    return float(np.max(money, initial=0.0))
 
 
 _LOOSER: ContextVar[bool] = ContextVar("reopt_looser_standard", default=False)

@@ -205,11 +205,8 @@ def optimality_violations(
         reported = np.asarray(col_dual, dtype=float)
         if reported.shape != (lp.n_cols,):
             return [f"the reduced costs are not {lp.n_cols} numbers"]
-        (off,) = in_chunks(
-            reported_off,
-            (np.empty(lp.n_cols, dtype=bool),),
-            *(reported, d, terms, rtol, OPTIMALITY_FLOOR),
-        )
+        out = (np.empty(lp.n_cols, dtype=bool),)
+        (off,) = in_chunks(reported_off, out, reported, d, terms, rtol, OPTIMALITY_FLOOR)
         for j in np.flatnonzero(off)[:SHOWN]:
             found.append(
                 f"column {j}: reported reduced cost {col_dual[j]:.6g} is not c - A^T y = {d[j]:.6g}"
